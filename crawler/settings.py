@@ -1,0 +1,72 @@
+"""Scrapy settings for gigscan, chosen to protect the user and the sites crawled.
+
+Every value here can be overridden per crawl (``gigscan crawl ... --set NAME=VALUE``) or by Scrapy's usual
+means. The comments say why a value differs from Scrapy's default.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+# The distribution's version, not gigscan.__version__: crawler/ must not import the CLI package.
+GIGSCAN_VERSION = version("gigscan")
+
+BOT_NAME = "gigscan"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Identify the tool honestly; sites and their abuse teams can reach the operator through the contact URL.
+GIGSCAN_CONTACT_URL = "https://github.com/gigscan/gigscan"
+USER_AGENT = f"gigscan/{GIGSCAN_VERSION} (+{GIGSCAN_CONTACT_URL})"
+
+# Politeness: obey robots.txt unless the user says --ignore-robots (which the run record keeps), and let
+# AutoThrottle adapt the delay to the server's latency. DOWNLOAD_DELAY is AutoThrottle's floor.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 60
+
+# Real Fiverr pages are 1.5-3.5 MB; Scrapy's default cap is 1 GiB, which a hostile server can exploit.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# A long unattended crawl of hostile pages needs no remote doors: Scrapy 2.19's RemoteControl extension runs an
+# HTTP server that executes Python sent to it and writes job files under the user's home; telnet likewise.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+
+COOKIES_ENABLED = True
+HTTPCACHE_ENABLED = False
+# JOBDIR is set by the CLI under gigscan's data directory (``--resume``), never under the home by surprise.
+JOBDIR = None
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.BlockPageMiddleware": 560,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.ScanPipeline": 200,
+    "crawler.pipelines.StorePipeline": 300,
+}
+
+# gigscan's own settings.
+GIGSCAN_DB = "gigscan.db"  # the evidence store (the CLI passes --db / GIGSCAN_DB here)
+GIGSCAN_RULES = None  # a ruleset TOML file; None = the bundled default
+GIGSCAN_STORE_BATCH = 100  # items per write transaction
+GIGSCAN_BLOCK_BACKOFF = 2.0  # the download slot's delay is multiplied by this after a block page
+GIGSCAN_BLOCK_MAX_DELAY = 60.0
+GIGSCAN_RUN_ARGS = {}  # what the user asked for, kept in the run record
+GIGSCAN_FOLLOW_SELLERS = True  # crawl the profile (and other gigs) of every seller with a flagged gig
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,178 @@
+"""Hashes that make stored evidence checkable: canonical JSON, content digests and the evidence_log chain.
+
+Why one module: the writer, the migration that backfills the log and :mod:`db.verify` must compute the very
+same digests, byte for byte; a second copy of any of these functions would let them drift apart silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+GENESIS = "0" * 64  # prev_hash of the first entry
+
+# Extracted listing fields that make up a snapshot; capture noise (headers, tracking ids, csrf tokens) is not
+# among them, so a re-fetch that differs only in noise matches the previous snapshot.
+SNAPSHOT_FIELDS = (
+    "title",
+    "description",
+    "tags",
+    "price",
+    "currency",
+    "rating",
+    "review_count",
+    "category",
+    "seller",
+    "url",
+    "kind",
+)
+
+# Columns covered by a row's log digest: every column that states a fact (review columns of a verdict are an
+# analyst's later decision and get their own log entries).
+SNAPSHOT_DIGEST_COLUMNS = (
+    "id",
+    "listing_id",
+    "run_id",
+    "source",
+    "detail",
+    "fields",
+    "extra",
+    "content_hash",
+    "fetched_at",
+    "url",
+    "http_status",
+    "headers",
+    "body_sha256",
+)
+VERDICT_DIGEST_COLUMNS = (
+    "id",
+    "listing_id",
+    "snapshot_id",
+    "ruleset_version",
+    "run_id",
+    "flagged",
+    "score",
+    "reasons",
+    "created_at",
+)
+
+
+def utc_now() -> str:
+    """Current time as the store writes every timestamp (UTC, ISO-8601, milliseconds, ``Z``)."""
+    return _format(datetime.now(UTC))
+
+
+def normalise_ts(value: str | None) -> str | None:
+    """Rewrite an ISO-8601 time in the store's one format, so stored times compare as strings.
+
+    A naive time is taken as UTC; text that is not ISO-8601 is kept as given rather than lost.
+    """
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return _format(parsed.astimezone(UTC))
+
+
+def _format(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def canonical_json(value: Any) -> str:
+    """One text per value (sorted keys, no spaces), so equal data always hashes equal."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _norm_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def _norm_number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _strip_query(url: Any) -> Any:
+    if not isinstance(url, str):
+        return url
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
+
+
+def normalised_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The comparable form of a snapshot's fields: whitespace collapsed, numbers as floats, the seller
+    lower-cased, the URL without query or fragment (tracking parameters are not a change of the listing)."""
+    out: dict[str, Any] = {}
+    for key in SNAPSHOT_FIELDS:
+        value = fields.get(key)
+        if key == "tags":
+            value = [_norm_text(tag) for tag in value or ()]
+        elif key in ("price", "rating"):
+            value = _norm_number(value)
+        elif key == "review_count":
+            value = None if value is None else int(value)
+        elif key == "url":
+            value = _strip_query(value)
+        elif key == "seller":
+            value = _norm_text(value).lower() if isinstance(value, str) else value
+        else:
+            value = _norm_text(value)
+        out[key] = value
+    return out
+
+
+def fields_hash(fields: Mapping[str, Any]) -> str:
+    """Content hash deciding whether a listing changed (stored as snapshots.content_hash)."""
+    return sha256_hex(canonical_json(normalised_fields(fields)))
+
+
+def row_digest(row: Mapping[str, Any], columns: tuple[str, ...]) -> str:
+    """Digest of a stored row's fact columns: the content hash its log entry commits to."""
+    return sha256_hex(canonical_json([row[column] for column in columns]))
+
+
+def entry_hash(prev_hash: str, kind: str, ref: str, content_sha256: str, created_at: str) -> str:
+    """Hash of one log entry. Fields are joined with a unit separator (never inside hex, kinds or times) so
+    no two different entries concatenate to the same text."""
+    return sha256_hex("\x1f".join((prev_hash, kind, ref, content_sha256, created_at)))
+
+
+class Chain:
+    """Appends entries to evidence_log, each linked to the one before.
+
+    Create it inside the write transaction that adds the evidence: the head is read under the write lock, so
+    two writers can never both link to the same predecessor.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        row = conn.execute("SELECT entry_hash FROM evidence_log ORDER BY seq DESC LIMIT 1").fetchone()
+        self.head: str = row[0] if row else GENESIS
+
+    def append(self, kind: str, ref: str | int, content_sha256: str, created_at: str) -> str:
+        ref_text = str(ref)
+        new_hash = entry_hash(self.head, kind, ref_text, content_sha256, created_at)
+        self._conn.execute(
+            "INSERT INTO evidence_log (kind, ref, content_sha256, prev_hash, entry_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, ref_text, content_sha256, self.head, new_hash, created_at),
+        )
+        self.head = new_hash
+        return new_hash

@@ -1,0 +1,253 @@
+"""Schema of the evidence store, as numbered migrations applied on open (``PRAGMA user_version``).
+
+Why migrations and not one CREATE script: a store holds months of evidence; a newer gigscan must upgrade it in
+place, without loss, and refuse a store made by a newer gigscan. Each migration is a small frozen function:
+never edit one that has shipped, add the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from db.evidence import SNAPSHOT_DIGEST_COLUMNS, VERDICT_DIGEST_COLUMNS, Chain, row_digest, utc_now
+
+Migration = Callable[[Database], None]
+
+_V1_CORE = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    spider TEXT,
+    args TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    stats TEXT,
+    gigscan_version TEXT NOT NULL,
+    ruleset_version TEXT
+);
+CREATE TABLE sellers (
+    id INTEGER PRIMARY KEY,
+    marketplace TEXT NOT NULL,
+    username TEXT NOT NULL COLLATE NOCASE,
+    display_name TEXT,
+    profile_url TEXT,
+    country TEXT,
+    level TEXT,
+    member_since TEXT,
+    rating REAL,
+    review_count INTEGER,
+    description TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_sellers_marketplace_username ON sellers (marketplace, username COLLATE NOCASE);
+CREATE TABLE bodies (
+    sha256 TEXT PRIMARY KEY,
+    codec TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    stored_size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE listings (
+    id INTEGER PRIMARY KEY,
+    marketplace TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    seller_id INTEGER REFERENCES sellers(id),
+    url TEXT,
+    kind TEXT,
+    title TEXT,
+    description TEXT,
+    tags TEXT,
+    category TEXT,
+    price REAL,
+    currency TEXT,
+    rating REAL,
+    review_count INTEGER,
+    current_detail INTEGER NOT NULL DEFAULT 0,
+    current_snapshot_id INTEGER,
+    status TEXT NOT NULL DEFAULT 'active',
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    removed_at TEXT,
+    flagged INTEGER,
+    score REAL,
+    verdict_id INTEGER
+);
+CREATE UNIQUE INDEX idx_listings_marketplace_external_id ON listings (marketplace, external_id);
+CREATE INDEX idx_listings_seller_id ON listings (seller_id);
+CREATE INDEX idx_listings_flagged ON listings (flagged) WHERE flagged = 1;
+CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    listing_id INTEGER NOT NULL REFERENCES listings(id),
+    run_id INTEGER REFERENCES runs(id),
+    source TEXT NOT NULL,
+    detail INTEGER NOT NULL,
+    fields TEXT NOT NULL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    content_hash TEXT NOT NULL,
+    fetched_at TEXT,
+    url TEXT,
+    http_status INTEGER,
+    headers TEXT,
+    body_sha256 TEXT REFERENCES bodies(sha256),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX idx_snapshots_listing_source ON snapshots (listing_id, source, id);
+CREATE TABLE sightings (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    listing_id INTEGER REFERENCES listings(id),
+    seller_id INTEGER REFERENCES sellers(id),
+    snapshot_id INTEGER REFERENCES snapshots(id),
+    seen_at TEXT NOT NULL,
+    url TEXT,
+    http_status INTEGER,
+    source TEXT,
+    body_sha256 TEXT REFERENCES bodies(sha256),
+    CHECK (listing_id IS NOT NULL OR seller_id IS NOT NULL)
+);
+CREATE INDEX idx_sightings_listing ON sightings (listing_id);
+CREATE INDEX idx_sightings_seller ON sightings (seller_id);
+CREATE INDEX idx_sightings_run ON sightings (run_id);
+CREATE TABLE verdicts (
+    id INTEGER PRIMARY KEY,
+    listing_id INTEGER NOT NULL REFERENCES listings(id),
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+    ruleset_version TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    flagged INTEGER NOT NULL,
+    score REAL,
+    reasons TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    review_state TEXT NOT NULL DEFAULT 'new',
+    reviewed_by TEXT,
+    reviewed_at TEXT,
+    review_note TEXT
+);
+CREATE UNIQUE INDEX idx_verdicts_listing_snapshot_ruleset
+    ON verdicts (listing_id, snapshot_id, ruleset_version);
+"""
+
+
+def _v1_core_tables(db: Database) -> None:
+    """Runs, sellers, listings and the evidence tables."""
+    db.executescript(_V1_CORE)
+
+
+def _narrow_update_trigger(db: Database, table: str, columns: tuple[str, ...]) -> None:
+    """Re-index a row only when its indexed text changes.
+
+    sqlite-utils' ``<table>_au`` trigger fires on every UPDATE; the store updates last_seen on every sighting,
+    which would re-tokenise each listing's description once per crawl for nothing.
+    """
+    name = f"{table}_au"
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)).fetchone()[0]
+    changed = " OR ".join(f"old.[{c}] IS NOT new.[{c}]" for c in columns)
+    head, sep, body = sql.partition(" BEGIN")
+    if not sep:
+        raise RuntimeError(f"unexpected trigger definition for {name}")
+    db.execute(f"DROP TRIGGER [{name}]")
+    db.execute(f"{head} WHEN {changed} BEGIN{body}")
+
+
+def _v2_full_text_search(db: Database) -> None:
+    """FTS5 on listing text and seller names, kept current by triggers (existing rows are indexed)."""
+    for table, columns in (("listings", ("title", "description")), ("sellers", ("username", "display_name"))):
+        db[table].enable_fts(list(columns), create_triggers=True)
+        _narrow_update_trigger(db, table, columns)
+
+
+_APPEND_ONLY_TABLES = ("bodies", "snapshots", "sightings", "verdicts", "evidence_log")
+# Verdict columns an analyst's review may set later; every other verdict column is a fact and frozen.
+_VERDICT_REVIEW_COLUMNS = ("review_state", "reviewed_by", "reviewed_at", "review_note")
+
+
+def _v3_evidence_log(db: Database) -> None:
+    """The hash chain over stored evidence (backfilled for evidence stored before it existed) and triggers
+    that refuse UPDATE/DELETE of evidence rows, so a bug cannot rewrite history by accident."""
+    db.executescript(
+        """
+        CREATE TABLE evidence_log (
+            seq INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            content_sha256 TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            entry_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_evidence_log_kind_ref ON evidence_log (kind, ref);
+        """
+    )
+    _backfill_log(db)
+    for table in _APPEND_ONLY_TABLES:
+        db.execute(
+            f"CREATE TRIGGER [{table}_no_delete] BEFORE DELETE ON [{table}]"
+            f" BEGIN SELECT RAISE(ABORT, '{table} is append-only evidence'); END"
+        )
+        if table == "verdicts":
+            columns = db["verdicts"].columns_dict
+            frozen = ", ".join(f"[{c}]" for c in columns if c not in _VERDICT_REVIEW_COLUMNS)
+            event = f"UPDATE OF {frozen}"
+        else:
+            event = "UPDATE"
+        db.execute(
+            f"CREATE TRIGGER [{table}_no_update] BEFORE {event} ON [{table}]"
+            f" BEGIN SELECT RAISE(ABORT, '{table} is append-only evidence'); END"
+        )
+
+
+def _backfill_log(db: Database) -> None:
+    chain = Chain(db.conn)
+    now = utc_now()
+    for (sha,) in db.execute("SELECT sha256 FROM bodies ORDER BY rowid").fetchall():
+        chain.append("body", sha, sha, now)
+    for kind, table, columns in (
+        ("snapshot", "snapshots", SNAPSHOT_DIGEST_COLUMNS),
+        ("verdict", "verdicts", VERDICT_DIGEST_COLUMNS),
+    ):
+        for row in db.query(f"SELECT * FROM [{table}] ORDER BY id"):
+            chain.append(kind, row["id"], row_digest(row, columns), now)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_core_tables, _v2_full_text_search, _v3_evidence_log)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The store was written by a newer gigscan; opening it with this one could lose data."""
+
+
+def schema_version(db: Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: Database) -> list[int]:
+    """Bring the store to :data:`SCHEMA_VERSION` in one transaction; returns the versions applied.
+
+    BEGIN IMMEDIATE takes the write lock first, so two processes opening a fresh store at once cannot both
+    apply the same migration: the second waits, then sees the new version and does nothing.
+    """
+    if schema_version(db) == SCHEMA_VERSION:
+        return []
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = schema_version(db)
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"store schema v{current} is newer than this gigscan understands (v{SCHEMA_VERSION})"
+            )
+        applied = []
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+            applied.append(version)
+    except BaseException:
+        db.rollback()
+        raise
+    db.conn.execute("COMMIT")
+    return applied

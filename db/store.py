@@ -1,0 +1,311 @@
+"""The evidence store: one SQLite file (WAL) holding runs, sellers, listings and their history.
+
+Writes come in batches, one transaction each (a crawl of thousands of items must not pay one fsync per item,
+and a failed batch must leave nothing half-written). Reads serve search, history, export and rescans.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import zstandard
+from sqlite_utils import Database
+
+from db.evidence import Chain, utc_now
+from db.schema import migrate
+from db.verify import VerifyResult, verify
+from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, store_verdict
+
+_COUNTED_TABLES = (
+    "runs",
+    "sellers",
+    "listings",
+    "snapshots",
+    "sightings",
+    "bodies",
+    "verdicts",
+    "evidence_log",
+)
+_LISTING_SUMMARY = (
+    "id, marketplace, external_id, url, title, price, currency, rating, review_count, status, first_seen,"
+    " last_seen, removed_at, flagged, score, verdict_id, current_snapshot_id"
+)
+
+
+@dataclass
+class ScanChanges:
+    """What a rescan changed: listings whose current verdict flipped, and how many verdicts were new."""
+
+    checked: int = 0
+    verdicts_new: int = 0
+    newly_flagged: list[int] = field(default_factory=list)
+    no_longer_flagged: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Store:
+    """gigscan's evidence store. ``Store(path)`` opens (creating or upgrading) the file; use as a context
+    manager or call :meth:`close`. One Store per thread: it wraps a single sqlite3 connection."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.db = Database(self.path)
+        self.conn: sqlite3.Connection = self.db.conn
+        try:
+            self._configure(busy_timeout)
+            migrate(self.db)
+        except BaseException:
+            self.db.close()
+            raise
+        self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self._run_rulesets: dict[int, str | None] = {}
+
+    @classmethod
+    def open(cls, path: str | Path, **kwargs: Any) -> Self:
+        return cls(path, **kwargs)
+
+    def _configure(self, busy_timeout: float) -> None:
+        # busy_timeout first: switching to WAL needs a lock another process may hold.
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        self.db.enable_wal()
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. IMMEDIATE takes the write lock up front, so a concurrent writer waits
+        (busy_timeout) instead of failing halfway through a batch when its read lock cannot be upgraded."""
+        if self.conn.in_transaction:
+            raise RuntimeError("a store write is already in progress on this connection")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- runs -----------------------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        kind: str,
+        spider: str | None,
+        args: Mapping[str, Any],
+        ruleset_version: str | None,
+        gigscan_version: str,
+    ) -> int:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (kind, spider, args, started_at, status, gigscan_version, ruleset_version)"
+                " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                (
+                    kind,
+                    spider,
+                    json.dumps(dict(args), default=str),
+                    utc_now(),
+                    gigscan_version,
+                    ruleset_version,
+                ),
+            )
+        run_id = cursor.lastrowid
+        self._run_rulesets[run_id] = ruleset_version
+        return run_id
+
+    def finish_run(self, run_id: int, status: str, stats: Mapping[str, Any]) -> None:
+        """Close a run; Scrapy stats hold datetimes, hence ``default=str``."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET status = ?, stats = ?, finished_at = ? WHERE id = ?",
+                (status, json.dumps(dict(stats), default=str, sort_keys=True), utc_now(), run_id),
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(f"no run with id {run_id}")
+
+    def get_run(self, run_id: int) -> dict[str, Any] | None:
+        return next(self.db.query("SELECT * FROM runs WHERE id = ?", (run_id,)), None)
+
+    def _run_ruleset(self, run_id: int) -> str | None:
+        if run_id not in self._run_rulesets:
+            row = self.conn.execute("SELECT ruleset_version FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no run with id {run_id}")
+            self._run_rulesets[run_id] = row[0]
+        return self._run_rulesets[run_id]
+
+    # -- writes ---------------------------------------------------------------------------------------------
+
+    def record_batch(self, run_id: int, records: Sequence[Mapping[str, Any]]) -> BatchResult:
+        """Store a batch of crawled records in one transaction: all of it, or (on any error) none of it."""
+        default_ruleset = self._run_ruleset(run_id)
+        with self._write() as conn:
+            writer = BatchWriter(conn, run_id, utc_now(), Chain(conn), self._compressor, default_ruleset)
+            for index, record in enumerate(records):
+                writer.add(index, record)
+        return writer.result
+
+    def record_verdicts(
+        self,
+        run_id: int,
+        ruleset_version: str,
+        verdicts: Iterable[tuple[int, int, Mapping[str, Any]]],
+        *,
+        chunk: int = 1000,
+    ) -> ScanChanges:
+        """Store a rescan's verdicts (old verdicts stay); a listing's current verdict moves to the new one
+        when it judges the listing's current snapshot. Commits every ``chunk`` verdicts."""
+        changes = ScanChanges()
+        pending: list[tuple[int, int, Mapping[str, Any]]] = []
+        for item in verdicts:
+            pending.append(item)
+            if len(pending) >= chunk:
+                self._record_verdict_chunk(run_id, ruleset_version, pending, changes)
+                pending = []
+        if pending:
+            self._record_verdict_chunk(run_id, ruleset_version, pending, changes)
+        return changes
+
+    def _record_verdict_chunk(
+        self,
+        run_id: int,
+        ruleset_version: str,
+        items: list[tuple[int, int, Mapping[str, Any]]],
+        changes: ScanChanges,
+    ) -> None:
+        now = utc_now()
+        with self._write() as conn:
+            chain = Chain(conn)
+            for listing_id, snapshot_id, verdict in items:
+                stored = store_verdict(conn, chain, listing_id, snapshot_id, ruleset_version, verdict, run_id, now)
+                changes.checked += 1
+                changes.verdicts_new += stored.new
+                row = conn.execute(
+                    "SELECT flagged, current_snapshot_id FROM listings WHERE id = ?", (listing_id,)
+                ).fetchone()
+                was_flagged, current_snapshot = row
+                if current_snapshot not in (None, snapshot_id):
+                    continue  # judged an older snapshot: history only, the listing's current verdict stays
+                conn.execute(
+                    "UPDATE listings SET flagged = ?, score = ?, verdict_id = ? WHERE id = ?",
+                    (stored.flagged, stored.score, stored.id, listing_id),
+                )
+                if stored.flagged and was_flagged != 1:
+                    changes.newly_flagged.append(listing_id)
+                elif not stored.flagged and was_flagged == 1:
+                    changes.no_longer_flagged.append(listing_id)
+
+    # -- reads ----------------------------------------------------------------------------------------------
+
+    def get_seller(self, marketplace: str, username: str) -> dict[str, Any] | None:
+        """A seller by username, case-insensitively (the column is COLLATE NOCASE)."""
+        return next(
+            self.db.query("SELECT * FROM sellers WHERE marketplace = ? AND username = ?", (marketplace, username)),
+            None,
+        )
+
+    def seller_listings(self, seller_id: int) -> list[dict[str, Any]]:
+        """A seller's listings, flagged first, then most recently seen."""
+        return list(
+            self.db.query(
+                f"SELECT {_LISTING_SUMMARY} FROM listings WHERE seller_id = ?"
+                " ORDER BY flagged = 1 DESC, last_seen DESC, id",
+                (seller_id,),
+            )
+        )
+
+    def get_listing(self, marketplace: str, external_id: str) -> dict[str, Any] | None:
+        row = next(
+            self.db.query(
+                "SELECT * FROM listings WHERE marketplace = ? AND external_id = ?",
+                (marketplace, str(external_id)),
+            ),
+            None,
+        )
+        if row is not None:
+            row["tags"] = json.loads(row["tags"] or "[]")
+        return row
+
+    def listing_history(self, listing_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Everything stored about a listing over time: snapshots (with their fields), sightings, verdicts."""
+        snapshots = list(self.db.query("SELECT * FROM snapshots WHERE listing_id = ? ORDER BY id", (listing_id,)))
+        for snap in snapshots:
+            snap["fields"] = json.loads(snap["fields"])
+            snap["extra"] = json.loads(snap["extra"])
+            snap["headers"] = json.loads(snap["headers"]) if snap["headers"] else None
+        verdicts = list(self.db.query("SELECT * FROM verdicts WHERE listing_id = ? ORDER BY id", (listing_id,)))
+        for verdict in verdicts:
+            verdict["reasons"] = json.loads(verdict["reasons"])
+        sightings = list(self.db.query("SELECT * FROM sightings WHERE listing_id = ? ORDER BY id", (listing_id,)))
+        return {"snapshots": snapshots, "sightings": sightings, "verdicts": verdicts}
+
+    def get_body(self, sha256: str) -> bytes | None:
+        """The raw bytes of a stored response body."""
+        row = self.conn.execute("SELECT data FROM bodies WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else zstandard.ZstdDecompressor().decompress(row[0])
+
+    def iter_listings_for_scan(self, *, marketplace: str | None = None, page: int = 1000) -> Iterator[dict[str, Any]]:
+        """Current text of every listing with its current snapshot id, for a rescan. Read in pages by id, so
+        the caller may write verdicts between pages without an open read cursor."""
+        where = "AND marketplace = ?" if marketplace else ""
+        last = 0
+        while True:
+            params: tuple[Any, ...] = (last, marketplace, page) if marketplace else (last, page)
+            rows = self.conn.execute(
+                "SELECT id, marketplace, external_id, title, description, tags, category, current_snapshot_id"
+                f" FROM listings WHERE id > ? {where} ORDER BY id LIMIT ?",
+                params,
+            ).fetchall()
+            for listing_id, market, external_id, title, description, tags, category, snapshot_id in rows:
+                yield {
+                    "id": listing_id,
+                    "marketplace": market,
+                    "external_id": external_id,
+                    "title": title or "",
+                    "description": description or "",
+                    "tags": json.loads(tags or "[]"),
+                    "category": category,
+                    "snapshot_id": snapshot_id,
+                }
+            if len(rows) < page:
+                return
+            last = rows[-1][0]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table, plus listings currently flagged."""
+        out = {table: self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0] for table in _COUNTED_TABLES}
+        out["flagged_listings"] = self.conn.execute("SELECT count(*) FROM listings WHERE flagged = 1").fetchone()[0]
+        return out
+
+    def verify(self) -> VerifyResult:
+        """Check the evidence log and everything it covers, in one consistent read snapshot."""
+        if self.conn.in_transaction:
+            return verify(self.conn)
+        self.conn.execute("BEGIN")
+        try:
+            return verify(self.conn)
+        finally:
+            self.conn.execute("ROLLBACK")
+
+
+__all__ = ["BatchResult", "ScanChanges", "Store", "VerifyResult"]

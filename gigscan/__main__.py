@@ -1,0 +1,3 @@
+from gigscan.cli import main
+
+main()

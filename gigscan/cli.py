@@ -1,0 +1,16 @@
+"""The ``gigscan`` command: imports every command module so each registers itself on the shared app."""
+
+from __future__ import annotations
+
+from gigscan.app import app
+from gigscan.commands import crawl, detect, evidence, store, testbed  # noqa: F401  (registration by import)
+
+__all__ = ["app"]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""Turn hostile listing text into match keys, keeping a map back to the text as written.
+
+Sellers disguise what they sell: homoglyphs ("Аmazon" with a Cyrillic А), zero-width characters, accents,
+letters spaced out ("r e v i e w s"), masked ("r**views") or swapped for digits ("rev1ews"). Matching runs on a
+*key* where those disguises are undone, and every key character maps back to the original string, so a reason
+always quotes the text exactly as the seller wrote it. The input string is never altered.
+
+Two keys exist:
+
+- the **ascii key**: NFKC, casefold, format characters and marks dropped, visual homoglyphs mapped to the Latin
+  letter they imitate, everything else transliterated with ``anyascii``, punctuation turned into spaces, then
+  the disguises repaired;
+- the **native key** (only for text with non-Latin letters): NFKC + casefold + marks stripped, script kept, so
+  native-script terms ("отзывы") match as written rather than as a transliteration ("otzyvy").
+
+Both are built with ``translate`` over a per-character table (one C pass; the table for non-ASCII characters
+fills itself on first use). The offset map back to the original is only computed when a reason needs it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from anyascii import anyascii
+
+#: Characters kept in the ascii key: stand-ins for letters ("rev1ews", "am@zon"), "*" masking letters, and
+#: "%" / "+" so that "100% real" and "30+" stay one phrase. Every other punctuation mark becomes a space.
+KEEP = "$@!|*%+"
+#: Symbols that mean a rating star ("5⭐", "★★★★★"); every other symbol or emoji becomes a space.
+STARS = "⭐★☆✩✪✫✬✭✮✯✰🌟✴"
+#: Digit/symbol-for-letter swaps, applied only between letters inside one word (never to "5 star").
+LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i", "|": "l"}
+#: Second readings, tried when the first one does not give a known term ("goog1e" -> "google").
+LEET_ALT = {"1": "l", "|": "i"}
+
+#: Visual homoglyphs that anyascii would transliterate by sound (Cyrillic "с" -> "s"), mapped by looks instead.
+#: Whole native-script words are matched on the native key, so this only has to serve disguised Latin words.
+HOMOGLYPHS = dict(
+    zip(
+        "АВЕКМНОРСТХУІЈЅԚԜаеорсухіјѕԁһԛԝӏкмтнвΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοριυνκτχεօոս",
+        "abekmhopctxyijsqwaeopcyxijsdhqwlkmthbabezhikmnoptyxaopiuvktxeonu",
+        strict=True,
+    )
+)
+
+_DROP = {"Cf", "Mn", "Me", "Cc", "Cs", "Co", "Cn"}
+
+
+def _punct_to_space(text: str) -> str:
+    return "".join(c if c.isalnum() or c in KEEP else " " for c in text)
+
+
+def _ascii_fold(char: str) -> str:
+    if char in HOMOGLYPHS:
+        return HOMOGLYPHS[char]
+    if char.isspace():
+        return " "
+    if unicodedata.category(char) in _DROP:
+        return ""
+    if char in STARS:
+        return " star"
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    if folded.isascii():
+        return _punct_to_space(folded)
+    if unicodedata.category(char)[0] in "SP":
+        return " "
+    return _punct_to_space(anyascii(folded).lower())
+
+
+def _native_fold(char: str) -> str:
+    if char.isspace():
+        return " "
+    if unicodedata.category(char) in _DROP:
+        return ""
+    if unicodedata.category(char)[0] in "SP":
+        return " "
+    folded = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", char).casefold())
+    return "".join(c if c.isalnum() else " " for c in folded if unicodedata.category(c) != "Mn")
+
+
+def _non_latin_letter(char: str) -> str | None:
+    return char if char.isalpha() and not unicodedata.name(char, "LATIN").startswith("LATIN") else None
+
+
+class _LazyTable(dict):
+    """A ``str.translate`` table that computes each character's replacement on first use and keeps it."""
+
+    def __init__(self, fold: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.fold = fold
+
+    def __missing__(self, code: int) -> str | None:
+        value = self.fold(chr(code))
+        self[code] = value
+        return value
+
+
+class _UnevenTable(dict):
+    """Keeps only the characters a fold does not replace one for one: an empty result means offsets are equal."""
+
+    def __init__(self, table: _LazyTable) -> None:
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, code: int) -> str | None:
+        value = None if len(self.table[code] or "") == 1 else chr(code)
+        self[code] = value
+        return value
+
+
+ASCII_TABLE = _LazyTable(_ascii_fold)
+NATIVE_TABLE = _LazyTable(_native_fold)
+_NON_LATIN = _LazyTable(_non_latin_letter)
+_UNEVEN = {id(ASCII_TABLE): _UnevenTable(ASCII_TABLE), id(NATIVE_TABLE): _UnevenTable(NATIVE_TABLE)}
+#: The same fold as ASCII_TABLE for ASCII input, as a bytes table (several times faster).
+_ASCII_BYTES = bytes(
+    (c + 32 if 65 <= c <= 90 else c if chr(c).isalnum() or chr(c) in KEEP else 32) if c < 128 else 32
+    for c in range(256)
+)
+
+
+def fold_ascii(text: str) -> str:
+    """Stage one of the ascii key (no disguise repair): one key character per ASCII input character."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_BYTES).decode("ascii")
+    return text.translate(ASCII_TABLE)
+
+
+def fold_native(text: str) -> str:
+    return text.translate(NATIVE_TABLE)
+
+
+def has_non_latin_letters(text: str) -> bool:
+    return not text.isascii() and bool(text.translate(_NON_LATIN))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stage two: disguise repair. A byte-level "shape" test decides whether the (slower) regexes run at all.
+
+_SHAPE = bytes(
+    ord("a") if chr(c).isalpha() and c < 128 else ord("0") if chr(c) in "0123456789$@!|" else
+    ord("*") if c == ord("*") else 32
+    for c in range(256)
+)
+#: Three or more single characters separated by spaces or asterisks: "r e v i e w s", "r.e.v", "r*e*v".
+_SPACED = re.compile(r"(?<![a-z0-9*$@!|])[a-z](?:[ *]{1,3}[a-z0-9$@!|](?![a-z0-9$@!|])){2,}")
+#: A word with a digit-like between letters: "rev1ews", "g00gle", "am@zon".
+_MIXED = re.compile(r"[a-z0-9$@!|]*[a-z][0-9$@!|]+[a-z][a-z0-9$@!|]*")
+#: A word with masked letters: "r**views", "rev**ws".
+_MASKED = re.compile(r"[a-z]+(?:\*+[a-z]+)+\**|[a-z]+\*+")
+
+
+def needs_repair(key: str) -> bool:
+    """True if the key may hold spaced-out, masked or digit-swapped words (most texts do not)."""
+    if "*" in key:
+        return True
+    shape = b" " + key.encode("ascii", "replace").translate(_SHAPE)
+    return b" a a a" in shape or (b"a0" in shape and b"0a" in shape)
+
+
+def _beside_letter(word: str, index: int, step: int) -> bool:
+    """Is there a letter on this side of ``index`` past any further digit-likes?"""
+    j = index + step
+    while 0 <= j < len(word) and word[j] in LEET:
+        j += step
+    return 0 <= j < len(word) and word[j].isalpha()
+
+
+def unleet(word: str, vocabulary: Collection[str] = ()) -> str:
+    """Swap digit-likes that sit between letters; prefer the reading that gives a known term."""
+    swappable = [
+        i for i, c in enumerate(word) if c in LEET and _beside_letter(word, i, -1) and _beside_letter(word, i, 1)
+    ]
+    first = list(word)
+    for i in swappable:
+        first[i] = LEET[word[i]]
+    candidate = "".join(first)
+    if not vocabulary or candidate in vocabulary:
+        return candidate
+    second = list(first)
+    for i in swappable:
+        second[i] = LEET_ALT.get(word[i], first[i])
+    alternative = "".join(second)
+    return alternative if alternative in vocabulary else candidate
+
+
+@lru_cache(maxsize=4096)
+def _mask_pattern(word: str) -> re.Pattern[str]:
+    parts = re.split(r"(\*+)", word)
+    return re.compile(
+        "".join(f"[a-z]{{{max(1, len(p) - 1)},{len(p) + 1}}}" if p.startswith("*") else re.escape(p) for p in parts)
+    )
+
+
+def unmask(word: str, vocabulary: Collection[str]) -> str | None:
+    """The longest known term that "r**views" can stand for, if at least three letters are visible."""
+    if sum(c.isalpha() for c in word) < 3:
+        return None
+    pattern = _mask_pattern(word)
+    matches = [t for t in vocabulary if pattern.fullmatch(t)]
+    return max(matches, key=len) if matches else None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One repaired stretch: ``key[start:end]`` replaces ``folded[source_start:source_end]``."""
+
+    start: int
+    end: int
+    source_start: int
+    source_end: int
+
+
+def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
+    edits: list[tuple[int, int, str]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(start < e and s < end for s, e, _ in edits)
+
+    for match in _SPACED.finditer(folded):
+        joined = re.sub(r"[ *]+", "", match.group())
+        edits.append((match.start(), match.end(), unleet(joined, vocabulary) if _MIXED.fullmatch(joined) else joined))
+    if "*" in folded:
+        for match in _MASKED.finditer(folded):
+            resolved = unmask(match.group(), vocabulary)
+            if resolved is not None and free(match.start(), match.end()):
+                edits.append((match.start(), match.end(), resolved))
+    for match in _MIXED.finditer(folded):
+        if free(match.start(), match.end()):
+            edits.append((match.start(), match.end(), unleet(match.group(), vocabulary)))
+    return sorted(edits)
+
+
+def _apply(folded: str, edits: list[tuple[int, int, str]]) -> tuple[str, list[Piece]]:
+    out: list[str] = []
+    pieces: list[Piece] = []
+    position = length = 0
+    for start, end, text in edits:
+        out.append(folded[position:start])
+        length += start - position
+        out.append(text)
+        pieces.append(Piece(length, length + len(text), start, end))
+        length += len(text)
+        position = end
+    out.append(folded[position:])
+    return "".join(out), pieces
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MatchKey:
+    """The key for one original string, with the map from key offsets back to original offsets.
+
+    ``table`` is the per-character fold that made stage one (None when it was one character for one);
+    ``pieces`` are the stage-two repairs.
+    """
+
+    original: str
+    text: str
+    table: dict | None = field(default=None, repr=False)
+    pieces: list[Piece] = field(default_factory=list, repr=False)
+    _origin: list[int] | range | None = field(default=None, init=False, repr=False)
+    _starts: list[int] = field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._starts = [p.start for p in self.pieces]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``[start, end)`` for key ``[start, end)``, widened to whole characters as written."""
+        if end <= start:
+            raise ValueError("empty key span")
+        first, last = self._unrepair(start, True), self._unrepair(end, False)
+        if self.table is None:
+            return first, last
+        origin = self._origin_map()
+        return origin[first], origin[last - 1] + 1
+
+    def quote(self, start: int, end: int) -> tuple[str, int, int]:
+        """The original text for a key span, exactly as written, with its offsets."""
+        s, e = self.span(start, end)
+        return self.original[s:e], s, e
+
+    def _unrepair(self, position: int, is_start: bool) -> int:
+        index = bisect_right(self._starts, position if is_start else position - 1) - 1
+        if index < 0:
+            return position
+        piece = self.pieces[index]
+        if position < piece.end or (not is_start and position == piece.end):
+            return piece.source_start if is_start else piece.source_end
+        return position - piece.end + piece.source_end
+
+    def _origin_map(self) -> list[int] | range:
+        if self._origin is None:
+            table = self.table
+            assert table is not None
+            if not self.original.translate(_UNEVEN[id(table)]):
+                self._origin = range(len(self.original))
+            else:
+                origin: list[int] = []
+                for index, char in enumerate(self.original):
+                    origin.extend([index] * len(table[ord(char)] or ""))
+                self._origin = origin
+        return self._origin
+
+
+def normalise(text: str, vocabulary: Collection[str] = ()) -> MatchKey:
+    """The ascii match key of ``text``; ``vocabulary`` (known single-word terms) helps undo disguises."""
+    folded = fold_ascii(text)
+    table = None if text.isascii() else ASCII_TABLE
+    if needs_repair(folded):
+        repaired, pieces = _apply(folded, _edits(folded, vocabulary))
+        return MatchKey(text, repaired, table, pieces)
+    return MatchKey(text, folded, table)
+
+
+def native_key(text: str) -> MatchKey | None:
+    """The native-script key of ``text``, or None when it has no letters outside the Latin script."""
+    if not has_non_latin_letters(text):
+        return None
+    return MatchKey(text, fold_native(text), NATIVE_TABLE)

@@ -1,0 +1,364 @@
+"""Load and validate a ruleset: the detection rules are data (a versioned TOML file), not code.
+
+A bad file must fail loudly and precisely: every problem names the line it is on, so whoever edits the rules
+can fix them without reading this module. ``check_ruleset`` also runs the examples every rule carries.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .terms import expand
+
+KINDS = ("keyword", "proximity", "fuzzy", "negative")
+FIELDS = ("title", "description", "tags")
+DEFAULT_NAME = "bundled:matchers/rules/default.toml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a ruleset file; ``severity`` is "error" (invalid file) or "example" (a failing one)."""
+
+    path: str
+    line: int | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class RulesetError(ValueError):
+    """The ruleset file is invalid; ``problems`` lists every problem found, each with its line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class TermClass:
+    name: str
+    label: str
+    terms: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    on_original: bool = False
+    skip_after: frozenset[str] = frozenset()
+    skip_before: frozenset[str] = frozenset()
+    skip_terms: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    explain: str
+    weight: float
+    classes: tuple[tuple[str, ...], ...] = ()
+    window: int = 0
+    ordered: bool = False
+    context: tuple[str, ...] = ()
+    context_window: int = 0
+    scope: str = "field"
+    fields: tuple[str, ...] = FIELDS
+    target: str = ""
+    when_any: tuple[str, ...] = ()
+    score_cutoff: float = 0.8
+    min_length: int = 5
+    ignore: frozenset[str] = frozenset()
+    must_match: tuple[str, ...] = ()
+    must_not_match: tuple[str, ...] = ()
+    line: int | None = None
+
+    @property
+    def signed_weight(self) -> float:
+        return -self.weight if self.kind == "negative" else self.weight
+
+    @property
+    def class_names(self) -> set[str]:
+        names = {n for alternatives in self.classes for n in alternatives} | set(self.context)
+        return names | ({self.target} if self.target else set()) | set(self.when_any)
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    version: str
+    threshold: float
+    classes: dict[str, TermClass]
+    rules: tuple[Rule, ...]
+    seed_queries: tuple[str, ...] = ()
+    flagged_examples: tuple[str, ...] = ()
+    unflagged_examples: tuple[str, ...] = ()
+    path: str = DEFAULT_NAME
+    source: str = field(default="", repr=False, compare=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+class _Locator:
+    """Finds the line of a table, a rule or a key in the TOML source, for error messages."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = source.splitlines()
+
+    def table(self, dotted: str) -> int | None:
+        pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, dotted.split("."))) + r"\s*\]")
+        return self._first(pattern)
+
+    def rule(self, index: int) -> int | None:
+        seen = -1
+        for number, line in enumerate(self.lines, 1):
+            if re.match(r"^\s*\[\[\s*rules\s*\]\]", line):
+                seen += 1
+                if seen == index:
+                    return number
+        return None
+
+    def key(self, start: int | None, key: str) -> int | None:
+        if start is None:
+            return self._first(re.compile(rf"^\s*{re.escape(key)}\s*="))
+        for number in range(start, len(self.lines)):
+            line = self.lines[number]
+            if number >= start and re.match(r"^\s*\[", line):
+                break
+            if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+                return number + 1
+        return start
+
+    def _first(self, pattern: re.Pattern[str]) -> int | None:
+        for number, line in enumerate(self.lines, 1):
+            if pattern.match(line):
+                return number
+        return None
+
+
+class _Reader:
+    """Reads typed values out of one TOML table, recording a located problem for each bad one."""
+
+    def __init__(self, table: dict[str, Any], line: int | None, where: str, loader: _Loader) -> None:
+        self.table, self.line, self.where, self.loader = table, line, where, loader
+
+    def problem(self, key: str | None, message: str) -> None:
+        line = self.loader.locator.key(self.line, key) if key else self.line
+        self.loader.problems.append(Problem(self.loader.path, line, f"{self.where}: {message}"))
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
+        if key not in self.table:
+            if required:
+                self.problem(None, f"missing required key {key!r}")
+            return default
+        value = self.table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.problem(key, f"{key!r} must be {names}, not {type(value).__name__}")
+            return default
+        return value
+
+    def strings(self, key: str, required: bool = False) -> tuple[str, ...]:
+        value = self.get(key, list, [], required)
+        if not all(isinstance(v, str) for v in value):
+            self.problem(key, f"{key!r} must be a list of strings")
+            return ()
+        return tuple(value)
+
+    def unknown(self, allowed: set[str]) -> None:
+        for key in self.table:
+            if key not in allowed:
+                self.problem(key, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+_CLASS_KEYS = {"label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms"}
+_RULE_KEYS = {
+    "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
+    "fields", "target", "when_any", "score_cutoff", "min_length", "ignore", "must_match", "must_not_match",
+    "description",
+}
+_TOP_KEYS = {"version", "description", "threshold", "seeds", "classes", "rules", "examples"}
+
+
+class _Loader:
+    def __init__(self, source: str, path: str) -> None:
+        self.source, self.path = source, path
+        self.locator = _Locator(source)
+        self.problems: list[Problem] = []
+
+    def load(self) -> Ruleset:
+        try:
+            data = tomllib.loads(self.source)
+        except tomllib.TOMLDecodeError as exc:
+            match = re.search(r"line (\d+)", str(exc))
+            raise RulesetError(
+                [Problem(self.path, int(match.group(1)) if match else None, f"TOML syntax error: {exc}")]
+            ) from exc
+        top = _Reader(data, None, "ruleset", self)
+        top.unknown(_TOP_KEYS)
+        version = top.get("version", str, "", required=True)
+        if "version" in data and not str(data["version"]).strip():
+            top.problem("version", "'version' must not be empty")
+        threshold = top.get("threshold", float, 0.5, required=True)
+        if not 0 < threshold <= 1:
+            top.problem("threshold", "'threshold' must be in (0, 1]")
+        classes = self._classes(top.get("classes", dict, {}, required=True))
+        rules = tuple(self._rules(top.get("rules", list, [], required=True), classes))
+        seeds = _Reader(top.get("seeds", dict, {}), self.locator.table("seeds"), "[seeds]", self)
+        seeds.unknown({"queries"})
+        examples = _Reader(top.get("examples", dict, {}), self.locator.table("examples"), "[examples]", self)
+        examples.unknown({"flagged", "not_flagged"})
+        ruleset = Ruleset(
+            version=version,
+            threshold=threshold,
+            classes=classes,
+            rules=rules,
+            seed_queries=seeds.strings("queries"),
+            flagged_examples=examples.strings("flagged"),
+            unflagged_examples=examples.strings("not_flagged"),
+            path=self.path,
+            source=self.source,
+        )
+        if self.problems:
+            raise RulesetError(self.problems)
+        return ruleset
+
+    def _classes(self, raw: dict[str, Any]) -> dict[str, TermClass]:
+        classes: dict[str, TermClass] = {}
+        for name, table in raw.items():
+            line = self.locator.table(f"classes.{name}")
+            reader = _Reader(table if isinstance(table, dict) else {}, line, f"[classes.{name}]", self)
+            if not isinstance(table, dict):
+                reader.problem(None, "must be a table")
+                continue
+            reader.unknown(_CLASS_KEYS)
+            terms = tuple(t for raw_term in reader.strings("terms") for t in expand(raw_term))
+            patterns = []
+            for source in reader.strings("patterns"):
+                try:
+                    patterns.append(re.compile(source, re.IGNORECASE))
+                except re.error as exc:
+                    reader.problem("patterns", f"bad regular expression {source!r}: {exc}")
+            if not terms and not patterns:
+                reader.problem(None, "needs 'terms' or 'patterns'")
+            on = reader.get("on", str, "key")
+            if on not in ("key", "original"):
+                reader.problem("on", "'on' must be \"key\" or \"original\"")
+            classes[name] = TermClass(
+                name=name,
+                label=reader.get("label", str, name, required=True),
+                terms=terms,
+                patterns=tuple(patterns),
+                on_original=on == "original",
+                skip_after=frozenset(reader.strings("skip_after")),
+                skip_before=frozenset(reader.strings("skip_before")),
+                skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),
+            )
+        return classes
+
+    def _rules(self, raw: list[Any], classes: dict[str, TermClass]) -> Iterator[Rule]:
+        seen: set[str] = set()
+        for index, table in enumerate(raw):
+            line = self.locator.rule(index)
+            rule_id = table.get("id", f"#{index + 1}") if isinstance(table, dict) else f"#{index + 1}"
+            reader = _Reader(table if isinstance(table, dict) else {}, line, f"rule {rule_id!r}", self)
+            if not isinstance(table, dict):
+                reader.problem(None, "must be a table")
+                continue
+            reader.unknown(_RULE_KEYS)
+            if rule_id in seen:
+                reader.problem("id", f"duplicate rule id {rule_id!r}")
+            seen.add(rule_id)
+            rule = self._rule(reader, rule_id, line)
+            self._check_rule(reader, rule, classes)
+            yield rule
+
+    def _rule(self, reader: _Reader, rule_id: str, line: int | None) -> Rule:
+        kind = reader.get("kind", str, "keyword", required=True)
+        if kind not in KINDS:
+            reader.problem("kind", f"'kind' must be one of {', '.join(KINDS)}")
+        weight = reader.get("weight", float, 0.0, required=True)
+        if not 0 < weight <= 1:
+            reader.problem("weight", "'weight' must be in (0, 1] (negative rules subtract it)")
+        scope = reader.get("scope", str, "field")
+        if scope not in ("field", "document"):
+            reader.problem("scope", "'scope' must be \"field\" or \"document\"")
+        fields = reader.strings("fields") or FIELDS
+        if any(f not in FIELDS for f in fields):
+            reader.problem("fields", f"'fields' may only name {', '.join(FIELDS)}")
+        return Rule(
+            id=str(rule_id),
+            kind=kind,
+            explain=reader.get("explain", str, "", required=True),
+            weight=weight,
+            classes=tuple(tuple(entry.split("|")) for entry in reader.strings("classes")),
+            window=reader.get("window", int, 0),
+            ordered=reader.get("ordered", bool, False),
+            context=reader.strings("context"),
+            context_window=reader.get("context_window", int, 0),
+            scope=scope,
+            fields=fields,
+            target=reader.get("target", str, ""),
+            when_any=reader.strings("when_any"),
+            score_cutoff=reader.get("score_cutoff", float, 0.8),
+            min_length=reader.get("min_length", int, 5),
+            ignore=frozenset(reader.strings("ignore")),
+            must_match=reader.strings("must_match"),
+            must_not_match=reader.strings("must_not_match"),
+            line=line,
+        )
+
+    def _check_rule(self, reader: _Reader, rule: Rule, classes: dict[str, TermClass]) -> None:
+        for name in sorted(rule.class_names - set(classes)):
+            reader.problem(None, f"unknown class {name!r}")
+        if rule.kind == "fuzzy":
+            if not rule.target or not rule.when_any:
+                reader.problem(None, "a fuzzy rule needs 'target' and 'when_any'")
+            if not 0 < rule.score_cutoff <= 1:
+                reader.problem("score_cutoff", "'score_cutoff' must be in (0, 1]")
+            return
+        if not rule.classes:
+            reader.problem("classes", "needs 'classes'")
+        if rule.kind == "keyword" and len(rule.classes) != 1:
+            reader.problem("classes", "a keyword rule names exactly one class")
+        if rule.kind == "proximity" and len(rule.classes) < 2:
+            reader.problem("classes", "a proximity rule names at least two classes")
+        if len(rule.classes) > 1 and rule.scope == "field" and rule.window < 1:
+            reader.problem("window", "needs 'window' (words) >= 1 for classes to be near each other")
+        if rule.context and rule.context_window < 1:
+            reader.problem("context_window", "'context' needs 'context_window' >= 1")
+        if rule.window < 0 or rule.context_window < 0:
+            reader.problem("window", "windows must not be negative")
+
+
+def _bundled_source() -> str:
+    return resources.files("matchers").joinpath("rules", "default.toml").read_text(encoding="utf-8")
+
+
+def load_ruleset(path: str | Path | None = None) -> Ruleset:
+    """Load and validate a ruleset (None = the bundled default); raises RulesetError with located problems."""
+    if path is None:
+        return _Loader(_bundled_source(), DEFAULT_NAME).load()
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesetError([Problem(str(path), None, f"cannot read ruleset: {exc}")]) from exc
+    return _Loader(source, str(path)).load()
+
+
+def check_ruleset(path: str | Path | None = None) -> list[Problem]:
+    """Every problem with a ruleset: invalid content (severity "error") or a failing example ("example")."""
+    try:
+        ruleset = load_ruleset(path)
+    except RulesetError as exc:
+        return exc.problems
+    from .scan import Scanner  # the scanner needs a loaded ruleset; import late to keep loading light
+
+    return list(Scanner(ruleset).check_examples())

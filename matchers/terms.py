@@ -1,0 +1,126 @@
+"""Exact term matching: every class's terms in one Aho-Corasick automaton per key, word-bounded.
+
+One pass over a key finds every term of every class at once; a hit only counts at word boundaries, where a
+boundary is a non-alphanumeric neighbour in the key, a digit/letter change ("5star") or a case change in the
+text as written ("REALFacebook", "BuyGoogleReviews").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import product
+
+import ahocorasick
+
+from .normalise import MatchKey, fold_ascii, fold_native, has_non_latin_letters
+
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand(term: str) -> list[str]:
+    """Spell out a compact term: "review(s)" -> review, reviews; "отзыв(|ы|ов)" -> отзыв, отзывы, отзывов."""
+    parts = _GROUP.split(term)
+    literals, groups = parts[0::2], parts[1::2]
+    options = [g.split("|") if "|" in g else ["", g] for g in groups]
+    out = []
+    for choice in product(*options):
+        out.append("".join(lit + (choice[i] if i < len(choice) else "") for i, lit in enumerate(literals)))
+    return list(dict.fromkeys(out))
+
+
+def term_key(term: str) -> tuple[str, bool]:
+    """(key, native): native-script terms are matched on the native key, everything else on the ascii key."""
+    if has_non_latin_letters(term):
+        return " ".join(fold_native(term).split()), True
+    return " ".join(fold_ascii(term).split()), False
+
+
+@dataclass(slots=True)
+class Hit:
+    """One occurrence of a class's term: offsets into the original field text and the text as written."""
+
+    cls: str
+    term: str
+    start: int
+    end: int
+    text: str
+    key_start: int
+    fuzzy: float | None = None
+
+
+def build_automaton(entries: dict[str, list[tuple[str, str]]]) -> ahocorasick.Automaton | None:
+    """``entries``: key -> [(class name, term as written in the ruleset)]."""
+    if not entries:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, owners in entries.items():
+        automaton.add_word(key, (len(key), tuple(owners)))
+    automaton.make_automaton()
+    return automaton
+
+
+def _soft_boundary(original: str, position: int) -> bool:
+    """A word may start at ``position`` of the text as written after a case or digit/letter change."""
+    if position <= 0 or position >= len(original):
+        return True
+    before, after = original[position - 1], original[position]
+    if not before.isalnum() or not after.isalnum():
+        return True
+    if before.isdigit() != after.isdigit():
+        return True
+    if before.islower() and after.isupper():
+        return True
+    return (
+        before.isupper() and after.isupper() and position + 1 < len(original) and original[position + 1].islower()
+    )
+
+
+def find_hits(key: MatchKey, automaton: ahocorasick.Automaton | None) -> list[Hit]:
+    """Word-bounded hits of every term in ``key``, with their original offsets."""
+    if automaton is None:
+        return []
+    text = key.text
+    size = len(text)
+    hits: list[Hit] = []
+    for end_index, (length, owners) in automaton.iter(text):
+        start, end = end_index - length + 1, end_index + 1
+        left_ok = start == 0 or not text[start - 1].isalnum() or text[start - 1].isdigit() != text[start].isdigit()
+        right_ok = end == size or not text[end].isalnum() or text[end].isdigit() != text[end - 1].isdigit()
+        if left_ok and right_ok:
+            original, o_start, o_end = key.quote(start, end)
+        else:
+            original, o_start, o_end = key.quote(start, end)
+            if not left_ok and not _soft_boundary(key.original, o_start):
+                continue
+            if not right_ok and not _soft_boundary(key.original, o_end):
+                continue
+        for cls, term in owners:
+            hits.append(Hit(cls, term, o_start, o_end, original, start))
+    return hits
+
+
+@dataclass
+class TermIndex:
+    """The automata for a ruleset's classes: ascii terms and native-script terms."""
+
+    ascii: ahocorasick.Automaton | None
+    native: ahocorasick.Automaton | None
+    vocabulary: frozenset[str]
+
+    @classmethod
+    def build(cls, class_terms: dict[str, list[str]]) -> TermIndex:
+        ascii_entries: dict[str, list[tuple[str, str]]] = {}
+        native_entries: dict[str, list[tuple[str, str]]] = {}
+        vocabulary: set[str] = set()
+        for name, terms in class_terms.items():
+            for term in terms:
+                key, native = term_key(term)
+                if not key:
+                    continue
+                owners = (native_entries if native else ascii_entries).setdefault(key, [])
+                if (name, term) not in owners:
+                    owners.append((name, term))
+                if not native:
+                    vocabulary.update(w for w in key.split() if w.isalpha())
+        return cls(build_automaton(ascii_entries), build_automaton(native_entries), frozenset(vocabulary))

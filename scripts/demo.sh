@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make demo`: the main job end to end, offline. Start the simulated marketplace on a free 127.0.0.1 port,
+# crawl it for review sellers, show the flagged sellers, look one up, export the flags, stop the testbed.
+set -euo pipefail
+out="${DEMO_DIR:-demo-output}"
+mkdir -p "$out"
+db="$out/gigscan.db"
+rm -f "$db" "$db-wal" "$db-shm" "$out/port"
+
+gigscan testbed serve --port 0 --seed 7 --listings 600 --block-rate 0.05 --port-file "$out/port" &
+testbed_pid=$!
+trap 'kill "$testbed_pid" 2>/dev/null || true; wait "$testbed_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$out/port" ] && break; sleep 0.1; done
+[ -s "$out/port" ] || { echo "demo: the testbed did not start" >&2; exit 1; }
+base="http://127.0.0.1:$(cat "$out/port")"
+echo "== simulated marketplace at $base"
+
+echo "== crawl"
+gigscan crawl fiverr --base-url "$base" --db "$db" --delay 0 --max-pages 2 \
+  --query "amazon reviews" --query "google reviews" --query "trustpilot reviews" --query "5 star reviews" \
+  --query "app reviews" --query "logo design"
+
+echo "== export"
+gigscan export --db "$db" --format csv --output "$out/flagged.csv"
+gigscan export --db "$db" --format jsonl --output "$out/flagged.jsonl"
+
+first=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["username"])' "$out/flagged.jsonl")
+echo "== search $first"
+gigscan search "$first" --db "$db"
+
+echo
+echo "database: $db"
+echo "exports:  $out/flagged.csv  $out/flagged.jsonl"

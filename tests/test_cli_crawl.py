@@ -1,0 +1,79 @@
+"""The crawl command's argument handling and the crawler's small pure parts (no crawl runs here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crawler.items import Listing, Seller
+from crawler.pipelines import run_status, validation_problem
+from gigscan.cli import app
+from gigscan.commands.crawl import crawler_settings, parse_set_options
+
+runner = CliRunner()
+
+
+def test_bad_base_url_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["crawl", "fiverr", "--base-url", "ftp://x", "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2
+    assert "--base-url must be an http(s) URL" in result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_unknown_spider_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["crawl", "nosuchsite", "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2
+    assert "unknown spider 'nosuchsite'" in result.output
+
+
+def test_bad_set_option_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["crawl", "fiverr", "--set", "NOEQUALS", "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2
+    assert "NAME=VALUE" in result.output
+
+
+def test_settings_protect_the_user() -> None:
+    settings = crawler_settings({})
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("ROBOTSTXT_OBEY") is True
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
+    assert settings.getint("DOWNLOAD_MAXSIZE") <= 16 * 1024 * 1024
+    assert settings.get("USER_AGENT").startswith("gigscan/")
+    assert settings.get("JOBDIR") is None
+
+
+def test_command_line_overrides_win() -> None:
+    settings = crawler_settings(parse_set_options(["DOWNLOAD_DELAY=0", "ROBOTSTXT_OBEY=False"]))
+    assert settings.getfloat("DOWNLOAD_DELAY") == 0.0
+    assert settings.getbool("ROBOTSTXT_OBEY") is False
+
+
+def listing(**changes: object) -> Listing:
+    fields: dict[str, object] = dict(marketplace="fiverr", external_id="1", url="http://x/a/b", seller="a", title="t")
+    fields.update(changes)
+    return Listing(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("item", "problem"),
+    [
+        (listing(), None),
+        (listing(title="  "), "missing title"),
+        (listing(external_id=""), "missing external_id"),
+        (listing(price=-1.0), "negative price"),
+        (Seller(marketplace="fiverr", username="", profile_url="http://x/"), "missing username"),
+        (object(), "unknown item type object"),
+    ],
+)
+def test_validation(item: object, problem: str | None) -> None:
+    assert validation_problem(item) == problem
+
+
+def test_run_status_tells_blocked_and_failed_from_finished() -> None:
+    assert run_status("finished", {"gigscan/pages_parsed": 3}) == "finished"
+    assert run_status("finished", {"gigscan/pages_parsed": 3, "gigscan/blocked_gave_up": 1}) == "blocked"
+    assert run_status("finished", {"downloader/request_count": 4}) == "failed"
+    assert run_status("shutdown", {}) == "shutdown"
