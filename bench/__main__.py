@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = ["bench.bench_crawl", "bench.bench_scan", "bench.bench_store"]
+BENCHMARKS = ["bench.bench_crawl", "bench.bench_crawl_all", "bench.bench_scan", "bench.bench_store"]
 
 
 def main(argv: list[str] | None = None) -> int:

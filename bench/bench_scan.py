@@ -36,19 +36,28 @@ SENTENCES = [
     "You will get unlimited revisions until you are 100% satisfied with the result.",
     "Fast delivery, clean source files and friendly communication are guaranteed.",
     "I work with clients from the USA, UK, Canada and Australia every week.",
-    "Check my portfolio and my reviews to see what previous buyers say about my work.",
     "Every project starts with a short call to understand your brand and your audience.",
     "I use Figma, Photoshop and Illustrator, and deliver PNG, SVG and PDF files.",
     "My goal is to help your business grow with work that looks professional.",
     "If you need something custom, send me a message and I will reply within an hour.",
     "I also offer rush delivery in 24 hours for an extra fee.",
     "Your satisfaction is my top priority, and I will not stop until it is perfect.",
-    "I can optimize your listing for Google and Amazon search with researched keywords.",
     "The package includes a free consultation, two concepts and a source file.",
     "I’m a native English speaker — a writer, editor and proofreader 😊",
     "✅ High quality ✅ On time ✅ 24/7 support",
+    "All work is original, written from scratch and checked for plagiarism.",
+    "I follow your brief closely and keep you updated at every step.",
+    "Let's work together and bring your ideas to life!",
+    "Do not hesitate to ask me anything before ordering.",
+]
+#: Honest sentences that mention reviews, ratings or platforms (about a quarter of real descriptions do).
+MENTIONS = [
+    "Check my portfolio and my reviews to see what previous buyers say about my work.",
     "Feedback from the buyer is always welcome and helps me improve my service.",
+    "I can optimize your listing for Google and Amazon search with researched keywords.",
     "I will write an honest review of your website's user experience with a video walkthrough.",
+    "Over 300 five star reviews from happy clients on this platform.",
+    "I design posts for Facebook, Instagram and LinkedIn that match your brand.",
 ]
 REVIEW_LIKE = [
     "I will post 5 star reviews on your Amazon product from different accounts and IPs.",
@@ -60,8 +69,9 @@ REVIEW_LIKE = [
 ]
 
 
-def make_listings(n: int, seed: int = 7, review_share: float = 0.03) -> list[dict[str, Any]]:
-    """``n`` realistic listings (title + ~600 characters of description), a few percent review-like."""
+def make_listings(n: int, seed: int = 7, review_share: float = 0.03, mention_share: float = 0.25) -> list[dict]:
+    """``n`` realistic listings (title + ~600 characters of description): about a quarter mention reviews or
+    platforms in an honest way, a few percent are review-like."""
     rng = random.Random(seed)
     listings = []
     for i in range(n):
@@ -69,6 +79,8 @@ def make_listings(n: int, seed: int = 7, review_share: float = 0.03) -> list[dic
         parts: list[str] = []
         while sum(len(p) + 1 for p in parts) < 600:
             parts.append(rng.choice(SENTENCES))
+        if rng.random() < mention_share:
+            parts.insert(rng.randrange(len(parts)), rng.choice(MENTIONS))
         if rng.random() < review_share:
             parts.insert(rng.randrange(len(parts)), rng.choice(REVIEW_LIKE))
         listings.append({"id": str(i), "title": title, "description": " ".join(parts)})

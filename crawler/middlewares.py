@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from scrapy.downloadermiddlewares import cookies as _cookies
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
+from tldextract import TLDExtract
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -14,6 +16,11 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
+
+# Scrapy's cookie middleware splits domains with tldextract, which by default downloads the Public Suffix List
+# from the internet on first use. A crawler must make no request its user did not ask for (and must work
+# offline, e.g. against the testbed): use the list snapshot that ships inside tldextract instead.
+_cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
 
 
 class BlockPageMiddleware:

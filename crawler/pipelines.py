@@ -6,9 +6,13 @@ parse pages.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
-from typing import Any
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -17,9 +21,10 @@ from scrapy.exceptions import DropItem
 from crawler import signals as gigscan_signals
 from crawler.items import Listing, Seller
 from crawler.scanning import scanner_for
-from db.store import Store
+from db.store import BatchResult, Store
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _Component:
@@ -81,60 +86,91 @@ class ScanPipeline(_Component):
 
 
 class StorePipeline(_Component):
-    """Write items to the evidence store in batched transactions and keep a run record with Scrapy's stats."""
+    """Write items to the evidence store in batched transactions and keep a run record with Scrapy's stats.
+
+    Writes run on one dedicated thread that owns the SQLite connection, so compressing bodies and committing
+    overlap with downloading and parsing on the reactor thread (sqlite3 and zstd release the GIL). At most
+    ``GIGSCAN_STORE_PENDING`` batches wait to be written; beyond that the pipeline waits, bounding memory.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
         self.db_path = settings.get("GIGSCAN_DB")
         self.batch_size = settings.getint("GIGSCAN_STORE_BATCH")
+        self.max_pending = max(1, settings.getint("GIGSCAN_STORE_PENDING", 2))
         self.rules_path = settings.get("GIGSCAN_RULES")
         self.buffer: list[dict[str, Any]] = []
+        self.pending: deque[Future[BatchResult]] = deque()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gigscan-store")
         self.store: Store | None = None
         self.run_id: int | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
+    def _on_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the writer thread and wait for it (for the rare calls outside the item flow)."""
+        return self.executor.submit(fn, *args).result()
+
     def open_spider(self) -> None:
         settings = self.crawler.settings
-        self.store = Store(self.db_path)
+        self.store = self._on_writer(Store, self.db_path)
         spider = self.crawler.spider
-        self.run_id = self.store.start_run(
-            kind="crawl",
-            spider=spider.name if spider else None,
-            args=dict(settings.getdict("GIGSCAN_RUN_ARGS")),
-            ruleset_version=scanner_for(self.rules_path).version,
-            gigscan_version=settings.get("GIGSCAN_VERSION"),
+        self.run_id = self._on_writer(
+            self.store.start_run,
+            "crawl",
+            spider.name if spider else None,
+            dict(settings.getdict("GIGSCAN_RUN_ARGS")),
+            scanner_for(self.rules_path).version,
+            settings.get("GIGSCAN_VERSION"),
         )
         self.stats.set_value("gigscan/run_id", self.run_id)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         record = dataclasses.asdict(item)
         record["type"] = "listing" if isinstance(item, Listing) else "seller"
         self.buffer.append(record)
         if len(self.buffer) >= self.batch_size:
             self.flush()
+            while len(self.pending) > self.max_pending:
+                await asyncio.wrap_future(self.pending[0])
+                self.collect()
         return item
 
     def flush(self) -> None:
         if not self.buffer or self.store is None or self.run_id is None:
             return
-        result = self.store.record_batch(self.run_id, self.buffer)
-        self.buffer = []
-        for name, value in dataclasses.asdict(result).items():
-            if value:
-                self.stats.inc_value(f"gigscan/store/{name}", value)
+        batch, self.buffer = self.buffer, []
+        self.pending.append(self.executor.submit(self.store.record_batch, self.run_id, batch))
+        self.collect()
 
-    def close_spider(self) -> None:
+    def collect(self) -> None:
+        """Count finished batches into the stats; a failed batch is logged and counted, never silent."""
+        while self.pending and self.pending[0].done():
+            future = self.pending.popleft()
+            error = future.exception()
+            if error is not None:
+                self.stats.inc_value("gigscan/store/failed_batches")
+                logger.error("storing a batch failed: %s", error, exc_info=error)
+                continue
+            for name, value in dataclasses.asdict(future.result()).items():
+                if value:
+                    self.stats.inc_value(f"gigscan/store/{name}", value)
+
+    async def close_spider(self) -> None:
         self.flush()
+        for future in list(self.pending):
+            await asyncio.wrap_future(future)
+        self.collect()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None or self.run_id is None:
             return
         stats = self.stats.get_stats()
         status = run_status(reason, stats)
-        self.store.finish_run(self.run_id, status, stats)
-        self.store.close()
+        self._on_writer(self.store.finish_run, self.run_id, status, stats)
+        self._on_writer(self.store.close)
         self.store = None
+        self.executor.shutdown(wait=True)
 
 
 def run_status(reason: str, stats: dict[str, Any]) -> str:

@@ -19,7 +19,9 @@ fills itself on first use). The offset map back to the original is only computed
 
 from __future__ import annotations
 
+import codecs
 import re
+import threading
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Collection
@@ -100,23 +102,9 @@ class _LazyTable(dict):
         return value
 
 
-class _UnevenTable(dict):
-    """Keeps only the characters a fold does not replace one for one: an empty result means offsets are equal."""
-
-    def __init__(self, table: _LazyTable) -> None:
-        super().__init__()
-        self.table = table
-
-    def __missing__(self, code: int) -> str | None:
-        value = None if len(self.table[code] or "") == 1 else chr(code)
-        self[code] = value
-        return value
-
-
 ASCII_TABLE = _LazyTable(_ascii_fold)
 NATIVE_TABLE = _LazyTable(_native_fold)
 _NON_LATIN = _LazyTable(_non_latin_letter)
-_UNEVEN = {id(ASCII_TABLE): _UnevenTable(ASCII_TABLE), id(NATIVE_TABLE): _UnevenTable(NATIVE_TABLE)}
 #: The same fold as ASCII_TABLE for ASCII input, as a bytes table (several times faster).
 _ASCII_BYTES = bytes(
     (c + 32 if 65 <= c <= 90 else c if chr(c).isalnum() or chr(c) in KEEP else 32) if c < 128 else 32
@@ -124,11 +112,43 @@ _ASCII_BYTES = bytes(
 )
 
 
-def fold_ascii(text: str) -> str:
-    """Stage one of the ascii key (no disguise repair): one key character per ASCII input character."""
+class _FoldNotes(threading.local):
+    """What the encoder's error handler saw in the last fold on this thread."""
+
+    uneven = False  # some character folded to other than exactly one character (offsets need a map)
+    non_latin = False  # some letter outside the Latin script (a native key is worth building)
+
+
+_NOTES = _FoldNotes()
+
+
+def _fold_run(error: UnicodeError) -> tuple[str, int]:
+    """Encoder error handler: fold one run of non-ASCII characters (the ASCII around it stays in C)."""
+    assert isinstance(error, UnicodeEncodeError)
+    parts = [ASCII_TABLE[ord(c)] for c in error.object[error.start : error.end]]
+    if any(len(p) != 1 for p in parts):
+        _NOTES.uneven = True
+    if not _NOTES.non_latin and any(_NON_LATIN[ord(c)] for c in error.object[error.start : error.end]):
+        _NOTES.non_latin = True
+    return "".join(parts), error.end
+
+
+codecs.register_error("gigscan.fold", _fold_run)
+
+
+def _fold(text: str) -> tuple[str, bool, bool]:
+    """(stage-one ascii key, uneven, has non-Latin letters), by ASCII-encoding with a folding error handler
+    and then one bytes-table pass: the per-character Python work is limited to the non-ASCII characters."""
     if text.isascii():
-        return text.encode("ascii").translate(_ASCII_BYTES).decode("ascii")
-    return text.translate(ASCII_TABLE)
+        return text.encode("ascii").translate(_ASCII_BYTES).decode("ascii"), False, False
+    _NOTES.uneven = _NOTES.non_latin = False
+    folded = text.encode("ascii", "gigscan.fold").translate(_ASCII_BYTES).decode("ascii")
+    return folded, _NOTES.uneven, _NOTES.non_latin
+
+
+def fold_ascii(text: str) -> str:
+    """Stage one of the ascii key (no disguise repair); also how the ruleset's own terms are folded."""
+    return _fold(text)[0]
 
 
 def fold_native(text: str) -> str:
@@ -136,7 +156,7 @@ def fold_native(text: str) -> str:
 
 
 def has_non_latin_letters(text: str) -> bool:
-    return not text.isascii() and bool(text.translate(_NON_LATIN))
+    return _fold(text)[2]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -147,8 +167,9 @@ _SHAPE = bytes(
     ord("*") if c == ord("*") else 32
     for c in range(256)
 )
-#: Three or more single characters separated by spaces or asterisks: "r e v i e w s", "r.e.v", "r*e*v".
-_SPACED = re.compile(r"(?<![a-z0-9*$@!|])[a-z](?:[ *]{1,3}[a-z0-9$@!|](?![a-z0-9$@!|])){2,}")
+#: Four or more single characters separated by spaces or asterisks: "r e v i e w s", "r.e.v.i", "r*e*v*i"
+#: (three would also join "I'm a" -> "i m a").
+_SPACED = re.compile(r"(?<![a-z0-9*$@!|])[a-z](?:[ *]{1,3}[a-z0-9$@!|](?![a-z0-9$@!|])){3,}")
 #: A word with a digit-like between letters: "rev1ews", "g00gle", "am@zon".
 _MIXED = re.compile(r"[a-z0-9$@!|]*[a-z][0-9$@!|]+[a-z][a-z0-9$@!|]*")
 #: A word with masked letters: "r**views", "rev**ws".
@@ -159,8 +180,8 @@ def needs_repair(key: str) -> bool:
     """True if the key may hold spaced-out, masked or digit-swapped words (most texts do not)."""
     if "*" in key:
         return True
-    shape = b" " + key.encode("ascii", "replace").translate(_SHAPE)
-    return b" a a a" in shape or (b"a0" in shape and b"0a" in shape)
+    shape = key.encode("ascii", "replace").translate(_SHAPE)
+    return (b"a0" in shape and b"0a" in shape) or b" a a a a " in b" " + shape + b" "
 
 
 def _beside_letter(word: str, index: int, step: int) -> bool:
@@ -266,11 +287,14 @@ class MatchKey:
     text: str
     table: dict | None = field(default=None, repr=False)
     pieces: list[Piece] = field(default_factory=list, repr=False)
-    _origin: list[int] | range | None = field(default=None, init=False, repr=False)
+    _origin: list[int] | None = field(default=None, init=False, repr=False)
     _starts: list[int] = field(default_factory=list, init=False, repr=False)
+    identity: bool = field(default=False, init=False, repr=False)
+    non_latin: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._starts = [p.start for p in self.pieces]
+        self.identity = self.table is None and not self.pieces
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` for key ``[start, end)``, widened to whole characters as written."""
@@ -296,32 +320,33 @@ class MatchKey:
             return piece.source_start if is_start else piece.source_end
         return position - piece.end + piece.source_end
 
-    def _origin_map(self) -> list[int] | range:
+    def _origin_map(self) -> list[int]:
         if self._origin is None:
             table = self.table
             assert table is not None
-            if not self.original.translate(_UNEVEN[id(table)]):
-                self._origin = range(len(self.original))
-            else:
-                origin: list[int] = []
-                for index, char in enumerate(self.original):
-                    origin.extend([index] * len(table[ord(char)] or ""))
-                self._origin = origin
+            origin: list[int] = []
+            for index, char in enumerate(self.original):
+                origin.extend([index] * (1 if char < "\x80" else len(table[ord(char)] or "")))
+            self._origin = origin
         return self._origin
 
 
 def normalise(text: str, vocabulary: Collection[str] = ()) -> MatchKey:
     """The ascii match key of ``text``; ``vocabulary`` (known single-word terms) helps undo disguises."""
-    folded = fold_ascii(text)
-    table = None if text.isascii() else ASCII_TABLE
+    folded, uneven, non_latin = _fold(text)
+    table = ASCII_TABLE if uneven else None  # offsets need a map only if some character changed length
     if needs_repair(folded):
         repaired, pieces = _apply(folded, _edits(folded, vocabulary))
-        return MatchKey(text, repaired, table, pieces)
-    return MatchKey(text, folded, table)
+        key = MatchKey(text, repaired, table, pieces)
+    else:
+        key = MatchKey(text, folded, table)
+    key.non_latin = non_latin
+    return key
 
 
-def native_key(text: str) -> MatchKey | None:
+def native_key(text: str, ascii_key: MatchKey | None = None) -> MatchKey | None:
     """The native-script key of ``text``, or None when it has no letters outside the Latin script."""
-    if not has_non_latin_letters(text):
+    if not (ascii_key.non_latin if ascii_key is not None else has_non_latin_letters(text)):
         return None
-    return MatchKey(text, fold_native(text), NATIVE_TABLE)
+    uneven = any(len(NATIVE_TABLE[ord(c)] or "") != 1 for c in set(text) if c > "\x7f")
+    return MatchKey(text, fold_native(text), NATIVE_TABLE if uneven else None)

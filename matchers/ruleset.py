@@ -18,6 +18,8 @@ from .terms import expand
 
 KINDS = ("keyword", "proximity", "fuzzy", "negative")
 FIELDS = ("title", "description", "tags")
+#: How far proximity may reach: within a sentence (list item, line), or within a clause (no comma, colon...).
+SPANS = ("sentence", "clause")
 DEFAULT_NAME = "bundled:matchers/rules/default.toml"
 
 
@@ -53,6 +55,9 @@ class TermClass:
     skip_after: frozenset[str] = frozenset()
     skip_before: frozenset[str] = frozenset()
     skip_terms: frozenset[str] = frozenset()
+    anchor: bool = False
+    watch: bool = False
+    negatable: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Rule:
     classes: tuple[tuple[str, ...], ...] = ()
     window: int = 0
     ordered: bool = False
+    span: str = "sentence"
     context: tuple[str, ...] = ()
     context_window: int = 0
     scope: str = "field"
@@ -88,12 +94,23 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Negation:
+    """Words that cancel a following selling or posting word ("I never post or buy reviews"), looked for up to
+    ``scope`` words back within the same clause; ``unless`` words right after one undo it ("not only")."""
+
+    words: frozenset[str] = frozenset()
+    unless: frozenset[str] = frozenset()
+    scope: int = 4
+
+
+@dataclass(frozen=True)
 class Ruleset:
     version: str
     threshold: float
     classes: dict[str, TermClass]
     rules: tuple[Rule, ...]
     seed_queries: tuple[str, ...] = ()
+    negation: Negation = field(default_factory=Negation)
     flagged_examples: tuple[str, ...] = ()
     unflagged_examples: tuple[str, ...] = ()
     path: str = DEFAULT_NAME
@@ -177,13 +194,16 @@ class _Reader:
                 self.problem(key, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
 
 
-_CLASS_KEYS = {"label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms"}
+_CLASS_KEYS = {
+    "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
+    "negatable",
+}
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
-    "fields", "target", "when_any", "score_cutoff", "min_length", "ignore", "must_match", "must_not_match",
+    "fields", "target", "when_any", "span", "score_cutoff", "min_length", "ignore", "must_match", "must_not_match",
     "description",
 }
-_TOP_KEYS = {"version", "description", "threshold", "seeds", "classes", "rules", "examples"}
+_TOP_KEYS = {"version", "description", "threshold", "seeds", "classes", "rules", "examples", "negation"}
 
 
 class _Loader:
@@ -210,8 +230,17 @@ class _Loader:
             top.problem("threshold", "'threshold' must be in (0, 1]")
         classes = self._classes(top.get("classes", dict, {}, required=True))
         rules = tuple(self._rules(top.get("rules", list, [], required=True), classes))
+        anchors = {name for name, c in classes.items() if c.anchor}
+        if classes and not anchors:
+            top.problem("classes", "at least one class needs 'anchor = true'")
+        for name in sorted(anchors):
+            if not classes[name].terms:
+                _Reader({}, self.locator.table(f"classes.{name}"), f"[classes.{name}]", self).problem(
+                    None, "an anchor class needs 'terms' (anchors are looked for everywhere, patterns only near them)"
+                )
         seeds = _Reader(top.get("seeds", dict, {}), self.locator.table("seeds"), "[seeds]", self)
         seeds.unknown({"queries"})
+        negation = self._negation(top.get("negation", dict, {}))
         examples = _Reader(top.get("examples", dict, {}), self.locator.table("examples"), "[examples]", self)
         examples.unknown({"flagged", "not_flagged"})
         ruleset = Ruleset(
@@ -220,6 +249,7 @@ class _Loader:
             classes=classes,
             rules=rules,
             seed_queries=seeds.strings("queries"),
+            negation=negation,
             flagged_examples=examples.strings("flagged"),
             unflagged_examples=examples.strings("not_flagged"),
             path=self.path,
@@ -228,6 +258,18 @@ class _Loader:
         if self.problems:
             raise RulesetError(self.problems)
         return ruleset
+
+    def _negation(self, raw: dict[str, Any]) -> Negation:
+        reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)
+        reader.unknown({"words", "unless", "scope", "description"})
+        scope = reader.get("scope", int, 4)
+        if scope < 1:
+            reader.problem("scope", "'scope' must be >= 1 (words)")
+        return Negation(
+            frozenset(w.casefold() for w in reader.strings("words")),
+            frozenset(w.casefold() for w in reader.strings("unless")),
+            scope,
+        )
 
     def _classes(self, raw: dict[str, Any]) -> dict[str, TermClass]:
         classes: dict[str, TermClass] = {}
@@ -259,6 +301,9 @@ class _Loader:
                 skip_after=frozenset(reader.strings("skip_after")),
                 skip_before=frozenset(reader.strings("skip_before")),
                 skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),
+                anchor=reader.get("anchor", bool, False),
+                watch=reader.get("watch", bool, False),
+                negatable=reader.get("negatable", bool, False),
             )
         return classes
 
@@ -289,6 +334,9 @@ class _Loader:
         scope = reader.get("scope", str, "field")
         if scope not in ("field", "document"):
             reader.problem("scope", "'scope' must be \"field\" or \"document\"")
+        span = reader.get("span", str, "sentence")
+        if span not in SPANS:
+            reader.problem("span", f"'span' must be one of {', '.join(SPANS)}")
         fields = reader.strings("fields") or FIELDS
         if any(f not in FIELDS for f in fields):
             reader.problem("fields", f"'fields' may only name {', '.join(FIELDS)}")
@@ -300,6 +348,7 @@ class _Loader:
             classes=tuple(tuple(entry.split("|")) for entry in reader.strings("classes")),
             window=reader.get("window", int, 0),
             ordered=reader.get("ordered", bool, False),
+            span=span,
             context=reader.strings("context"),
             context_window=reader.get("context_window", int, 0),
             scope=scope,

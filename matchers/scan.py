@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from bisect import bisect_right
 from functools import cached_property
 from itertools import product
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -25,6 +26,16 @@ _WORD = re.compile(r"[^\W_]+")
 _KEY_WORD = re.compile(r"[a-z0-9]+")
 _LAST_WORD = re.compile(r"([^\W_]+)[\W_]*$")
 _FIRST_WORD = re.compile(r"^[\W_]*([^\W_]+)")
+#: Where one sentence, line or list item ends and the next begins: proximity never reaches across it.
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s")
+#: Where a clause ends: phrases that need their words together ("positive reviews") never reach across it.
+_CLAUSE_END = re.compile(_SENTENCE_END.pattern + r"|[,;:()\[\]{}<>\"“”«»]")
+_FAR = 1_000_000
+_EXPLAINED_NOTE = "(Honest context nearby explains this term, so it only counts beyond that explanation.)"
+#: Characters either side of an anchor term searched for pattern classes (more than the widest rule window).
+_ZONE = 100
+#: Characters either side of a watched term searched for misspelt terms (a few words: the rules are near).
+_FUZZY_ZONE = 60
 #: Characters per word used to skip hit pairs that cannot be within a window (a cheap upper bound).
 _MAX_CHARS_PER_WORD = 40
 
@@ -74,6 +85,21 @@ def field_texts(doc: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+class _Found(NamedTuple):
+    """A rule that fired, and the anchor hits (field, start) it rests on: what honest context may explain."""
+
+    reason: Reason
+    anchors: frozenset[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class _FuzzyVocabulary:
+    by_initial: dict[str, list[str]]
+    initials: frozenset[str]
+    shortest: int
+    longest: int
+
+
 @dataclass
 class _Field:
     """One field of one listing while it is being scanned."""
@@ -82,22 +108,57 @@ class _Field:
     original: str
     key: MatchKey
     hits: dict[str, list[Hit]] = field(default_factory=dict)
-    _distances: dict[tuple[int, int], int] = field(default_factory=dict)
+    anchor_hits: list[Hit] = field(default_factory=list)
+    native: MatchKey | None = None
+    fuzzy_done: set[str] = field(default_factory=set)
+    _distances: dict[tuple[int, int, bool], int] = field(default_factory=dict)
+    _sentence_starts: list[int] | None = None
+    #: Starts of anchor hits hidden from rules while looking for evidence that honest context does not explain.
+    hidden: frozenset[int] = frozenset()
 
-    def distance(self, first: Hit, second: Hit) -> int:
-        """Words from the end of one hit to the start of a later one (1 = adjacent, 0 = overlapping)."""
+    def distance(self, first: Hit, second: Hit, clause: bool = False) -> int:
+        """Words from the end of one hit to the start of a later one (1 = adjacent, 0 = overlapping);
+        effectively infinite across a sentence, line or list-item break (and, for ``clause``, across a comma,
+        colon, bracket or quote)."""
         if second.start < first.end:
             return 0
-        pair = (first.end, second.start)
-        if pair not in self._distances:
-            self._distances[pair] = len(_WORD.findall(self.original, first.end, second.start)) + 1
-        return self._distances[pair]
+        pair = (first.end, second.start, clause)
+        known = self._distances.get(pair)
+        if known is None:
+            gap = self.original[first.end : second.start]
+            breaks = _CLAUSE_END if clause else _SENTENCE_END
+            known = _FAR if breaks.search(gap) else len(_WORD.findall(gap)) + 1
+            self._distances[pair] = known
+        return known
 
-    def near(self, first: Hit, second: Hit, window: int) -> int | None:
+    def sentence(self, position: int) -> int:
+        """Which sentence (line, list item) of the field ``position`` is in."""
+        if self._sentence_starts is None:
+            self._sentence_starts = [m.end() for m in _SENTENCE_END.finditer(self.original)]
+        return bisect_right(self._sentence_starts, position)
+
+    def zones(
+        self, around: Iterable[Hit] | None = None, margin: int = 0, original: bool = False
+    ) -> list[tuple[int, int]]:
+        """Stretches of the key (or of the original) around anchor hits, merged and in order: where context
+        words can matter. Native-key hits count in the original only."""
+        margin = margin or _ZONE
+        merged: list[tuple[int, int]] = []
+        hits = self.anchor_hits if around is None else around
+        starts = [h.start for h in hits] if original else [h.key_start for h in hits if h.key_start >= 0]
+        for start in sorted(starts):
+            zone = (max(0, start - margin), start + margin)
+            if merged and zone[0] <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], zone[1])
+            else:
+                merged.append(zone)
+        return merged
+
+    def near(self, first: Hit, second: Hit, window: int, clause: bool = False) -> int | None:
         a, b = (first, second) if first.start <= second.start else (second, first)
         if b.start - a.end > window * _MAX_CHARS_PER_WORD:
             return None
-        d = self.distance(a, b)
+        d = self.distance(a, b, clause)
         return d if d <= window else None
 
 
@@ -109,24 +170,32 @@ class Scanner:
         self.version = ruleset.version
         self.threshold = ruleset.threshold
         self.classes = ruleset.classes
-        self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()})
+        self.anchors = {name for name, c in ruleset.classes.items() if c.anchor}
+        watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
+        self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()}, watched)
         self._lazy = {name for name, c in ruleset.classes.items() if c.patterns}
         self._skipping = {name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before}
         self._fuzzy = [r for r in ruleset.rules if r.kind == "fuzzy"]
         self._positive = [r for r in ruleset.rules if r.kind in ("keyword", "proximity")]
         self._negative = [r for r in ruleset.rules if r.kind == "negative"]
+        self._rules = {r.id: r for r in ruleset.rules}
+        self._anchor_names = sorted(self.anchors)
+        self._needs = {
+            r.id: [frozenset(entry) for entry in r.classes] for r in ruleset.rules
+        }
         self._fuzzy_vocab = {
             r.id: self._vocabulary_by_initial(ruleset.classes[r.target]) for r in self._fuzzy
         }
 
     @staticmethod
-    def _vocabulary_by_initial(cls: TermClass) -> dict[str, list[str]]:
-        vocab: dict[str, list[str]] = {}
-        for term in cls.terms:
-            word = term.casefold()
-            if word.isascii() and word.replace(" ", "").isalpha():
-                vocab.setdefault(word[0], []).append(word)
-        return vocab
+    def _vocabulary_by_initial(cls: TermClass) -> _FuzzyVocabulary:
+        terms = sorted({t.casefold().replace(" ", "") for t in cls.terms if t.isascii() and
+                        t.replace(" ", "").isalpha()})
+        by_initial: dict[str, list[str]] = {}
+        for term in terms:
+            by_initial.setdefault(term[0], []).append(term)
+        return _FuzzyVocabulary(by_initial, frozenset(by_initial), min(map(len, terms), default=0),
+                                max(map(len, terms), default=0) + 2)
 
     # -- public API -----------------------------------------------------------------------------------------
 
@@ -165,43 +234,118 @@ class Scanner:
 
     def _scan(self, doc: Mapping[str, Any], everything: bool) -> tuple[Verdict, set[str]]:
         fields = [f for f in (self._field(name, text) for name, text in field_texts(doc).items() if text) if f.hits]
+        for rule in self._fuzzy:  # misspelt anchors, where watched terms point at them
+            self._run_fuzzy(rule, fields)
+        fields = [f for f in fields if f.anchor_hits]
         if not fields:
             return Verdict(False, 0.0, [], self.version), set()
-        for rule in self._fuzzy:
+        for f in fields:
+            self._add_context(f)
+        for rule in self._fuzzy:  # and misspellings that only context words point at
             self._run_fuzzy(rule, fields)
-        present = {name for f in fields for name in f.hits}
-        reasons: list[Reason] = []
-        for rule in self._positive:
-            reason = self._evaluate(rule, fields, present)
-            if reason is not None:
-                reasons.append(reason)
-        positive = sum(r.weight for r in reasons)
-        if positive > 0 or everything:
-            for rule in self._negative:
-                reason = self._evaluate(rule, fields, present)
-                if reason is not None:
-                    reasons.append(reason)
-        for rule in self._fuzzy:
-            reason = self._fuzzy_reason(rule, fields)
-            if reason is not None:
-                reasons.append(reason)
-        score = round(min(1.0, max(0.0, sum(r.weight for r in reasons))), 3)
+        present = {name for f in fields for name in f.hits} | self._lazy
+        found = [x for x in (self._evaluate(rule, fields, present) for rule in self._positive) if x]
+        found += [x for x in (self._fuzzy_reason(rule, fields) for rule in self._fuzzy) if x]
+        if not found and not everything:
+            return Verdict(False, 0.0, [], self.version), set()
+        honest = [x.reason for x in (self._evaluate(rule, fields, present) for rule in self._negative) if x]
+        explained = self._explained(fields, present) if honest else {}
+        reasons, score = self._weigh(found, explained, fields, present)
+        reasons += honest
+        score = round(min(1.0, max(0.0, score)), 3)
         verdict = Verdict(score >= self.threshold, score, reasons, self.version)
         return verdict, {r.rule_id for r in reasons}
 
-    def _field(self, name: str, text: str) -> _Field:
-        key = normalise(text, self.index.vocabulary)
-        hits = find_hits(key, self.index.ascii)
-        if self.index.native is not None:
-            native = native_key(text)
-            if native is not None:
-                hits.extend(find_hits(native, self.index.native))
-        by_class: dict[str, list[Hit]] = {}
-        for hit in hits:
-            if hit.cls in self._skipping and self._skipped(hit, text):
+    def _weigh(
+        self, found: list[_Found], explained: dict[tuple[str, int], float], fields: list[_Field], present: set[str]
+    ) -> tuple[list[Reason], float]:
+        """Evidence that no honest context explains counts in full. Evidence resting only on explained terms
+        counts together, less the strongest explanation (explanations do not add up)."""
+        full = partial = strongest = 0.0
+        reasons: list[Reason] = []
+        for item in found:
+            by = max((explained.get(k, 0.0) for k in item.anchors), default=0.0)
+            if by and item.reason.rule_id in self._rules:
+                elsewhere = self._unexplained(self._rules[item.reason.rule_id], fields, present, explained)
+                if elsewhere is not None:
+                    item, by = elsewhere, 0.0
+            reason = item.reason
+            if by:
+                partial += reason.weight
+                strongest = max(strongest, by)
+                reason = replace(reason, explanation=f"{reason.explanation} {_EXPLAINED_NOTE}")
+            else:
+                full += reason.weight
+            reasons.append(reason)
+        return reasons, full + max(0.0, partial - strongest)
+
+    def _unexplained(
+        self, rule: Rule, fields: list[_Field], present: set[str], explained: dict[tuple[str, int], float]
+    ) -> _Found | None:
+        """The rule again, on terms that honest context does not explain (None if it needs explained ones)."""
+        for f in fields:
+            f.hidden = frozenset(start for name, start in explained if name == f.name)
+        try:
+            return self._evaluate(rule, fields, present)
+        finally:
+            for f in fields:
+                f.hidden = frozenset()
+
+    def _explained(self, fields: list[_Field], present: set[str]) -> dict[tuple[str, int], float]:
+        """Anchor hits (field, start) that honest-context rules explain, with the strongest explanation's weight:
+        the rating terms a negative rule matches, and the others in the same sentence."""
+        out: dict[tuple[str, int], float] = {}
+        for rule in self._negative:
+            if not self._possible(rule, present):
                 continue
-            by_class.setdefault(hit.cls, []).append(hit)
-        return _Field(name, text, key, by_class)
+            for f in fields:
+                if f.name not in rule.fields:
+                    continue
+                for hit in self._explained_by(rule, f):
+                    key = (f.name, hit.start)
+                    out[key] = max(out.get(key, 0.0), rule.weight)
+        return out
+
+    def _explained_by(self, rule: Rule, f: _Field) -> list[Hit]:
+        anchors = self._hits(f, self._anchor_names)
+        if rule.scope == "document" or len(rule.classes) == 1:
+            return anchors if all(self._hits(f, entry) for entry in rule.classes) else []
+        candidates = [self._hits(f, entry) for entry in rule.classes]
+        direct: list[Hit] = []
+        clause = rule.span == "clause"
+        for i, first in enumerate(candidates):
+            for second in candidates[i + 1 :]:
+                for a in first:
+                    for b in second:
+                        if (rule.ordered and a.start > b.start) or (a.start == b.start and a.end == b.end):
+                            continue
+                        if f.near(a, b, rule.window, clause) is not None:
+                            direct.extend(h for h in (a, b) if h.cls in self.anchors)
+        sentences = {f.sentence(h.start) for h in direct}
+        return [h for h in anchors if f.sentence(h.start) in sentences]
+
+    def _field(self, name: str, text: str) -> _Field:
+        """Anchor and watched terms, looked for everywhere (one automaton pass)."""
+        index = self.index
+        key = normalise(text, index.vocabulary)
+        native = native_key(text, key) if index.anchor_native or index.context_native else None
+        hits = self._kept(find_hits(key, index.anchor) + find_hits(native, index.anchor_native), text)
+        f = _Field(name, text, key, native=native)
+        for hit in hits:
+            f.hits.setdefault(hit.cls, []).append(hit)
+        f.anchor_hits = [h for h in hits if h.cls in self.anchors]
+        return f
+
+    def _add_context(self, f: _Field) -> None:
+        """The common context words, only around anchors (most fields have none, so most skip this)."""
+        index = self.index
+        context = [h for zone in f.zones() for h in find_hits(f.key, index.context, *zone)]
+        context += find_hits(f.native, index.context_native)
+        for hit in self._kept(context, f.original):
+            f.hits.setdefault(hit.cls, []).append(hit)
+
+    def _kept(self, hits: list[Hit], text: str) -> list[Hit]:
+        return [h for h in hits if h.cls not in self._skipping or not self._skipped(h, text)]
 
     def _skipped(self, hit: Hit, text: str) -> bool:
         """A hit right after a word such as "will" ("I will review your CV") is a verb, not the noun."""
@@ -224,24 +368,28 @@ class Scanner:
             if name in self._lazy and name not in f.hits:
                 f.hits[name] = self._pattern_hits(f, self.classes[name])
             out.extend(f.hits.get(name, ()))
+        if f.hidden:
+            return [h for h in out if h.start not in f.hidden or h.cls not in self.anchors]
         return out
 
     def _pattern_hits(self, f: _Field, cls: TermClass) -> list[Hit]:
         found: list[Hit] = []
         for pattern in cls.patterns:
             if cls.on_original:
-                for m in pattern.finditer(f.original):
-                    found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
+                for zone in f.zones(original=True):
+                    for m in pattern.finditer(f.original, *zone):
+                        found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
             else:
-                for m in pattern.finditer(f.key.text):
-                    text, start, end = f.key.quote(m.start(), m.end())
-                    found.append(Hit(cls.name, pattern.pattern, start, end, text, m.start()))
+                for zone_start, zone_end in f.zones():
+                    for m in pattern.finditer(f.key.text, zone_start, zone_end):
+                        text, start, end = f.key.quote(m.start(), m.end())
+                        found.append(Hit(cls.name, pattern.pattern, start, end, text, m.start()))
         return found
 
     def _possible(self, rule: Rule, present: set[str]) -> bool:
-        return all(any(n in present or n in self._lazy for n in entry) for entry in rule.classes)
+        return all(not entry.isdisjoint(present) for entry in self._needs[rule.id])
 
-    def _evaluate(self, rule: Rule, fields: list[_Field], present: set[str]) -> Reason | None:
+    def _evaluate(self, rule: Rule, fields: list[_Field], present: set[str]) -> _Found | None:
         if not self._possible(rule, present):
             return None
         if rule.scope == "document":
@@ -254,7 +402,7 @@ class Scanner:
                 return reason
         return None
 
-    def _single(self, rule: Rule, f: _Field) -> Reason | None:
+    def _single(self, rule: Rule, f: _Field) -> _Found | None:
         for hit in self._hits(f, rule.classes[0]):
             context = self._context(rule, f, hit.start, hit.end, [hit])
             if context is False:
@@ -263,17 +411,19 @@ class Scanner:
             return self._reason(rule, f, chosen, self._describe(rule, [hit], context))
         return None
 
-    def _proximity(self, rule: Rule, f: _Field) -> Reason | None:
+    def _proximity(self, rule: Rule, f: _Field) -> _Found | None:
         candidates = [self._hits(f, entry) for entry in rule.classes]
         if not all(candidates):
             return None
+        if len(candidates) == 2 and not rule.context:
+            return self._pair(rule, f, candidates[0], candidates[1])
         combos = []
         for combo in product(*candidates):
             if rule.ordered and any(combo[i].start > combo[i + 1].start for i in range(len(combo) - 1)):
                 continue
             if _overlapping(combo):
                 continue  # one piece of text cannot play two parts
-            span = self._span(f, combo, rule.window)
+            span = self._span(f, combo, rule.window, rule.span == "clause")
             if span is not None:
                 combos.append((span, combo))
         for _, combo in sorted(combos, key=lambda c: (c[0], c[1][0].start)):
@@ -285,12 +435,27 @@ class Scanner:
             return self._reason(rule, f, chosen, self._describe(rule, list(combo), context))
         return None
 
-    def _span(self, f: _Field, combo: tuple[Hit, ...], window: int) -> int | None:
+    def _pair(self, rule: Rule, f: _Field, firsts: list[Hit], seconds: list[Hit]) -> _Found | None:
+        """Two-class proximity without context (most rules): the closest pair, found in one sweep."""
+        best: tuple[int, Hit, Hit] | None = None
+        for a in firsts:
+            for b in seconds:
+                if (rule.ordered and a.start > b.start) or (a.start == b.start and a.end == b.end):
+                    continue
+                d = f.near(a, b, rule.window, rule.span == "clause")
+                if d is not None and (best is None or d < best[0]):
+                    best = (d, a, b)
+        if best is None:
+            return None
+        core = [best[1], best[2]]
+        return self._reason(rule, f, core, self._describe(rule, core, None))
+
+    def _span(self, f: _Field, combo: tuple[Hit, ...], window: int, clause: bool) -> int | None:
         ordered = sorted(combo, key=lambda h: h.start)
         first, last = ordered[0], max(ordered, key=lambda h: h.start)
         if first is last:
             return 0
-        return f.near(first, last, window)
+        return f.near(first, last, window, clause)
 
     def _context(self, rule: Rule, f: _Field, start: int, end: int, used: list[Hit]) -> Hit | None | bool:
         """The nearest context hit (None when the rule needs none; False when it needs one and has none)."""
@@ -306,7 +471,7 @@ class Scanner:
                 best = (d, hit)
         return best[1] if best else False
 
-    def _document_rule(self, rule: Rule, fields: list[_Field]) -> Reason | None:
+    def _document_rule(self, rule: Rule, fields: list[_Field]) -> _Found | None:
         found: list[tuple[_Field, Hit]] = []
         for entry in rule.classes:
             hit = next(((f, h) for f in fields if f.name in rule.fields for h in self._hits(f, entry)), None)
@@ -319,7 +484,8 @@ class Scanner:
         )
         explanation = f"{rule.explain}: {self._label(first)} '{first.text}'"
         explanation += f" in a listing that also has {others}." if others else "."
-        return self._reason(rule, f, [first], explanation)
+        found_anchors = frozenset((g.name, h.start) for g, h in found if h.cls in self.anchors)
+        return _Found(self._reason(rule, f, [first], explanation).reason, found_anchors)
 
     def _label(self, hit: Hit) -> str:
         label = self.classes[hit.cls].label
@@ -335,13 +501,14 @@ class Scanner:
             parts += f"'{context.text}'"
         return f"{rule.explain}: {parts}."
 
-    def _reason(self, rule: Rule, f: _Field, hits: list[Hit], explanation: str) -> Reason:
+    def _reason(self, rule: Rule, f: _Field, hits: list[Hit], explanation: str) -> _Found:
         start, end = min(h.start for h in hits), max(h.end for h in hits)
         kind = rule.kind if rule.kind == "negative" else ("keyword" if len(rule.classes) == 1 and
                                                              not rule.context else "proximity")
         if rule.scope == "document":
             kind = rule.kind if rule.kind == "negative" else "proximity"
-        return Reason(rule.id, f.name, f.original[start:end], start, end, kind, rule.signed_weight, explanation)
+        reason = Reason(rule.id, f.name, f.original[start:end], start, end, kind, rule.signed_weight, explanation)
+        return _Found(reason, frozenset((f.name, h.start) for h in hits if h.cls in self.anchors))
 
     # -- fuzzy ----------------------------------------------------------------------------------------------
 
@@ -349,35 +516,46 @@ class Scanner:
         """Add misspelt target terms as hits, only in fields where cheap signals point at them."""
         vocab = self._fuzzy_vocab[rule.id]
         for f in fields:
-            if f.name not in rule.fields or rule.target in f.hits:
+            if f.name not in rule.fields or rule.target in f.hits or rule.id in f.fuzzy_done:
                 continue
             if not any(name in f.hits for name in rule.when_any):
                 continue
+            f.fuzzy_done.add(rule.id)
             found = list(self._fuzzy_hits(rule, f, vocab))
             if found:
                 f.hits[rule.target] = found
+                if self.classes[rule.target].anchor:
+                    f.anchor_hits.extend(found)
 
-    def _fuzzy_hits(self, rule: Rule, f: _Field, vocab: dict[str, list[str]]) -> Iterator[Hit]:
-        words = [(m.group(), m.start(), m.end()) for m in _KEY_WORD.finditer(f.key.text)]
-        pairs = [(a + b, s, e) for (a, s, _), (b, _, e) in zip(words, words[1:], strict=False)]
+    def _fuzzy_hits(self, rule: Rule, f: _Field, vocab: _FuzzyVocabulary) -> Iterator[Hit]:
+        """Words (and adjacent pairs run together: "trust pilot") that read as a target term, compared in bulk."""
+        first: dict[str, tuple[int, int]] = {}
+        previous: tuple[str, int, int] | None = None
         known = self.index.vocabulary
+        triggers = [h for name in rule.when_any for h in f.hits.get(name, ()) if h.key_start >= 0]
+        for m in (m for zone in f.zones(triggers, _FUZZY_ZONE) for m in _KEY_WORD.finditer(f.key.text, *zone)):
+            word, start, end = m.group(), m.start(), m.end()
+            if previous is not None and len(previous[0]) + len(word) <= vocab.longest:
+                first.setdefault(previous[0] + word, (previous[1], end))
+            previous = (word, start, end)
+            if word not in known and word[0] in vocab.initials:
+                first.setdefault(word, (start, end))
+        candidates = [w for w in first if vocab.shortest <= len(w) and w[0] in vocab.initials and
+                      len(w) >= rule.min_length and w not in rule.ignore]
+        if not candidates:
+            return
         taken: list[tuple[int, int]] = []
-        for word, start, end in [*words, *pairs]:
-            if len(word) < rule.min_length or not word[0].isalpha() or word in rule.ignore:
-                continue
-            if (word in known and end - start == len(word)) or word[0] not in vocab:
-                continue  # a known word of another class is not a misspelling of this one
-            if any(start < e and s < end for s, e in taken):
-                continue
-            best = process.extractOne(word, vocab[word[0]], scorer=OSA.normalized_similarity,
+        for word in candidates:
+            best = process.extractOne(word, vocab.by_initial[word[0]], scorer=OSA.normalized_similarity,
                                       score_cutoff=rule.score_cutoff)
-            if best is None:
+            start, end = first[word]
+            if best is None or any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
             text, o_start, o_end = f.key.quote(start, end)
-            yield Hit(rule.target, best[0], o_start, o_end, text, start, fuzzy=round(best[1], 3))
+            yield Hit(rule.target, best[0], o_start, o_end, text, start, fuzzy=round(float(best[1]), 3))
 
-    def _fuzzy_reason(self, rule: Rule, fields: list[_Field]) -> Reason | None:
+    def _fuzzy_reason(self, rule: Rule, fields: list[_Field]) -> _Found | None:
         for f in fields:
             hits = [h for h in f.hits.get(rule.target, ()) if h.fuzzy is not None]
             if not hits:
@@ -389,7 +567,8 @@ class Scanner:
                 f"{rule.explain}: '{hit.text}' reads as {label} '{hit.term}' "
                 f"(similarity {hit.fuzzy:.0%}) next to {self.classes[trigger.cls].label} '{trigger.text}'."
             )
-            return Reason(rule.id, f.name, hit.text, hit.start, hit.end, "fuzzy", rule.signed_weight, explanation)
+            reason = Reason(rule.id, f.name, hit.text, hit.start, hit.end, "fuzzy", rule.signed_weight, explanation)
+            return _Found(reason, frozenset({(f.name, hit.start)}))
         return None
 
     @cached_property

@@ -76,51 +76,62 @@ def _soft_boundary(original: str, position: int) -> bool:
     )
 
 
-def find_hits(key: MatchKey, automaton: ahocorasick.Automaton | None) -> list[Hit]:
-    """Word-bounded hits of every term in ``key``, with their original offsets."""
-    if automaton is None:
+def find_hits(
+    key: MatchKey | None, automaton: ahocorasick.Automaton | None, start: int = 0, stop: int | None = None
+) -> list[Hit]:
+    """Word-bounded hits of every term in ``key`` (or in ``key.text[start:stop]``), with original offsets."""
+    if automaton is None or key is None:
         return []
     text = key.text
     size = len(text)
+    identity = key.identity
     hits: list[Hit] = []
-    for end_index, (length, owners) in automaton.iter(text):
-        start, end = end_index - length + 1, end_index + 1
-        left_ok = start == 0 or not text[start - 1].isalnum() or text[start - 1].isdigit() != text[start].isdigit()
+    for end_index, (length, owners) in automaton.iter(text, start, size if stop is None else min(stop, size)):
+        begin, end = end_index - length + 1, end_index + 1
+        left_ok = begin == 0 or not text[begin - 1].isalnum() or text[begin - 1].isdigit() != text[begin].isdigit()
         right_ok = end == size or not text[end].isalnum() or text[end].isdigit() != text[end - 1].isdigit()
-        if left_ok and right_ok:
-            original, o_start, o_end = key.quote(start, end)
-        else:
-            original, o_start, o_end = key.quote(start, end)
-            if not left_ok and not _soft_boundary(key.original, o_start):
-                continue
-            if not right_ok and not _soft_boundary(key.original, o_end):
-                continue
+        o_start, o_end = (begin, end) if identity else key.span(begin, end)
+        if not left_ok and not _soft_boundary(key.original, o_start):
+            continue
+        if not right_ok and not _soft_boundary(key.original, o_end):
+            continue
+        original = key.original[o_start:o_end]
         for cls, term in owners:
-            hits.append(Hit(cls, term, o_start, o_end, original, start))
+            hits.append(Hit(cls, term, o_start, o_end, original, begin))
     return hits
 
 
 @dataclass
 class TermIndex:
-    """The automata for a ruleset's classes: ascii terms and native-script terms."""
+    """Automata for a ruleset's terms: anchors (looked for everywhere) and context (only near anchors),
+    each split into ascii-key terms and native-script terms."""
 
-    ascii: ahocorasick.Automaton | None
-    native: ahocorasick.Automaton | None
+    anchor: ahocorasick.Automaton | None
+    anchor_native: ahocorasick.Automaton | None
+    context: ahocorasick.Automaton | None
+    context_native: ahocorasick.Automaton | None
     vocabulary: frozenset[str]
 
     @classmethod
-    def build(cls, class_terms: dict[str, list[str]]) -> TermIndex:
-        ascii_entries: dict[str, list[tuple[str, str]]] = {}
-        native_entries: dict[str, list[tuple[str, str]]] = {}
+    def build(cls, class_terms: dict[str, list[str]], anchors: set[str]) -> TermIndex:
+        entries: dict[tuple[bool, bool], dict[str, list[tuple[str, str]]]] = {
+            (a, n): {} for a in (True, False) for n in (True, False)
+        }
         vocabulary: set[str] = set()
         for name, terms in class_terms.items():
             for term in terms:
                 key, native = term_key(term)
                 if not key:
                     continue
-                owners = (native_entries if native else ascii_entries).setdefault(key, [])
+                owners = entries[(name in anchors, native)].setdefault(key, [])
                 if (name, term) not in owners:
                     owners.append((name, term))
                 if not native:
                     vocabulary.update(w for w in key.split() if w.isalpha())
-        return cls(build_automaton(ascii_entries), build_automaton(native_entries), frozenset(vocabulary))
+        return cls(
+            build_automaton(entries[(True, False)]),
+            build_automaton(entries[(True, True)]),
+            build_automaton(entries[(False, False)]),
+            build_automaton(entries[(False, True)]),
+            frozenset(vocabulary),
+        )

@@ -23,6 +23,7 @@ from typing import Any
 
 from testbed import pages
 from testbed.catalogue import Catalogue
+from testbed.flavours import Flavours
 from testbed.site import Site
 
 IDLE_TIMEOUT_S = 30
@@ -128,6 +129,11 @@ class TestbedServer:
         return self._site.catalogue
 
     @property
+    def flavours(self) -> Flavours:
+        """The other marketplaces served beside Fiverr, with their ground truth."""
+        return self._site.flavours
+
+    @property
     def step(self) -> int:
         return self._site.catalogue.step
 
@@ -145,7 +151,7 @@ class TestbedServer:
         site = self._site
         kind, page = site.route(target)
         if kind != "robots" and self.block_rate and self._blocked():
-            kind, page = "blocked", pages.block_page()
+            kind, page = "blocked", site.block_page(target)
         with self._lock:
             self.hits[kind] += 1
         return kind, page

@@ -1,5 +1,8 @@
 """Routing and the page cache: which page a request path gets, at one catalogue step.
 
+Paths under ``/freelancer``, ``/seoclerks``, ``/legiit`` and ``/peopleperhour`` go to the other marketplaces
+(``testbed.flavours``); their hits are counted as ``<flavour>:<kind>``.
+
 Paths follow Fiverr's: ``/search/gigs?query=Q&page=N``, ``/<username>/<slug>`` (gig), ``/<username>`` (seller),
 ``/robots.txt``. Tracking parameters on gig and seller URLs are ignored, like the real site's canonical URLs.
 Rendered pages are cached per route (the cache belongs to one step, so it is per (path, step)); only the csrfToken
@@ -14,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from testbed import pages, props
 from testbed.catalogue import Catalogue
+from testbed.flavours import Flavours
 
 USERNAME = re.compile(r"[a-z0-9_]{1,40}")
 MAX_CACHED = 20_000
@@ -37,6 +41,7 @@ class Site:
         self._host = urlsplit(base_url).netloc
         self._cache: dict[tuple[str, ...], tuple[str, pages.Page]] = {}
         self._lock = threading.Lock()
+        self.flavours = Flavours(catalogue)  # the other marketplaces, under /freelancer, /seoclerks, ...
 
     def route(self, target: str) -> tuple[str, pages.Page]:
         """(kind, page) for a request target; kind is search, gig, seller, robots or not_found."""
@@ -44,6 +49,10 @@ class Site:
         path = unquote(parts.path)
         if path == "/robots.txt":
             return "robots", pages.robots_page()
+        flavour = Flavours.flavour_of(path)
+        if flavour is not None:
+            kind, page = self.flavours.route(flavour, path, parts.query)
+            return f"{flavour}:{kind}", page
         if path.rstrip("/") == "/search/gigs":
             query_string = parse_qs(parts.query)
             query = " ".join(query_string.get("query", [""])[0].split())
@@ -54,6 +63,11 @@ class Site:
         if len(segments) == 2 and USERNAME.fullmatch(segments[0].lower()):
             return self._cached(("gig", segments[0].lower(), segments[1]))
         return "not_found", pages.not_found_page()
+
+    def block_page(self, target: str) -> pages.Page:
+        """The anti-bot page of the marketplace a request is for (PerimeterX for Fiverr)."""
+        flavour = Flavours.flavour_of(unquote(urlsplit(target).path))
+        return self.flavours.block_page(flavour) if flavour else pages.block_page()
 
     def _cached(self, key: tuple[str, ...]) -> tuple[str, pages.Page]:
         hit = self._cache.get(key)

@@ -9,12 +9,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.live import Live
+from rich.markup import escape as markup_escape
 from rich.table import Table
 from scrapy import signals
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from crawler.pages.profile import ProfileError, load_profile, shipped_profiles
 from crawler.pipelines import run_status
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
@@ -44,6 +46,7 @@ class Progress:
 
     def __init__(self) -> None:
         self.pages = self.items = self.flagged = self.blocked = 0
+        self.crawlers: list[Any] = []
 
     def connect(self, crawler: Any) -> None:
         from crawler import signals as gigscan_signals
@@ -51,7 +54,7 @@ class Progress:
         crawler.signals.connect(self.on_response, signal=signals.response_received)
         crawler.signals.connect(self.on_item, signal=signals.item_scraped)
         crawler.signals.connect(self.on_flagged, signal=gigscan_signals.listing_flagged)
-        self.stats = crawler.stats
+        self.crawlers.append(crawler)  # stats exist only once the crawl starts: read them when rendering
 
     def on_response(self, **_: Any) -> None:
         self.pages += 1
@@ -63,7 +66,7 @@ class Progress:
         self.flagged += 1
 
     def __rich__(self) -> str:
-        blocked = self.stats.get_value("gigscan/blocked", 0) if hasattr(self, "stats") else 0
+        blocked = sum(c.stats.get_value("gigscan/blocked", 0) for c in self.crawlers if c.crawling)
         return (
             f"[bold]crawling[/] pages [cyan]{self.pages}[/]  items [cyan]{self.items}[/]  "
             f"flagged [red]{self.flagged}[/]  blocked [yellow]{blocked}[/]"
@@ -72,7 +75,9 @@ class Progress:
 
 @app.command()
 def crawl(
-    spider: Annotated[str, typer.Argument(help="Spider name: fiverr (see `scrapy list`).")],
+    spider: Annotated[
+        str, typer.Argument(help="Spider: fiverr, freelancer, generic (with --profile), or all (every marketplace).")
+    ],
     query: Annotated[
         list[str], typer.Option("--query", "-q", help="Search query; repeatable. Default: the ruleset's seed queries.")
     ] = [],  # noqa: B006
@@ -96,12 +101,16 @@ def crawl(
     ] = "WARNING",
     progress: Annotated[bool, typer.Option(help="Show a live progress line.")] = True,
     stats_file: Annotated[Path | None, typer.Option(help="Also write the final Scrapy stats here as JSON.")] = None,
+    profile: Annotated[
+        Path | None, typer.Option(help="Site profile TOML for the generic spider (see `gigscan profile check`).")
+    ] = None,
 ) -> None:
     """Crawl a marketplace: flag listings that sell reviews and store everything seen as evidence."""
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         fail(f"--base-url must be an http(s) URL, got {base_url!r}")
     if rules is not None and not rules.is_file():
         fail(f"ruleset file not found: {rules}")
+    plan = crawl_plan(spider, base_url, profile)
     run_args = {
         "spider": spider,
         "queries": query,
@@ -126,29 +135,76 @@ def crawl(
         overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
     overrides.update(parse_set_options(set_))
     settings = crawler_settings(overrides)
-    if spider not in SpiderLoader.from_settings(settings).list():
-        fail(f"unknown spider {spider!r}; known: {', '.join(SpiderLoader.from_settings(settings).list())}")
+    known = SpiderLoader.from_settings(settings).list()
+    if spider != "all" and spider not in known:
+        fail(f"unknown spider {spider!r}; known: {', '.join(known)}, all")
 
-    process = CrawlerProcess(settings, install_root_handler=True)
-    crawler = process.create_crawler(spider)
+    process = CrawlerProcess(settings)
     bar = Progress()
-    bar.connect(crawler)
     spider_args: dict[str, Any] = {"max_pages": max_pages, "follow_sellers": follow_sellers}
     if query:
         spider_args["query"] = query
-    if base_url:
-        spider_args["base_url"] = base_url
-    process.crawl(crawler, **spider_args)
+    crawlers: dict[str, Crawler] = {}
+    for label, name, extra in plan:
+        crawler = process.create_crawler(name)
+        # each run record names its own marketplace, profile and base URL
+        crawler.settings.set("GIGSCAN_RUN_ARGS", {**run_args, **extra, "marketplace": label}, priority=50)
+        bar.connect(crawler)
+        process.crawl(crawler, **spider_args, **{k: v for k, v in extra.items() if v is not None})
+        crawlers[label] = crawler
     show = progress and sys.stderr.isatty()
     if show:
         with Live(bar, console=err_console, refresh_per_second=4, transient=True):
             process.start()
     else:
         process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    if stats_file is not None:
-        stats_file.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
-    report_crawl(stats, Path(db))
+    all_stats = {label: c.stats.get_stats() if c.stats else {} for label, c in crawlers.items()}
+    if stats_file is not None:  # one spider: its stats; `all`: stats by marketplace
+        written = all_stats if spider == "all" else next(iter(all_stats.values()))
+        stats_file.write_text(json.dumps(written, default=str, indent=1), encoding="utf-8")
+    failed = False
+    for label, stats in all_stats.items():
+        if len(all_stats) > 1:
+            console.rule(label)
+        try:
+            report_crawl(stats, Path(db))
+        except typer.Exit:
+            failed = True
+    if failed:
+        raise typer.Exit(1)
+
+
+def crawl_plan(spider: str, base_url: str | None, profile: Path | None) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label, spider name, spider arguments) of each crawl to run in this process.
+
+    ``all`` is every configured marketplace: fiverr, freelancer, and the generic spider with each shipped profile.
+    With ``--base-url`` it points at one host serving every marketplace (the testbed): Fiverr at the root, each
+    other marketplace under ``/<marketplace>``.
+    """
+    if profile is not None and spider != "generic":
+        fail("--profile goes with the generic spider: gigscan crawl generic --profile FILE.toml")
+    if spider == "generic" and profile is None:
+        fail("the generic spider needs --profile FILE.toml (shipped: crawler/profiles/*.toml)")
+    if spider != "all":
+        name = load_checked_profile(profile).name if profile else spider
+        return [(name, spider, {"base_url": base_url, "profile": str(profile) if profile else None})]
+    root = base_url.rstrip("/") if base_url else None
+    plan: list[tuple[str, str, dict[str, Any]]] = [
+        ("fiverr", "fiverr", {"base_url": base_url}),
+        ("freelancer", "freelancer", {"base_url": f"{root}/freelancer" if root else None}),
+    ]
+    for path in shipped_profiles():
+        name = load_checked_profile(path).name
+        plan.append((name, "generic", {"base_url": f"{root}/{name}" if root else None, "profile": str(path)}))
+    return plan
+
+
+def load_checked_profile(path: Path) -> Any:
+    """The profile at ``path``, or exit 2 with its problems (one per line, with line numbers)."""
+    try:
+        return load_profile(path)
+    except ProfileError as exc:
+        fail(markup_escape("invalid site profile:\n" + "\n".join(exc.problems)))  # "[site]" is not rich markup
 
 
 def report_crawl(stats: dict[str, Any], db: Path) -> None:

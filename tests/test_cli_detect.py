@@ -1,0 +1,98 @@
+"""The detect commands: classify streams JSON Lines in order, eval measures, rules check validates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import gigscan.commands.detect  # noqa: F401  (registers the commands)
+from gigscan.app import app
+
+runner = CliRunner()
+TITLES = ["Buy Google reviews, non-drop", "I will design a modern logo", "I will review your resume",
+          "Need 50 Trustpilot reviews from different IPs"]
+
+
+def listing_lines(count: int):
+    for i in range(count):
+        yield json.dumps({"id": i, "title": TITLES[i % len(TITLES)], "description": "Fast delivery.",
+                          "tags": ["x"]}) + "\n"
+
+
+def test_classify_streams_one_line_per_input_line_in_order() -> None:
+    result = runner.invoke(app, ["classify", "-"], input="".join(listing_lines(4000)))
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [row["id"] for row in out] == list(range(4000))
+    assert [row["flagged"] for row in out[:4]] == [True, False, False, True]
+    assert set(out[0]) == {"id", "flagged", "score", "reasons"}
+    reason = out[0]["reasons"][0]
+    assert TITLES[0][reason["start"] : reason["end"]] == reason["text"]
+
+
+def test_classify_reads_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(listing_lines(5)), encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(path)])
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) == 5
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("{not json", "line 3: not valid JSON"),
+        ('["a list"]', "line 3: expected a JSON object"),
+        ('{"title": "no id"}', 'line 3: missing "id"'),
+        ('{"id": 3, "title": 5}', 'line 3: "title" must be a string'),
+        ('{"id": 3, "tags": "buy"}', 'line 3: "tags" must be a list of strings'),
+    ],
+)
+def test_classify_bad_line_exits_2_naming_the_line(bad: str, message: str) -> None:
+    text = "".join(listing_lines(2)) + bad + "\n" + "".join(listing_lines(1))
+    result = runner.invoke(app, ["classify"], input=text)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stdout.splitlines()) == 2  # the good lines before it were already written
+
+
+def test_classify_with_another_ruleset(tmp_path: Path) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        'version = "x"\nthreshold = 0.5\n[classes.logo]\nlabel = "logo"\nanchor = true\nterms = ["logo"]\n'
+        '[[rules]]\nid = "logo"\nkind = "keyword"\nclasses = ["logo"]\nweight = 0.9\nexplain = "Logo"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["classify", "--rules", str(rules)], input="".join(listing_lines(2)))
+    assert [json.loads(line)["flagged"] for line in result.output.splitlines()] == [False, True]
+    broken = runner.invoke(app, ["classify", "--rules", str(tmp_path / "missing.toml")], input="")
+    assert broken.exit_code == 2 and "invalid ruleset" in broken.stderr
+
+
+def test_eval_json_and_table(tmp_path: Path) -> None:
+    path = tmp_path / "labeled.jsonl"
+    rows = [{"id": "p", "title": "Buy Yelp reviews", "label": 1, "category": "yelp"},
+            {"id": "n", "title": "I will review your CV", "label": 0, "category": "honest"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(path), "--json"])
+    data = json.loads(result.output)
+    assert (data["precision"], data["recall"], data["confusion"]["tn"]) == (1.0, 1.0, 1)
+    table = runner.invoke(app, ["eval", str(path)])
+    assert table.exit_code == 0 and "precision 1.000" in table.output and "per category" in table.output
+
+
+def test_rules_check_exit_codes(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["rules", "check"]).exit_code == 0
+    good = ('version = "x"\nthreshold = 0.5\n[classes.logo]\nlabel = "logo"\nanchor = true\nterms = ["logo"]\n'
+            '[[rules]]\nid = "logo"\nkind = "keyword"\nclasses = ["logo"]\nweight = 0.9\nexplain = "Logo"\n')
+    failing = tmp_path / "failing.toml"
+    failing.write_text(good + 'must_match = ["banner"]\n', encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", str(failing)])
+    assert result.exit_code == 1 and "should match 'banner'" in result.stderr
+    invalid = tmp_path / "invalid.toml"
+    invalid.write_text(good.replace("weight = 0.9", "weight = 9"), encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", str(invalid)])
+    assert result.exit_code == 2 and f"{invalid}:11:" in result.stderr

@@ -1,0 +1,110 @@
+"""Ruleset loading and validation: the bundled rules load and pass their examples; bad files name their lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matchers import RulesetError, Scanner, check_ruleset, load_ruleset
+from matchers.ruleset import _bundled_source
+from matchers.terms import expand
+
+GOOD = '''version = "t1"
+threshold = 0.5
+
+[seeds]
+queries = ["buy reviews"]
+
+[classes.rating]
+label = "rating term"
+anchor = true
+terms = ["review(s)"]
+
+[classes.buy]
+label = "buying word"
+terms = ["buy"]
+
+[[rules]]
+id = "buy-reviews"
+kind = "proximity"
+classes = ["buy", "rating"]
+window = 2
+weight = 0.6
+explain = "Reviews for sale"
+must_match = ["buy reviews"]
+must_not_match = ["reviews"]
+'''
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_ruleset_loads_with_version_and_seeds() -> None:
+    ruleset = load_ruleset()
+    assert ruleset.version and ruleset.version in _bundled_source()
+    assert "amazon reviews" in ruleset.seed_queries
+    assert {"platform", "rating", "honest_object"} <= ruleset.classes.keys()
+    assert all(r.must_match for r in ruleset.rules), "every rule carries examples"
+
+
+def test_bundled_ruleset_passes_its_own_examples() -> None:
+    assert check_ruleset(None) == []
+
+
+def test_a_small_ruleset_file_loads_and_scans(tmp_path: Path) -> None:
+    ruleset = load_ruleset(write(tmp_path, GOOD))
+    assert ruleset.version == "t1"
+    assert Scanner(ruleset).scan({"title": "Buy reviews"}).flagged
+    assert check_ruleset(write(tmp_path, GOOD)) == []
+
+
+def test_syntax_error_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(write(tmp_path, GOOD.replace('weight = 0.6', 'weight = = 0.6')))
+    problem = caught.value.problems[0]
+    assert problem.line == GOOD.splitlines().index("weight = 0.6") + 1
+    assert "syntax" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "line_text"),
+    [
+        (('window = 2', 'windw = 2'), "unknown key 'windw'", "windw = 2"),
+        (('classes = ["buy", "rating"]', 'classes = ["buy", "ratings"]'), "unknown class 'ratings'", "[[rules]]"),
+        (('weight = 0.6', 'weight = 3'), "'weight' must be in (0, 1]", "weight = 3"),
+        (('terms = ["buy"]', 'terms = "buy"'), "'terms' must be list", 'terms = "buy"'),
+        (('terms = ["buy"]', 'patterns = ["(unclosed"]'), "bad regular expression", 'patterns = ["(unclosed"]'),
+        (('kind = "proximity"', 'kind = "magic"'), "'kind' must be one of", 'kind = "magic"'),
+        (('version = "t1"', 'version = ""'), "'version' must not be empty", 'version = ""'),
+    ],
+)
+def test_schema_errors_name_their_line(tmp_path: Path, change, message: str, line_text: str) -> None:
+    text = GOOD.replace(*change)
+    problems = check_ruleset(write(tmp_path, text))
+    assert problems and all(p.severity == "error" for p in problems)
+    hit = next(p for p in problems if message in p.message)
+    assert hit.line == text.splitlines().index(line_text) + 1
+    assert str(hit).startswith(f"{tmp_path / 'rules.toml'}:{hit.line}: ")
+
+
+def test_failing_examples_are_reported_with_the_rule_line(tmp_path: Path) -> None:
+    text = GOOD.replace('must_not_match = ["reviews"]', 'must_not_match = ["buy reviews now"]')
+    problems = check_ruleset(write(tmp_path, text))
+    assert [p.severity for p in problems] == ["example"]
+    assert problems[0].line == text.splitlines().index("[[rules]]") + 1
+    assert "buy reviews now" in problems[0].message
+
+
+def test_missing_file_is_a_clear_problem(tmp_path: Path) -> None:
+    problems = check_ruleset(tmp_path / "nope.toml")
+    assert len(problems) == 1 and "cannot read" in problems[0].message
+
+
+def test_term_expansion() -> None:
+    assert expand("review(s)") == ["review", "reviews"]
+    assert expand("отзыв(|ы|ов)") == ["отзыв", "отзывы", "отзывов"]
+    assert expand("5 star(s)") == ["5 star", "5 stars"]
