@@ -6,7 +6,14 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = ["bench.bench_crawl", "bench.bench_crawl_all", "bench.bench_scan", "bench.bench_store"]
+BENCHMARKS = [
+    "bench.bench_crawl",
+    "bench.bench_crawl_all",
+    "bench.bench_faults",
+    "bench.bench_scan",
+    "bench.bench_store",
+    "bench.bench_desk",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,3 +65,17 @@ class Listing:
     extra: dict[str, Any] = field(default_factory=dict)  # page-specific fields kept as evidence
     capture: Capture | None = None
     verdict: dict[str, Any] | None = None  # set by the scan pipeline: matchers.Verdict.to_dict()
+
+
+@dataclass
+class Gone:
+    """A known listing or seller page that answered 404/410 or redirected away on a re-check: evidence of a
+    takedown (the store marks it removed; see the "gone" record in ``db.writer``)."""
+
+    marketplace: str
+    kind: str  # listing | seller
+    url: str  # the URL asked for
+    reason: str  # "http 404", "redirected to <url>"
+    external_id: str | None = None  # a listing's
+    username: str | None = None  # a seller's
+    capture: Capture | None = None

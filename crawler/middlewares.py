@@ -1,17 +1,31 @@
-"""Downloader middlewares: treat anti-bot block pages as failures to retry, never as empty results."""
+"""Middlewares. Downloader: block pages are failures to retry, never empty results; each download slot is paced as
+the server asks (robots.txt Crawl-delay, Retry-After); the user agent names gigscan and its operator; gzip bombs
+are counted. Spider: listings found per search query, for the zero-results monitor."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
 from scrapy.downloadermiddlewares import cookies as _cookies
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.asyncio import sleep
 from tldextract import TLDExtract
+
+from crawler.items import Listing
+from crawler.monitors import QUERY_RESULTS
 
 if TYPE_CHECKING:
     from scrapy import Request
+    from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -46,23 +60,214 @@ class BlockPageMiddleware:
     def process_response(self, request: Request, response: Response) -> Request | Response:
         spider = self.crawler.spider
         is_blocked = getattr(spider, "is_blocked", None)
-        if request.meta.get("dont_check_block") or is_blocked is None or not is_blocked(response):
+        if request.meta.get("dont_check_block") or is_blocked is None or is_server_error(response.status):
+            return response
+        if not is_blocked(response):
             return response
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("gigscan/blocked")
-        self._slow_down(request)
+        slow_down(self.crawler, request, self.backoff, self.max_delay)
         retry = get_retry_request(request, spider=spider, reason="blocked", stats_base_key="gigscan/block_retry")
         if retry is not None:
             return retry
         stats.inc_value("gigscan/blocked_gave_up")
         raise IgnoreRequest(f"blocked page at {response.url}, retries exhausted")
 
-    def _slow_down(self, request: Request) -> None:
-        engine = self.crawler.engine
-        if engine is None:
-            return
-        downloader = engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            slot.delay = min(max(slot.delay, 0.25) * self.backoff, self.max_delay)
+
+
+def is_server_error(status: int) -> bool:
+    """A 5xx other than 503 is the server failing, not a challenge: RetryMiddleware retries it as such."""
+    return status >= 500 and status != 503
+
+
+def download_slot(crawler: Crawler, request: Request) -> Slot | None:
+    """The downloader slot ``request`` goes through, if it exists yet."""
+    engine = crawler.engine
+    if engine is None:
+        return None
+    downloader = engine.downloader
+    return downloader.slots.get(downloader.get_slot_key(request))
+
+
+def slow_down(crawler: Crawler, request: Request, backoff: float, max_delay: float) -> None:
+    """Multiply the delay of ``request``'s slot by ``backoff`` (from at least 0.25 s), up to ``max_delay``.
+    AutoThrottle never lowers a delay on a non-200 answer, and lowers it again slowly on good pages."""
+    slot = download_slot(crawler, request)
+    if slot is not None:
+        slot.delay = min(max(slot.delay, 0.25) * backoff, max_delay)
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """A ``Retry-After`` header (delay-seconds or an HTTP date) as seconds from now; None if absent or invalid."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = datetime.now(UTC).timestamp() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+class PacingMiddleware:
+    """Pace each download slot as its server asks.
+
+    - robots.txt ``Crawl-delay`` (Scrapy 2.19 parses it but applies it nowhere) becomes a floor under the slot's
+      delay, with no jitter below it. AutoThrottle may lower a delay after any response, so the floor is
+      re-applied on ``response_downloaded``: this middleware is built with the engine, after the extensions, so
+      its handler runs after AutoThrottle's.
+    - 429 and 503 with ``Retry-After`` (seconds or an HTTP date, capped at ``GIGSCAN_RETRY_AFTER_MAX``): no
+      request goes to that slot before the time given, the slot's delay is multiplied by
+      ``GIGSCAN_BLOCK_BACKOFF``, and the request is retried here (stats ``gigscan/retry_after/<status>``).
+    - 429 and 503 without it: the slot is slowed the same way and Scrapy's RetryMiddleware retries the request.
+
+    Its ``process_response`` must run before RetryMiddleware's and BlockPageMiddleware's (a higher order number).
+    """
+
+    PACED_STATUSES = (429, 503)
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.backoff = settings.getfloat("GIGSCAN_BLOCK_BACKOFF")
+        self.max_delay = settings.getfloat("GIGSCAN_BLOCK_MAX_DELAY")
+        self.max_wait = settings.getfloat("GIGSCAN_RETRY_AFTER_MAX")
+        self.robots_agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*"
+        self.floors: dict[str, float] = {}  # slot key -> Crawl-delay
+        self.not_before: dict[str, float] = {}  # slot key -> monotonic time of the next allowed request
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PacingMiddleware:
+        return cls(crawler)
+
+    def _key(self, request: Request) -> str:
+        assert self.crawler.engine is not None
+        return self.crawler.engine.downloader.get_slot_key(request)
+
+    # -- robots.txt Crawl-delay -----------------------------------------------------------------------------
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        delay = robotparser.crawl_delay(self.robots_agent)
+        if delay:
+            key = self._key(request)
+            self.floors[key] = float(delay)
+            self.crawler.stats.set_value(f"gigscan/crawl_delay/{key}", float(delay))
+            self._apply_floor(request)
+
+    def response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        self._apply_floor(request)
+
+    def _apply_floor(self, request: Request) -> None:
+        floor = self.floors.get(self._key(request))
+        slot = download_slot(self.crawler, request) if floor else None
+        if slot is not None and floor is not None:
+            slot.delay = max(slot.delay, floor)
+            slot.jitter = 0.0
+
+    # -- Retry-After ----------------------------------------------------------------------------------------
+    async def process_request(self, request: Request) -> None:
+        key = self._key(request)
+        self._apply_floor(request)
+        wait = self.not_before.get(key, 0.0) - time.monotonic()
+        if wait > 0:
+            self.crawler.stats.inc_value("gigscan/retry_after/waits")
+            await sleep(wait)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in self.PACED_STATUSES or request.meta.get("dont_retry"):
+            return response
+        stats = self.crawler.stats
+        slow_down(self.crawler, request, self.backoff, self.max_delay)
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            return response  # RetryMiddleware retries it, from a slower slot
+        stats.inc_value(f"gigscan/retry_after/{response.status}")
+        if wait > self.max_wait:
+            logger.warning("%s asked to wait %.0fs; waiting %.0fs (GIGSCAN_RETRY_AFTER_MAX)", response, wait,
+                           self.max_wait)
+            wait = self.max_wait
+        key = self._key(request)
+        self.not_before[key] = max(self.not_before.get(key, 0.0), time.monotonic() + wait)
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=f"retry_after_{response.status}")
+        return retry if retry is not None else response
+
+
+def user_agent(version: str, contact_url: str) -> str:
+    """The user agent: the tool, its version, and where a site's operator can reach the crawl's operator."""
+    return f"gigscan/{version} (+{contact_url})"
+
+
+class ContactUserAgentMiddleware(UserAgentMiddleware):
+    """Scrapy's UserAgentMiddleware, with the agent rebuilt from ``GIGSCAN_CONTACT_URL`` when that setting was
+    given at a higher priority than ``USER_AGENT`` (``--set GIGSCAN_CONTACT_URL=...``, or the environment)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ContactUserAgentMiddleware:
+        middleware = super().from_crawler(crawler)
+        settings = crawler.settings
+        if (settings.getpriority("GIGSCAN_CONTACT_URL") or 0) > (settings.getpriority("USER_AGENT") or 0):
+            middleware.user_agent = user_agent(settings["GIGSCAN_VERSION"], settings["GIGSCAN_CONTACT_URL"])
+        return middleware
+
+
+class CountedCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's HttpCompressionMiddleware, which stops inflating a body at DOWNLOAD_MAXSIZE (a gzip bomb), with
+    each such drop counted in ``gigscan/oversized/decompressed`` so a run's stats show it, not only its log."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            if self.stats is not None:
+                self.stats.inc_value("gigscan/oversized/decompressed")
+            raise
+
+
+class QueryResultsMiddleware(BaseSpiderMiddleware):
+    """Distinct listings found per search query, in ``gigscan/query_results/<query>``.
+
+    A search request carries ``meta["query"]``; every request a response to it leads to inherits it (search page
+    -> next page, detail page), so a listing counts for its query whether it was read from a search card or from
+    the detail page a card linked to. A query gets its counter (at 0) once a page of it comes back, so a query
+    whose pages came back with nothing reads 0 ("zero results"), while one whose pages never came back (blocked,
+    failed) has no counter: the blocked-page and error counters tell that story.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+        self.found: dict[str, set[tuple[str, str]]] = {}
+
+    @staticmethod
+    def _query(response: Response | None) -> str | None:
+        request = getattr(response, "request", None)
+        return request.meta.get("query") if request is not None else None
+
+    def process_spider_input(self, response: Response) -> None:
+        query = self._query(response)
+        if query and response.status < 400 and query not in self.found:
+            self.found[query] = set()
+            self.stats.set_value(QUERY_RESULTS + query, 0)
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        query = self._query(response)
+        if query and "query" not in request.meta:
+            request.meta["query"] = query
+        return request
+
+    def get_processed_item(self, item: Any, response: Response | None) -> Any:
+        query = self._query(response)
+        if query and isinstance(item, Listing):
+            found = self.found.setdefault(query, set())
+            found.add((item.marketplace, item.external_id))
+            self.stats.set_value(QUERY_RESULTS + query, len(found))
+        return item

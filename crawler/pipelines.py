@@ -19,12 +19,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import signals as gigscan_signals
-from crawler.items import Listing, Seller
+from crawler.items import Gone, Listing, Seller
 from crawler.scanning import scanner_for
 from db.store import BatchResult, Store
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone"}  # the store's record types
 
 
 class _Component:
@@ -62,6 +63,10 @@ def validation_problem(item: Any) -> str | None:
     if isinstance(item, Seller):
         if not item.username or not item.marketplace:
             return "missing username"
+        return None
+    if isinstance(item, Gone):
+        if item.kind not in ("listing", "seller") or not item.url or not (item.external_id or item.username):
+            return "a gone answer must name the listing or seller"
         return None
     return f"unknown item type {type(item).__name__}"
 
@@ -126,8 +131,7 @@ class StorePipeline(_Component):
         self.stats.set_value("gigscan/run_id", self.run_id)
 
     async def process_item(self, item: Any) -> Any:
-        record = dataclasses.asdict(item)
-        record["type"] = "listing" if isinstance(item, Listing) else "seller"
+        record = as_record(item)
         self.buffer.append(record)
         if len(self.buffer) >= self.batch_size:
             self.flush()
@@ -171,6 +175,20 @@ class StorePipeline(_Component):
         self._on_writer(self.store.close)
         self.store = None
         self.executor.shutdown(wait=True)
+
+
+def as_record(item: Any) -> dict[str, Any]:
+    """The item as the store's record: a shallow dict (nested dataclasses such as the capture become dicts too).
+
+    Shallow on purpose: ``dataclasses.asdict`` deep-copies every header dict and ``extra`` value, which cost
+    about a tenth of a crawl's CPU; items are not changed after this stage, so sharing their values is safe.
+    """
+    record = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    for name, value in record.items():
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            record[name] = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    record["type"] = RECORD_TYPES[type(item)]
+    return record
 
 
 def run_status(reason: str, stats: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ means. The comments say why a value differs from Scrapy's default.
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import version
 
 # The distribution's version, not gigscan.__version__: crawler/ must not import the CLI package.
@@ -16,11 +17,16 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Identify the tool honestly; sites and their abuse teams can reach the operator through the contact URL.
-GIGSCAN_CONTACT_URL = "https://github.com/gigscan/gigscan"
+# Set yours with GIGSCAN_CONTACT_URL in the environment or --set GIGSCAN_CONTACT_URL=... (the user agent follows,
+# see ContactUserAgentMiddleware); --set USER_AGENT=... replaces the whole agent.
+GIGSCAN_CONTACT_URL = os.environ.get("GIGSCAN_CONTACT_URL") or "https://github.com/gigscan/gigscan"
 USER_AGENT = f"gigscan/{GIGSCAN_VERSION} (+{GIGSCAN_CONTACT_URL})"
+# robots.txt groups are matched on the product token, not the whole agent string.
+ROBOTSTXT_USER_AGENT = "gigscan"
 
 # Politeness: obey robots.txt unless the user says --ignore-robots (which the run record keeps), and let
-# AutoThrottle adapt the delay to the server's latency. DOWNLOAD_DELAY is AutoThrottle's floor.
+# AutoThrottle adapt the delay to the server's latency. DOWNLOAD_DELAY is AutoThrottle's floor; a robots.txt
+# Crawl-delay is a higher floor for its site, and 429/503 Retry-After is obeyed (crawler.middlewares.PacingMiddleware).
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -31,7 +37,8 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 60
 
-# Real Fiverr pages are 1.5-3.5 MB; Scrapy's default cap is 1 GiB, which a hostile server can exploit.
+# Real Fiverr pages are 1.5-3.5 MB; Scrapy's default cap is 1 GiB, which a hostile server can exploit. The cap also
+# bounds decompressed bodies (HttpCompressionMiddleware stops inflating a gzip bomb at DOWNLOAD_MAXSIZE).
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
@@ -50,7 +57,16 @@ HTTPCACHE_ENABLED = False
 JOBDIR = None
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "crawler.middlewares.ContactUserAgentMiddleware": 500,
     "crawler.middlewares.BlockPageMiddleware": 560,
+    "crawler.middlewares.PacingMiddleware": 570,  # its process_response runs before block checks and retries
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CountedCompressionMiddleware": 590,  # counts gzip bombs stopped at DOWNLOAD_MAXSIZE
+}
+
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.QueryResultsMiddleware": 900,  # gigscan/query_results/<query>, for the zero-results monitor
 }
 
 ITEM_PIPELINES = {
@@ -66,6 +82,7 @@ GIGSCAN_STORE_BATCH = 100  # items per write transaction
 GIGSCAN_STORE_PENDING = 2  # batches queued for the writer thread before the pipeline waits
 GIGSCAN_BLOCK_BACKOFF = 2.0  # the download slot's delay is multiplied by this after a block page
 GIGSCAN_BLOCK_MAX_DELAY = 60.0
+GIGSCAN_RETRY_AFTER_MAX = 600.0  # longest Retry-After obeyed, seconds (a longer one is cut to this)
 GIGSCAN_RUN_ARGS = {}  # what the user asked for, kept in the run record
 GIGSCAN_FOLLOW_SELLERS = True  # crawl the profile (and other gigs) of every seller with a flagged gig
 

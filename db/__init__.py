@@ -1,7 +1,7 @@
 """gigscan's evidence store on SQLite (sqlite-utils): schema and migrations, batched writes, history, search,
 export and verification. Imports nothing of the crawler: records arrive as plain mappings."""
 
-from db.store import BatchResult, ScanChanges, Store
+from db.store import BatchResult, ScanChanges, Store, StoreBusyError
 from db.verify import VerifyResult
 
-__all__ = ["BatchResult", "ScanChanges", "Store", "VerifyResult"]
+__all__ = ["BatchResult", "ScanChanges", "Store", "StoreBusyError", "VerifyResult"]

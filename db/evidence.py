@@ -62,6 +62,44 @@ VERDICT_DIGEST_COLUMNS = (
     "created_at",
 )
 
+CAPTURE_DIGEST_COLUMNS = (
+    "id",
+    "exchange_sha256",
+    "run_id",
+    "url",
+    "method",
+    "request_url",
+    "request_headers",
+    "status",
+    "headers",
+    "fetched_at",
+    "body_sha256",
+    "created_at",
+)
+EVENT_DIGEST_COLUMNS = (
+    "id",
+    "listing_id",
+    "seller_id",
+    "kind",
+    "at",
+    "run_id",
+    "reason",
+    "url",
+    "http_status",
+    "capture_id",
+    "created_at",
+)
+REVIEW_DIGEST_COLUMNS = ("id", "verdict_id", "state", "note", "reviewed_by", "reviewed_at")
+
+# Log entry kind -> (table, digest columns) for every evidence row logged by its id (bodies are logged by hash).
+LOGGED_ROWS = {
+    "snapshot": ("snapshots", SNAPSHOT_DIGEST_COLUMNS),
+    "verdict": ("verdicts", VERDICT_DIGEST_COLUMNS),
+    "capture": ("captures", CAPTURE_DIGEST_COLUMNS),
+    "event": ("events", EVENT_DIGEST_COLUMNS),
+    "review": ("reviews", REVIEW_DIGEST_COLUMNS),
+}
+
 
 def utc_now() -> str:
     """Current time as the store writes every timestamp (UTC, ISO-8601, milliseconds, ``Z``)."""
@@ -158,21 +196,35 @@ class Chain:
     """Appends entries to evidence_log, each linked to the one before.
 
     Create it inside the write transaction that adds the evidence: the head is read under the write lock, so
-    two writers can never both link to the same predecessor.
+    two writers can never both link to the same predecessor. With ``buffered`` the entries are inserted in one
+    ``executemany`` by :meth:`flush` (a batch writes four entries per listing); the owner must flush before
+    it commits.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    _INSERT = (
+        "INSERT INTO evidence_log (kind, ref, content_sha256, prev_hash, entry_hash, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+    )
+
+    def __init__(self, conn: sqlite3.Connection, *, buffered: bool = False) -> None:
         self._conn = conn
+        self._pending: list[tuple[str, str, str, str, str, str]] | None = [] if buffered else None
         row = conn.execute("SELECT entry_hash FROM evidence_log ORDER BY seq DESC LIMIT 1").fetchone()
         self.head: str = row[0] if row else GENESIS
 
     def append(self, kind: str, ref: str | int, content_sha256: str, created_at: str) -> str:
         ref_text = str(ref)
         new_hash = entry_hash(self.head, kind, ref_text, content_sha256, created_at)
-        self._conn.execute(
-            "INSERT INTO evidence_log (kind, ref, content_sha256, prev_hash, entry_hash, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (kind, ref_text, content_sha256, self.head, new_hash, created_at),
-        )
+        entry = (kind, ref_text, content_sha256, self.head, new_hash, created_at)
+        if self._pending is None:
+            self._conn.execute(self._INSERT, entry)
+        else:
+            self._pending.append(entry)
         self.head = new_hash
         return new_hash
+
+    def flush(self) -> None:
+        """Insert buffered entries, in order."""
+        if self._pending:
+            self._conn.executemany(self._INSERT, self._pending)
+            self._pending.clear()

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
+from anyascii import anyascii
+
 from db.evidence import normalise_ts
+from db.review import check_state, decisions, state_matches
 from db.store import Store
 
 COLUMNS = (
@@ -24,11 +28,18 @@ COLUMNS = (
     "score",
     "reasons",
     "ruleset_version",
+    "review_state",
+    "reviewed_by",
+    "reviewed_at",
+    "review_note",
     "first_seen",
     "last_seen",
     "status",
+    "removed_at",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula start, also behind leading spaces or control characters (which some spreadsheets skip).
+_FORMULA_START = re.compile(r"[\x00-\x20\x7f]*[=+\-@\t\r]")
+_RISKY_FIRST = frozenset("=+-@\x7f")  # with anything up to " ", the first characters _FORMULA_START may match
 
 
 def flagged_rows(
@@ -39,11 +50,14 @@ def flagged_rows(
     username: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    state: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Listings whose current verdict is flagged, highest score first, with their seller.
+    """Listings whose current verdict is flagged, highest score first, with their seller and review state.
 
     ``since``/``until`` keep listings live within the window (last seen on or after ``since``, first seen on
-    or before ``until``); reasons come back as the verdict's list.
+    or before ``until``); ``state`` is a review state, ``open`` (the default: all but dismissed) or ``any``
+    (see :mod:`db.review`). Reasons come back as the verdict's list; ``listing_id``, ``seller_id``,
+    ``verdict_id`` and ``snapshot_id`` ride along for writers that need the history.
     """
     where = ["l.flagged = 1"]
     params: list[Any] = []
@@ -57,16 +71,32 @@ def flagged_rows(
         if value is not None:
             where.append(condition)
             params.append(value)
+    state = check_state(state)
+    reviewed = decisions(store)
+    if state in ("confirmed", "dismissed"):  # only reviewed listings qualify: let SQLite skip the rest
+        where.append("l.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([i for i, d in reviewed.items() if d["review_state"] == state]))
     cursor = store.conn.execute(
         "SELECT l.marketplace, s.username, s.profile_url, l.external_id, l.url AS listing_url, l.title,"
-        " l.score, v.reasons, v.ruleset_version, l.first_seen, l.last_seen, l.status"
-        " FROM listings l JOIN sellers s ON s.id = l.seller_id LEFT JOIN verdicts v ON v.id = l.verdict_id"
+        " l.score, v.reasons, v.ruleset_version, 'new' AS review_state, NULL AS reviewed_by, NULL AS reviewed_at,"
+        " NULL AS review_note, NULL AS reviewed_verdict_id, l.first_seen, l.last_seen, l.status, l.removed_at,"
+        " l.id AS listing_id, l.seller_id, v.id AS verdict_id, v.snapshot_id, s.display_name"
+        " FROM listings l JOIN sellers s ON s.id = l.seller_id JOIN verdicts v ON v.id = l.verdict_id"
         f" WHERE {' AND '.join(where)} ORDER BY l.score DESC, s.username, l.external_id",
         params,
     )
     names = [d[0] for d in cursor.description]
+    unreviewed_match = state_matches(state, "new")
     for values in cursor:
         row = dict(zip(names, values, strict=True))
+        review = reviewed.get(row["listing_id"])
+        if review is None:
+            if not unreviewed_match:
+                continue
+        elif state_matches(state, review["review_state"]):
+            row.update(review)
+        else:
+            continue
         row["reasons"] = json.loads(row["reasons"] or "[]")
         yield row
 
@@ -86,17 +116,21 @@ def _reason_text(reason: Any) -> str:
 
 
 def safe_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``.
+    """A cell a spreadsheet shows as text: one starting like a formula (``=``, ``+``, ``-``, ``@``, tab, CR,
+    even behind spaces or control characters) gets a leading ``'``.
 
     Numbers pass unchanged (a negative number is not a formula)."""
+    if type(value) is str:  # the common case, kept cheap: the regex runs only on a suspicious first character
+        if value and (value[0] <= " " or value[0] in _RISKY_FIRST) and _FORMULA_START.match(value):
+            return "'" + value
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return safe_cell(str(value))
 
 
 def write_csv(rows: Iterable[Mapping[str, Any]], fp: TextIO) -> int:
@@ -104,12 +138,28 @@ def write_csv(rows: Iterable[Mapping[str, Any]], fp: TextIO) -> int:
     Open ``fp`` with ``newline=""`` as the csv module asks."""
     writer = csv.writer(fp)
     writer.writerow(COLUMNS)
+    reasons_at = COLUMNS.index("reasons")
     count = 0
     for row in rows:
-        cells = {**row, "reasons": reasons_text(row.get("reasons") or ())}
-        writer.writerow([safe_cell(cells.get(column)) for column in COLUMNS])
+        values = [row.get(column) for column in COLUMNS]
+        values[reasons_at] = reasons_text(values[reasons_at] or ())
+        writer.writerow(safe_cells(values))
         count += 1
     return count
+
+
+def safe_cells(values: list[Any]) -> list[Any]:
+    """:func:`safe_cell` over a row, for writers that take None and numbers as they are (csv writes None as
+    an empty cell and numbers as ``str`` would): only text that could start a formula pays for the check."""
+    return [
+        value
+        if value is None
+        or (kind := type(value)) is float
+        or kind is int
+        or (kind is str and not (value and (value[0] <= " " or value[0] in _RISKY_FIRST)))
+        else safe_cell(value)
+        for value in values
+    ]
 
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], fp: TextIO) -> int:
@@ -119,3 +169,21 @@ def write_jsonl(rows: Iterable[Mapping[str, Any]], fp: TextIO) -> int:
         fp.write(json.dumps({column: row.get(column) for column in COLUMNS}, ensure_ascii=False) + "\n")
         count += 1
     return count
+
+
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
+
+
+def safe_filename(text: str | None, default: str = "export", max_length: int = 64) -> str:
+    """A file-name part made from scraped text (a username): ASCII letters, digits, ``.``, ``_`` and ``-``
+    only, no leading dot or dash, never a path, never a reserved device name, never empty."""
+    name = _UNSAFE_NAME_CHARS.sub("_", anyascii(text or ""))
+    name = name.strip("._-")[:max_length].strip("._-")
+    if not name:
+        return default
+    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
+        name = f"_{name}"
+    return name

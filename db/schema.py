@@ -185,18 +185,19 @@ def _v3_evidence_log(db: Database) -> None:
     )
     _backfill_log(db)
     for table in _APPEND_ONLY_TABLES:
-        db.execute(
-            f"CREATE TRIGGER [{table}_no_delete] BEFORE DELETE ON [{table}]"
-            f" BEGIN SELECT RAISE(ABORT, '{table} is append-only evidence'); END"
-        )
         if table == "verdicts":
             columns = db["verdicts"].columns_dict
             frozen = ", ".join(f"[{c}]" for c in columns if c not in _VERDICT_REVIEW_COLUMNS)
-            event = f"UPDATE OF {frozen}"
+            _append_only(db, table, f"UPDATE OF {frozen}")
         else:
-            event = "UPDATE"
+            _append_only(db, table, "UPDATE")
+
+
+def _append_only(db: Database, table: str, update_event: str) -> None:
+    """Triggers refusing DELETE, and the UPDATE ``update_event`` names, on an evidence table."""
+    for name, event in (("no_delete", "DELETE"), ("no_update", update_event)):
         db.execute(
-            f"CREATE TRIGGER [{table}_no_update] BEFORE {event} ON [{table}]"
+            f"CREATE TRIGGER [{table}_{name}] BEFORE {event} ON [{table}]"
             f" BEGIN SELECT RAISE(ABORT, '{table} is append-only evidence'); END"
         )
 
@@ -214,7 +215,73 @@ def _backfill_log(db: Database) -> None:
             chain.append(kind, row["id"], row_digest(row, columns), now)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_core_tables, _v2_full_text_search, _v3_evidence_log)
+_V4_CAPTURES_EVENTS_REVIEWS = """
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    exchange_sha256 TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    url TEXT NOT NULL,
+    method TEXT NOT NULL,
+    request_url TEXT,
+    request_headers TEXT NOT NULL,
+    status INTEGER,
+    headers TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    body_sha256 TEXT REFERENCES bodies(sha256),
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_captures_exchange ON captures (exchange_sha256);
+ALTER TABLE sightings ADD COLUMN capture_id INTEGER REFERENCES captures(id);
+CREATE INDEX idx_sightings_capture ON sightings (capture_id);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    listing_id INTEGER REFERENCES listings(id),
+    seller_id INTEGER REFERENCES sellers(id),
+    kind TEXT NOT NULL CHECK (kind IN ('removed', 'reappeared')),
+    at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    reason TEXT NOT NULL,
+    url TEXT,
+    http_status INTEGER,
+    capture_id INTEGER REFERENCES captures(id),
+    created_at TEXT NOT NULL,
+    CHECK ((listing_id IS NULL) <> (seller_id IS NULL))
+);
+CREATE INDEX idx_events_listing ON events (listing_id);
+CREATE INDEX idx_events_seller ON events (seller_id);
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    verdict_id INTEGER NOT NULL REFERENCES verdicts(id),
+    state TEXT NOT NULL CHECK (state IN ('new', 'confirmed', 'dismissed')),
+    note TEXT,
+    reviewed_by TEXT NOT NULL,
+    reviewed_at TEXT NOT NULL
+);
+CREATE INDEX idx_reviews_verdict ON reviews (verdict_id);
+ALTER TABLE listings ADD COLUMN missed_rechecks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE listings ADD COLUMN missing_since TEXT;
+ALTER TABLE sellers ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+ALTER TABLE sellers ADD COLUMN removed_at TEXT;
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT;
+"""
+
+
+def _v4_captures_events_reviews(db: Database) -> None:
+    """HTTP exchanges with their request and response headers (for WARC), removal/reappearance events,
+    analyst reviews as history, recheck counters, and the pid/host of a run (to close runs whose process died).
+    The new evidence tables are append-only like the others; none needs a backfill (they start empty)."""
+    db.executescript(_V4_CAPTURES_EVENTS_REVIEWS)
+    for table in ("captures", "events", "reviews"):
+        _append_only(db, table, "UPDATE")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_core_tables,
+    _v2_full_text_search,
+    _v3_evidence_log,
+    _v4_captures_events_reviews,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,17 +1,31 @@
 """Find sellers by username: exactly (case-insensitive) first, then, on request, renamed look-alikes.
 
 Why variants and fuzzy matching: a seller banned for selling reviews tends to come back as ``name_2``,
-``name.official`` or ``nmae``; an analyst searching for the old name should see the new accounts too.
+``name.official``, ``n4me`` or ``nname``; an analyst searching for the old name should see the new accounts too.
+
+Match kinds, best first:
+
+- ``exact``: the same username; ``case``: the same but for letter case (SQL, through an index);
+- ``variant``: the same name once separators, trailing digits and digit-for-letter swaps are undone
+  (``john_doe`` / ``johndoe`` / ``john.doe``, ``bess98`` / ``bess_99``, ``b3ss``);
+- ``fuzzy``: a similar spelling (rapidfuzz ``ratio`` at least ``min_score``), or the same name with doubled
+  letters (``vpross`` / ``vprosss``), which is found whatever its score.
+
+``how`` names what differs, so a person can judge the hit without comparing the spellings letter by letter.
 """
 
 from __future__ import annotations
 
+import json
+import operator
 import re
 import weakref
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from db.store import Store
@@ -19,17 +33,43 @@ from db.store import Store
 MATCH_ORDER = ("exact", "case", "variant", "fuzzy")
 _SEPARATORS = re.compile(r"[\s._\-]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
+_RUNS = re.compile(r"(.)\1+")
+_FIRST_GROUP = operator.itemgetter(1)
+# Characters sellers swap for look-alike letters; letters that look alike map to one of them.
+_LOOKALIKES = str.maketrans(
+    {"0": "o", "1": "i", "l": "i", "!": "i", "|": "i", "2": "z", "3": "e", "4": "a", "@": "a", "5": "s",
+     "$": "s", "6": "g", "9": "g", "7": "t", "8": "b"}
+)  # fmt: skip
+# What a hit shows of each of the seller's listings.
+HIT_LISTING_COLUMNS = (
+    "id, marketplace, external_id, url, title, price, status, first_seen, last_seen, removed_at, flagged, score,"
+    " verdict_id"
+)
+_LOAD_CHUNK = 5000  # seller ids per query when loading hits
+# Query rows per rapidfuzz cdist call: bounds the score matrix (rows x sellers bytes) to a few tens of MB.
+_CDIST_ROWS = 128
 
 
 @dataclass
 class SellerHit:
+    """A seller found for a query: how it matched, how well (0-100), what differs, and its listings."""
+
     seller: dict[str, Any]
     match: str  # exact | case | variant | fuzzy
     score: float  # 0-100; 100 for exact and case matches
     listings: list[dict[str, Any]] = field(default_factory=list)
+    how: list[str] = field(default_factory=list)
+
+    @property
+    def flagged_listings(self) -> int:
+        return sum(1 for listing in self.listings if listing.get("flagged") == 1)
+
+    @property
+    def live_listings(self) -> int:
+        return sum(1 for listing in self.listings if listing.get("status") == "active")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "flagged_listings": self.flagged_listings, "live_listings": self.live_listings}
 
 
 def skeleton(username: str) -> str:
@@ -39,36 +79,118 @@ def skeleton(username: str) -> str:
     return _TRAILING_DIGITS.sub("", bare) or bare
 
 
+def lookalike_key(username: str) -> str:
+    """The skeleton with look-alike characters unified (``b3ss_98`` -> ``bess``)."""
+    return _lookalike_folded(username.casefold())
+
+
+def _lookalike_folded(folded: str) -> str:
+    bare = _SEPARATORS.sub("", folded)
+    return (_TRAILING_DIGITS.sub("", bare) or bare).translate(_LOOKALIKES)
+
+
+def squashed_key(username: str) -> str:
+    """The look-alike key with doubled letters single (``vprosss`` -> ``vpros``)."""
+    return _single(lookalike_key(username))
+
+
+def differences(query: str, username: str) -> list[str]:
+    """What a rename changed, in words: separators, digits, digit-for-letter, doubled letters."""
+    a, b = query.casefold(), username.casefold()
+    how: list[str] = []
+    if _SEPARATORS.findall(a) != _SEPARATORS.findall(b):
+        how.append("separators")
+    a, b = _SEPARATORS.sub("", a), _SEPARATORS.sub("", b)
+    if _trailing_digits(a) != _trailing_digits(b):
+        how.append("digits")
+    a, b = _TRAILING_DIGITS.sub("", a) or a, _TRAILING_DIGITS.sub("", b) or b
+    la, lb = a.translate(_LOOKALIKES), b.translate(_LOOKALIKES)
+    if _single(a) != _single(b) and _single(la) == _single(lb):
+        how.append("digit-for-letter")
+    if la != lb and _single(la) == _single(lb):
+        how.append("doubled letters")
+    return how
+
+
+def _single(text: str) -> str:
+    """Runs of one character made single (``vprosss`` -> ``vpros``)."""
+    return _RUNS.sub(_FIRST_GROUP, text)  # a callable: a template ("\\1") is re-expanded on every match
+
+
+def _trailing_digits(text: str) -> str:
+    found = _TRAILING_DIGITS.search(text)
+    return found.group() if found else ""
+
+
 @dataclass
 class _Names:
-    """Usernames of one marketplace (or all), in parallel lists for rapidfuzz and a skeleton lookup."""
+    """Usernames of one marketplace (or all): parallel lists for rapidfuzz, and the rename keys."""
 
-    ids: list[int] = field(default_factory=list)
-    folded: list[str] = field(default_factory=list)
-    by_skeleton: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    ids: list[int]
+    folded: list[str]
+    by_lookalike: dict[str, list[int]]
+    by_squashed: dict[str, list[int]]
 
-    def add(self, seller_id: int, username: str) -> None:
-        self.ids.append(seller_id)
-        self.folded.append(username.casefold())
-        self.by_skeleton[skeleton(username)].append(seller_id)
+    @classmethod
+    def build(cls, ids: list[int], folded: list[str], lookalike: list[str], squashed: list[str]) -> _Names:
+        by_lookalike: dict[str, list[int]] = defaultdict(list)
+        by_squashed: dict[str, list[int]] = defaultdict(list)
+        for seller_id, look, squash in zip(ids, lookalike, squashed, strict=True):
+            by_lookalike[look].append(seller_id)
+            by_squashed[squash].append(seller_id)
+        return cls(ids, _packed(folded), by_lookalike, by_squashed)
+
+
+def _packed(texts: list[str]) -> list[str]:
+    """The same strings, re-allocated one after another. rapidfuzz reads every choice on every call; strings
+    scattered over the heap (as an index build leaves them) make a 200,000-name scan several times slower."""
+    packed = "\x00".join(texts).split("\x00")
+    return packed if len(packed) == len(texts) else list(texts)
 
 
 class _UsernameIndex:
     """In-memory usernames of a store, grown incrementally: sellers are never deleted or renamed, so rows
-    with an id above the last one loaded are exactly what is new."""
+    with an id above the last one loaded are exactly what is new. Views per marketplace are built on use."""
 
     def __init__(self) -> None:
         self.last_id = 0
-        self.names: dict[str | None, _Names] = defaultdict(_Names)
+        self.ids: list[int] = []
+        self.markets: list[str] = []
+        self.folded: list[str] = []
+        self.lookalike: list[str] = []
+        self.squashed: list[str] = []
+        self.folded_by_id: dict[int, str] = {}
+        self._views: dict[str | None, _Names] = {}
 
     def refresh(self, store: Store) -> None:
         rows = store.conn.execute(
             "SELECT id, marketplace, username FROM sellers WHERE id > ? ORDER BY id", (self.last_id,)
         ).fetchall()
-        for seller_id, marketplace, username in rows:
-            self.names[None].add(seller_id, username)
-            self.names[marketplace].add(seller_id, username)
-            self.last_id = seller_id
+        if not rows:
+            return
+        ids = [row[0] for row in rows]
+        folded = [row[2].casefold() for row in rows]
+        lookalike = [_lookalike_folded(name) for name in folded]
+        self.ids += ids
+        self.markets += [row[1] for row in rows]
+        self.folded += folded
+        self.lookalike += lookalike
+        self.squashed += [_single(key) for key in lookalike]
+        self.folded_by_id.update(zip(ids, folded, strict=True))
+        self.last_id = ids[-1]
+        self._views.clear()
+
+    def names(self, marketplace: str | None) -> _Names:
+        view = self._views.get(marketplace)
+        if view is None:
+            if marketplace is None:
+                columns = (self.ids, self.folded, self.lookalike, self.squashed)
+            else:
+                keep = [i for i, market in enumerate(self.markets) if market == marketplace]
+                columns = tuple([column[i] for i in keep] for column in (self.ids, self.folded, self.lookalike,
+                                                                        self.squashed))  # fmt: skip
+            view = self._views[marketplace] = _Names.build(*columns)
+        return view
 
 
 _indexes: weakref.WeakKeyDictionary[Store, _UsernameIndex] = weakref.WeakKeyDictionary()
@@ -92,37 +214,144 @@ def search_sellers(
     min_score: float = 75.0,
 ) -> list[SellerHit]:
     """Sellers named ``name``: exact and case-insensitive matches first; with ``fuzzy``, then variants
-    (separators, trailing digits) and rapidfuzz look-alikes scoring at least ``min_score``."""
-    name = name.strip()
-    if not name or limit <= 0:
-        return []
-    found: dict[int, tuple[str, float]] = {}
-    for seller_id, username in _exact_ids(store, name, marketplace):
-        found[seller_id] = ("exact" if username == name else "case", 100.0)
+    (separators, digits, digit-for-letter swaps), doubled letters and rapidfuzz look-alikes scoring at least
+    ``min_score``. Ranked by match kind, then score."""
+    return search_many(store, [name], fuzzy=fuzzy, limit=limit, marketplace=marketplace, min_score=min_score)[0][1]
+
+
+def search_many(
+    store: Store,
+    names: Iterable[str],
+    *,
+    fuzzy: bool = False,
+    limit: int = 20,
+    marketplace: str | None = None,
+    min_score: float = 75.0,
+) -> list[tuple[str, list[SellerHit]]]:
+    """:func:`search_sellers` for many names at once (an exhibit list of thousands): the username index is
+    built once and fuzzy scores come from one rapidfuzz ``cdist`` per block of names. Returns ``(name, hits)``
+    in input order, names stripped."""
+    queries = [name.strip() for name in names]
+    if limit <= 0:
+        return [(query, []) for query in queries]
+    markets = _marketplaces(store) if marketplace is None else [marketplace]
+    found: list[dict[int, tuple[str, float]]] = []
+    for query in queries:
+        exact = _exact_ids(store, query, markets) if query else []
+        found.append({seller_id: ("exact" if name == query else "case", 100.0) for seller_id, name in exact})
     if fuzzy:
-        names = _index(store).names[marketplace]
-        folded = name.casefold()
-        for seller_id in names.by_skeleton.get(skeleton(name), ()):
-            found.setdefault(seller_id, ("variant", 0.0))
-        for _choice, score, position in process.extract(
-            folded, names.folded, scorer=fuzz.ratio, score_cutoff=min_score, limit=limit + len(found)
+        index = _index(store)
+        names = index.names(marketplace)
+        for query, hits in zip(queries, found, strict=True):
+            if query:
+                _add_renames(hits, names, index.folded_by_id, query)
+        wanted = [limit + len(hits) if query else 0 for query, hits in zip(queries, found, strict=True)]
+        for hits, close in zip(found, _close_matches(names, queries, min_score, wanted), strict=True):
+            for seller_id, score in close:
+                hits.setdefault(seller_id, ("fuzzy", score))
+    ranked: list[tuple[str, list[tuple[int, str, float]]]] = []
+    for query, hits in zip(queries, found, strict=True):
+        order = sorted(hits.items(), key=lambda item: (MATCH_ORDER.index(item[1][0]), -item[1][1], item[0]))
+        ranked.append((query, [(seller_id, kind, score) for seller_id, (kind, score) in order[:limit]]))
+    sellers, listings = _load_sellers(store, {seller_id for _, hits in ranked for seller_id, _, _ in hits})
+    out = []
+    for query, hits in ranked:
+        out.append((query, [
+            SellerHit(sellers[i], kind, round(score, 1), list(listings[i]), differences(query, sellers[i]["username"]))
+            for i, kind, score in hits
+        ]))  # fmt: skip
+    return out
+
+
+def _add_renames(found: dict[int, tuple[str, float]], names: _Names, folded_by_id: dict[int, str], query: str) -> None:
+    """Variants (same look-alike key), then doubled letters (same squashed key), scored with ``ratio``."""
+    folded = query.casefold()
+    lookalike = _lookalike_folded(folded)
+    for kind, candidates in (
+        ("variant", names.by_lookalike.get(lookalike, ())),
+        ("fuzzy", names.by_squashed.get(_single(lookalike), ())),
+    ):
+        for seller_id in candidates:
+            if seller_id not in found:
+                found[seller_id] = (kind, fuzz.ratio(folded, folded_by_id[seller_id]))
+
+
+def _close_matches(
+    names: _Names, queries: Sequence[str], min_score: float, wanted: Sequence[int]
+) -> list[list[tuple[int, float]]]:
+    """For each query, the (seller id, ratio) of the ``wanted`` best usernames scoring at least ``min_score``
+    (ties at the edge included).
+
+    ``ratio`` (normalised Indel distance) is bit-parallel in rapidfuzz, across queries too (SIMD), so blocks of
+    queries go through ``cdist`` together; the cutoff skips names whose length alone rules them out. WRatio
+    over every name is several times slower."""
+    out: list[list[tuple[int, float]]] = [[] for _ in queries]
+    if not names.folded:
+        return out
+    folded = [query.casefold() for query in queries]
+    cutoff = max(1, int(min_score))  # a whole-number cutoff at or below min_score: a superset, rechecked below
+    for start in range(0, len(folded), _CDIST_ROWS):
+        block = folded[start : start + _CDIST_ROWS]
+        scores = process.cdist(block, names.folded, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8)
+        for row, query in enumerate(block):
+            count = wanted[start + row]
+            columns = np.flatnonzero(scores[row]) if count and query else ()
+            if len(columns) > count:
+                floored = scores[row, columns]
+                edge = np.partition(floored, len(floored) - count)[len(floored) - count]
+                columns = columns[floored >= edge]  # uint8 floors scores: keep every name that may be in the top
+            for column in columns.tolist() if len(columns) else ():
+                score = fuzz.ratio(query, names.folded[column])  # the exact score, for ranking and display
+                if score >= min_score:
+                    out[start + row].append((names.ids[column], score))
+    return out
+
+
+def _marketplaces(store: Store) -> list[str]:
+    """Distinct marketplaces by a loose index scan of (marketplace, username): a few seeks, not a table scan."""
+    rows = store.conn.execute(
+        "WITH RECURSIVE m(name) AS (SELECT min(marketplace) FROM sellers"
+        " UNION ALL SELECT (SELECT min(marketplace) FROM sellers WHERE marketplace > m.name) FROM m"
+        " WHERE m.name IS NOT NULL) SELECT name FROM m WHERE name IS NOT NULL"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _exact_ids(store: Store, name: str, marketplaces: Sequence[str]) -> list[tuple[int, str]]:
+    """Sellers with this username, case-insensitively, one index seek per marketplace (the unique index is
+    on (marketplace, username COLLATE NOCASE); a username alone would scan the table)."""
+    found: list[tuple[int, str]] = []
+    for market in marketplaces:
+        found += store.conn.execute(
+            "SELECT id, username FROM sellers WHERE marketplace = ? AND username = ?", (market, name)
+        ).fetchall()
+    return sorted(found)
+
+
+def _load_sellers(
+    store: Store, seller_ids: set[int]
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+    """Sellers and their listings (flagged first, then most recently seen), for many hits in a few queries
+    rather than two per hit: a 1,000-name list can have thousands of hits."""
+    sellers: dict[int, dict[str, Any]] = {}
+    listings: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    ordered = sorted(seller_ids)
+    for start in range(0, len(ordered), _LOAD_CHUNK):
+        ids = json.dumps(ordered[start : start + _LOAD_CHUNK])
+        for row in _dicts(store, "SELECT * FROM sellers WHERE id IN (SELECT value FROM json_each(?))", ids):
+            sellers[row["id"]] = row
+        for row in _dicts(
+            store,
+            f"SELECT seller_id, {HIT_LISTING_COLUMNS} FROM listings WHERE seller_id IN"
+            " (SELECT value FROM json_each(?)) ORDER BY seller_id, flagged = 1 DESC, last_seen DESC, id",
+            ids,
         ):
-            found.setdefault(names.ids[position], ("fuzzy", score))
-    ranked = sorted(found.items(), key=lambda item: (MATCH_ORDER.index(item[1][0]), -item[1][1], item[0]))
-    return [_hit(store, seller_id, kind, score, name) for seller_id, (kind, score) in ranked[:limit]]
+            listings[row.pop("seller_id")].append(row)
+    return sellers, listings
 
 
-def _exact_ids(store: Store, name: str, marketplace: str | None) -> list[tuple[int, str]]:
-    sql = "SELECT id, username FROM sellers WHERE username = ?"  # username is COLLATE NOCASE
-    params: tuple[str, ...] = (name,)
-    if marketplace:
-        sql += " AND marketplace = ?"
-        params += (marketplace,)
-    return store.conn.execute(sql + " ORDER BY id", params).fetchall()
-
-
-def _hit(store: Store, seller_id: int, kind: str, score: float, name: str) -> SellerHit:
-    seller = next(store.db.query("SELECT * FROM sellers WHERE id = ?", (seller_id,)))
-    if kind == "variant":
-        score = fuzz.ratio(name.casefold(), seller["username"].casefold())
-    return SellerHit(seller, kind, round(score, 1), store.seller_listings(seller_id))
+def _dicts(store: Store, sql: str, *params: Any) -> Iterator[dict[str, Any]]:
+    cursor = store.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    for values in cursor:
+        yield dict(zip(names, values, strict=True))

@@ -7,6 +7,8 @@ and a failed batch must leave nothing half-written). Reads serve search, history
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +23,7 @@ from sqlite_utils import Database
 from db.evidence import Chain, utc_now
 from db.schema import migrate
 from db.verify import VerifyResult, verify
-from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, store_verdict
+from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, Seen, insert_logged, record_event, store_verdict
 
 _COUNTED_TABLES = (
     "runs",
@@ -31,8 +33,12 @@ _COUNTED_TABLES = (
     "sightings",
     "bodies",
     "verdicts",
+    "captures",
+    "events",
+    "reviews",
     "evidence_log",
 )
+REVIEW_STATES = ("new", "confirmed", "dismissed")
 _LISTING_SUMMARY = (
     "id, marketplace, external_id, url, title, price, currency, rating, review_count, status, first_seen,"
     " last_seen, removed_at, flagged, score, verdict_id, current_snapshot_id"
@@ -52,12 +58,17 @@ class ScanChanges:
         return asdict(self)
 
 
+class StoreBusyError(RuntimeError):
+    """Another connection held the store's write lock for longer than the busy timeout."""
+
+
 class Store:
     """gigscan's evidence store. ``Store(path)`` opens (creating or upgrading) the file; use as a context
     manager or call :meth:`close`. One Store per thread: it wraps a single sqlite3 connection."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         self.db = Database(self.path)
         self.conn: sqlite3.Connection = self.db.conn
         try:
@@ -97,7 +108,15 @@ class Store:
         (busy_timeout) instead of failing halfway through a batch when its read lock cannot be upgraded."""
         if self.conn.in_transaction:
             raise RuntimeError("a store write is already in progress on this connection")
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreBusyError(
+                f"{self.path} is being written by another process; gave up waiting after {self.busy_timeout:g}s"
+                " (nothing was written; try again when it is done)"
+            ) from exc
         try:
             yield self.conn
         except BaseException:
@@ -116,10 +135,12 @@ class Store:
         ruleset_version: str | None,
         gigscan_version: str,
     ) -> int:
+        host = socket.gethostname()
         with self._write() as conn:
+            self._close_abandoned_runs(conn, host)
             cursor = conn.execute(
-                "INSERT INTO runs (kind, spider, args, started_at, status, gigscan_version, ruleset_version)"
-                " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                "INSERT INTO runs (kind, spider, args, started_at, status, gigscan_version, ruleset_version, pid,"
+                " host) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
                 (
                     kind,
                     spider,
@@ -127,6 +148,8 @@ class Store:
                     utc_now(),
                     gigscan_version,
                     ruleset_version,
+                    os.getpid(),
+                    host,
                 ),
             )
         run_id = cursor.lastrowid
@@ -142,6 +165,17 @@ class Store:
             )
             if cursor.rowcount != 1:
                 raise KeyError(f"no run with id {run_id}")
+
+    @staticmethod
+    def _close_abandoned_runs(conn: sqlite3.Connection, host: str) -> None:
+        """Mark ``interrupted`` the runs still "running" whose process on this host is gone (a crawl killed
+        with SIGKILL never finishes its run); what they stored stays, committed batch by batch."""
+        rows = conn.execute("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", (host,)).fetchall()
+        for run_id, pid in rows:
+            if pid is not None and pid != os.getpid() and not _process_alive(pid):
+                conn.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?", (utc_now(), run_id)
+                )
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         return next(self.db.query("SELECT * FROM runs WHERE id = ?", (run_id,)), None)
@@ -160,10 +194,61 @@ class Store:
         """Store a batch of crawled records in one transaction: all of it, or (on any error) none of it."""
         default_ruleset = self._run_ruleset(run_id)
         with self._write() as conn:
-            writer = BatchWriter(conn, run_id, utc_now(), Chain(conn), self._compressor, default_ruleset)
+            writer = BatchWriter(conn, run_id, utc_now(), Chain(conn, buffered=True), self._compressor, default_ruleset)
             for index, record in enumerate(records):
                 writer.add(index, record)
+            writer.chain.flush()
         return writer.result
+
+    def review_verdict(self, verdict_id: int, state: str, note: str | None, by: str) -> dict[str, Any]:
+        """Record an analyst's decision on a verdict: a new ``reviews`` row (logged, so the decision is in the
+        hash chain) and the verdict's current review columns. Earlier decisions stay in ``reviews``."""
+        if state not in REVIEW_STATES:
+            raise ValueError(f"review state must be one of {', '.join(REVIEW_STATES)}, not {state!r}")
+        if not by or not by.strip():
+            raise ValueError("a review needs the name of who made it")
+        now = utc_now()
+        row = {"verdict_id": verdict_id, "state": state, "note": note, "reviewed_by": by.strip(), "reviewed_at": now}
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM verdicts WHERE id = ?", (verdict_id,)).fetchone() is None:
+                raise KeyError(f"no verdict with id {verdict_id}")
+            insert_logged(conn, Chain(conn), "review", row, now)
+            conn.execute(
+                "UPDATE verdicts SET review_state = ?, reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?",
+                (state, row["reviewed_by"], now, note, verdict_id),
+            )
+        return row
+
+    def close_recheck(self, run_id: int, listing_ids: Iterable[int], missing_after: int) -> BatchResult:
+        """After a re-check run: each target listing it did not see (live or gone) has missed one more re-check;
+        after ``missing_after`` misses in a row it is removed, as of its first miss (``missing_since``)."""
+        if missing_after < 1:
+            raise ValueError("missing_after must be at least 1")
+        result = BatchResult()
+        now = utc_now()
+        with self._write() as conn:
+            chain: Chain | None = None
+            for listing_id in listing_ids:
+                if conn.execute(
+                    "SELECT 1 FROM sightings WHERE run_id = ? AND listing_id = ? LIMIT 1", (run_id, listing_id)
+                ).fetchone():
+                    continue
+                row = conn.execute(
+                    "UPDATE listings SET missed_rechecks = missed_rechecks + 1,"
+                    " missing_since = COALESCE(missing_since, ?) WHERE id = ?"
+                    " RETURNING missed_rechecks, missing_since, status, url",
+                    (now, listing_id),
+                ).fetchone()
+                if row is None or row[0] < missing_after or row[2] == "removed":
+                    continue
+                missed, since, _status, url = row
+                conn.execute("UPDATE listings SET status = 'removed', removed_at = ? WHERE id = ?", (since, listing_id))
+                chain = chain or Chain(conn)
+                seen = Seen(since, url, None, None, None, None, None)
+                reason = f"missing from {missed} consecutive re-checks"
+                record_event(conn, chain, listing_id, None, "removed", reason, seen, run_id, now)
+                result.removed += 1
+        return result
 
     def record_verdicts(
         self,
@@ -308,4 +393,14 @@ class Store:
             self.conn.execute("ROLLBACK")
 
 
-__all__ = ["BatchResult", "ScanChanges", "Store", "VerifyResult"]
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True
+
+
+__all__ = ["REVIEW_STATES", "BatchResult", "ScanChanges", "Store", "StoreBusyError", "VerifyResult"]

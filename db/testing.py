@@ -79,3 +79,19 @@ def seller_record(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+def gone_record(**overrides: Any) -> dict[str, Any]:
+    """A known listing's page answered 404 on a re-check (see the "gone" record in db.writer)."""
+    values: dict[str, Any] = {
+        "type": "gone",
+        "kind": "listing",
+        "marketplace": "fiverr",
+        "url": "https://www.fiverr.com/vpross/create-a-logo",
+        "external_id": "1001",
+        "username": None,
+        "reason": "http 404",
+        "capture": capture(status=404, body=b"<html>not found</html>"),
+    }
+    values.update(overrides)
+    return values

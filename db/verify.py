@@ -14,20 +14,7 @@ from typing import Any
 
 import zstandard
 
-from db.evidence import (
-    GENESIS,
-    SNAPSHOT_DIGEST_COLUMNS,
-    VERDICT_DIGEST_COLUMNS,
-    entry_hash,
-    fields_hash,
-    row_digest,
-    sha256_hex,
-)
-
-_ROW_KINDS = {
-    "snapshot": ("snapshots", SNAPSHOT_DIGEST_COLUMNS),
-    "verdict": ("verdicts", VERDICT_DIGEST_COLUMNS),
-}
+from db.evidence import GENESIS, LOGGED_ROWS, entry_hash, fields_hash, row_digest, sha256_hex
 
 
 @dataclass(frozen=True)
@@ -88,9 +75,9 @@ def _check_evidence(
 ) -> str | None:
     if kind == "body":
         return _check_body(conn, decompressor, ref, content)
-    if kind in _ROW_KINDS:
+    if kind in LOGGED_ROWS:
         return _check_row(conn, kind, ref, content)
-    return None  # kinds added later (analyst decisions) are covered by the chain itself
+    return f"unknown log entry kind {kind!r}"
 
 
 def _check_body(
@@ -113,7 +100,7 @@ def _check_body(
 
 
 def _check_row(conn: sqlite3.Connection, kind: str, ref: str, content: str) -> str | None:
-    table, columns = _ROW_KINDS[kind]
+    table, columns = LOGGED_ROWS[kind]
     cursor = conn.execute(f"SELECT * FROM [{table}] WHERE id = ?", (ref,))
     values = cursor.fetchone()
     if values is None:
@@ -133,24 +120,21 @@ def _check_row(conn: sqlite3.Connection, kind: str, ref: str, content: str) -> s
 
 def _unlogged(conn: sqlite3.Connection) -> tuple[str, str] | None:
     """Evidence rows with no log entry: added behind the store's back, or their entries cut off the end."""
-    checks = (
+    checks = [
         (
             "body",
             "SELECT sha256 FROM bodies b WHERE NOT EXISTS"
             " (SELECT 1 FROM evidence_log e WHERE e.kind = 'body' AND e.ref = b.sha256) LIMIT 1",
-        ),
-        (
-            "snapshot",
-            "SELECT id FROM snapshots s WHERE NOT EXISTS"
-            " (SELECT 1 FROM evidence_log e WHERE e.kind = 'snapshot' AND e.ref = CAST(s.id AS TEXT))"
-            " LIMIT 1",
-        ),
-        (
-            "verdict",
-            "SELECT id FROM verdicts v WHERE NOT EXISTS"
-            " (SELECT 1 FROM evidence_log e WHERE e.kind = 'verdict' AND e.ref = CAST(v.id AS TEXT)) LIMIT 1",
-        ),
-    )
+        )
+    ]
+    for kind, (table, _columns) in LOGGED_ROWS.items():
+        checks.append(
+            (
+                kind,
+                f"SELECT id FROM [{table}] t WHERE NOT EXISTS (SELECT 1 FROM evidence_log e"
+                f" WHERE e.kind = '{kind}' AND e.ref = CAST(t.id AS TEXT)) LIMIT 1",
+            )
+        )
     for kind, sql in checks:
         row = conn.execute(sql).fetchone()
         if row:

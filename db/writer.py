@@ -1,8 +1,18 @@
-"""Writes one batch of crawled records: bodies, sellers, listings, snapshots, sightings, verdicts, log.
+"""Writes one batch of crawled records: bodies, captures, sellers, listings, snapshots, sightings, verdicts,
+removal events and their evidence_log entries.
 
-Records are plain mappings (``{"type": "listing" | "seller", **dataclasses.asdict(item)}``) so the store never
-imports the crawler. The caller wraps a :class:`BatchWriter` in one write transaction; the writer itself never
-commits, which is what makes a batch all-or-nothing.
+Records are plain mappings so the store never imports the crawler. Three types:
+
+- ``{"type": "listing", **dataclasses.asdict(Listing)}`` and ``{"type": "seller", **asdict(Seller)}``: a
+  listing or seller seen live (see ``crawler.items``; ``db.testing`` builds them for tests).
+- ``{"type": "gone", "kind": "listing" | "seller", "marketplace", "url", "external_id" | "username",
+  "reason", "capture"}``: a known listing or seller page that answered 404/410 or redirected away on a
+  re-check. ``url`` is the URL asked for; ``external_id`` (listing) or ``username`` (seller) names what is
+  gone (a listing without an external id is looked up by URL); ``reason`` says why in words ("http 404",
+  "redirected to https://..."); ``capture`` is the answer received, kept as evidence like any other.
+
+The caller wraps a :class:`BatchWriter` in one write transaction; the writer itself never commits, which is
+what makes a batch all-or-nothing.
 """
 
 from __future__ import annotations
@@ -17,14 +27,14 @@ from typing import Any, NamedTuple
 import zstandard
 
 from db.evidence import (
-    SNAPSHOT_DIGEST_COLUMNS,
+    LOGGED_ROWS,
     SNAPSHOT_FIELDS,
-    VERDICT_DIGEST_COLUMNS,
     Chain,
     canonical_json,
     fields_hash,
     normalise_ts,
     row_digest,
+    sha256_hex,
 )
 
 ZSTD_LEVEL = 3
@@ -54,7 +64,10 @@ _SELLER_COLUMNS = (
 _REQUIRED = {
     "listing": ("marketplace", "external_id", "url", "seller", "title"),
     "seller": ("marketplace", "username"),
+    "gone": ("marketplace", "url", "kind", "reason"),
 }
+GONE_KINDS = ("listing", "seller")
+LIVE_STATUSES = ("active", "reappeared")
 
 
 @dataclass
@@ -65,18 +78,23 @@ class BatchResult:
     listings_seen: int = 0
     snapshots_new: int = 0
     bodies_new: int = 0
+    captures_new: int = 0
     sellers_new: int = 0
     sellers_seen: int = 0
     verdicts_new: int = 0
     flagged: int = 0  # distinct listings in the batch whose attached verdict is flagged
     sightings: int = 0
+    gone_seen: int = 0  # "gone" answers for known listings or sellers
+    gone_unknown: int = 0  # "gone" answers naming nothing the store knows (ignored)
+    removed: int = 0  # listings or sellers newly marked removed
+    reappeared: int = 0  # removed listings or sellers seen live again
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
-@dataclass
-class _Seen:
+@dataclass(frozen=True)
+class Seen:
     """Where and when a record was observed (its capture, if any)."""
 
     at: str
@@ -85,11 +103,34 @@ class _Seen:
     headers: str | None
     fetched_at: str | None
     body_sha256: str | None
+    capture_id: int | None
+
+
+def insert_logged(
+    conn: sqlite3.Connection, chain: Chain, kind: str, row: dict[str, Any], now: str, *, on_conflict: str = ""
+) -> int | None:
+    """Insert an evidence row and append its log entry; returns (and sets ``row["id"]`` to) the new id. With
+    ``on_conflict`` (``ON CONFLICT (...) DO NOTHING``) returns None when the row was already there."""
+    table, columns = LOGGED_ROWS[kind]
+    cursor = conn.execute(
+        f"INSERT INTO [{table}] ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) {on_conflict}",
+        tuple(row.values()),
+    )
+    if cursor.rowcount == 0:
+        return None
+    row["id"] = cursor.lastrowid
+    chain.append(kind, row["id"], row_digest(row, columns), now)
+    return row["id"]
 
 
 @dataclass
 class BatchWriter:
-    """Applies records one by one inside the caller's transaction; counts what changed in ``result``."""
+    """Applies records one by one inside the caller's transaction; counts what changed in ``result``.
+
+    A search page's body is shared by every card on it: what is derived from a capture alone (body hash,
+    capture row, header JSON) is computed once per batch, keyed by the body object's identity (the records,
+    which hold the bodies, live as long as the batch).
+    """
 
     conn: sqlite3.Connection
     run_id: int
@@ -99,34 +140,66 @@ class BatchWriter:
     default_ruleset: str | None = None
     result: BatchResult = field(default_factory=BatchResult)
     _flagged_ids: set[int] = field(default_factory=set)
+    _seen: dict[tuple[Any, ...], Seen] = field(default_factory=dict)
+    # (marketplace, username as written) -> [id, status, removed_at]: a search page names each seller twice
+    _sellers: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     def add(self, index: int, record: Mapping[str, Any]) -> None:
         kind = record.get("type")
         if kind not in _REQUIRED:
-            raise ValueError(f"record #{index}: type must be 'listing' or 'seller', not {kind!r}")
+            raise ValueError(f"record #{index}: type must be 'listing', 'seller' or 'gone', not {kind!r}")
         missing = [name for name in _REQUIRED[kind] if record.get(name) in (None, "")]
         if missing:
             raise ValueError(f"record #{index} ({kind}): missing field(s) {', '.join(missing)}")
         if kind == "listing":
             self._listing(record)
-        else:
+        elif kind == "seller":
             self._seller(record)
+        else:
+            if record["kind"] not in GONE_KINDS:
+                raise ValueError(f"record #{index} (gone): kind must be 'listing' or 'seller'")
+            self._gone(record)
 
     # -- captures and bodies ------------------------------------------------------------------------------
 
-    def _capture(self, record: Mapping[str, Any]) -> _Seen:
+    def _capture(self, record: Mapping[str, Any]) -> Seen:
         capture = record.get("capture")
         if not capture:
-            return _Seen(self.now, record.get("url") or record.get("profile_url"), None, None, None, None)
+            return Seen(self.now, record.get("url") or record.get("profile_url"), None, None, None, None, None)
+        key = (id(capture.get("body")), capture.get("url"), capture.get("fetched_at"), capture.get("status"))
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = self._store_capture(capture)
+        return seen
+
+    def _store_capture(self, capture: Mapping[str, Any]) -> Seen:
+        """The body (once per SHA-256) and the HTTP exchange (once per identical exchange), logged."""
         fetched_at = normalise_ts(capture.get("fetched_at"))
-        return _Seen(
-            at=fetched_at or self.now,
-            url=capture.get("url"),
-            status=capture.get("status"),
-            headers=canonical_json(capture.get("headers") or {}),
-            fetched_at=fetched_at,
-            body_sha256=self._body(capture.get("body")),
+        headers = canonical_json(capture.get("headers") or {})
+        body_sha256 = self._body(capture.get("body"))
+        exchange = {
+            "url": capture.get("url") or "",
+            "method": capture.get("method") or "GET",
+            "request_url": capture.get("request_url"),
+            "request_headers": canonical_json(capture.get("request_headers") or {}),
+            "status": capture.get("status"),
+            "headers": headers,
+            "fetched_at": fetched_at or self.now,
+            "body_sha256": body_sha256,
+        }
+        exchange_sha256 = sha256_hex(canonical_json(exchange))
+        row = {"exchange_sha256": exchange_sha256, "run_id": self.run_id, **exchange, "created_at": self.now}
+        capture_id = insert_logged(
+            self.conn, self.chain, "capture", row, self.now, on_conflict="ON CONFLICT (exchange_sha256) DO NOTHING"
         )
+        if capture_id is None:  # the same exchange stored before (a batch retried, a re-recorded crawl)
+            capture_id = self.conn.execute(
+                "SELECT id FROM captures WHERE exchange_sha256 = ?", (exchange_sha256,)
+            ).fetchone()[0]
+        else:
+            self.result.captures_new += 1
+        return Seen(fetched_at or self.now, capture.get("url"), capture.get("status"), headers, fetched_at,
+                    body_sha256, capture_id)  # fmt: skip
 
     def _body(self, body: bytes | str | None) -> str | None:
         """Store a raw body once, compressed, under the SHA-256 of its raw bytes."""
@@ -148,96 +221,121 @@ class BatchWriter:
 
     # -- sellers ------------------------------------------------------------------------------------------
 
-    def _seller_id(self, marketplace: str, username: str) -> int | None:
-        row = self.conn.execute(
-            "SELECT id FROM sellers WHERE marketplace = ? AND username = ?", (marketplace, username)
-        ).fetchone()
-        return row[0] if row else None
-
     def _upsert_seller(
         self,
         marketplace: str,
         username: str,
         values: Mapping[str, Any],
-        seen_at: str,
+        seen: Seen,
         *,
         fill_only: bool = False,
     ) -> int:
         """Insert a seller, or refresh it: first_seen kept, last_seen advanced, and only non-null values
         replace stored ones (a search card knows less about a seller than the profile page did). With
-        ``fill_only`` (what a listing knows of its seller) values only fill columns still empty."""
-        seller_id = self._seller_id(marketplace, username)
+        ``fill_only`` (what a listing knows of its seller) values only fill columns still empty. A removed
+        seller seen live after its removal has reappeared."""
+        state = self._seller_state(marketplace, username)
         columns = [c for c in _SELLER_COLUMNS if values.get(c) is not None]
         params = [values[c] for c in columns]
-        if seller_id is None:
+        if state is None:
             names = ", ".join(["marketplace", "username", *columns, "first_seen", "last_seen"])
             marks = ", ".join("?" * (len(columns) + 4))
             cursor = self.conn.execute(
                 f"INSERT INTO sellers ({names}) VALUES ({marks})",
-                (marketplace, username, *params, seen_at, seen_at),
+                (marketplace, username, *params, seen.at, seen.at),
             )
             self.result.sellers_new += 1
+            self._sellers[(marketplace, username)] = [cursor.lastrowid, "active", None]
             return cursor.lastrowid
+        seller_id, status, removed_at = state
         sets = "".join(f", {c} = COALESCE({c}, ?)" if fill_only else f", {c} = ?" for c in columns)
+        if status == "removed" and seen.at > (removed_at or ""):
+            sets += ", status = 'reappeared', removed_at = NULL"
+            state[1:] = ["reappeared", None]
+            self._event(None, seller_id, "reappeared", "seen live again", seen)
         self.conn.execute(
             f"UPDATE sellers SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?){sets} WHERE id = ?",
-            (seen_at, seen_at, *params, seller_id),
+            (seen.at, seen.at, *params, seller_id),
         )
         return seller_id
+
+    def _seller_state(self, marketplace: str, username: str) -> list[Any] | None:
+        """[id, status, removed_at] of a stored seller (cached for the batch), or None."""
+        key = (marketplace, username)
+        state = self._sellers.get(key)
+        if state is None:
+            row = self.conn.execute(
+                "SELECT id, status, removed_at FROM sellers WHERE marketplace = ? AND username = ?", key
+            ).fetchone()
+            if row is None:
+                return None
+            state = self._sellers[key] = list(row)
+        return state
 
     def _seller(self, record: Mapping[str, Any]) -> None:
         seen = self._capture(record)
         values = dict(record)
         values["member_since"] = normalise_ts(record.get("member_since"))
-        seller_id = self._upsert_seller(record["marketplace"], record["username"], values, seen.at)
+        seller_id = self._upsert_seller(record["marketplace"], record["username"], values, seen)
         self.result.sellers_seen += 1
         self._sighting(None, seller_id, None, seen, record.get("source") or "seller")
 
     # -- listings -----------------------------------------------------------------------------------------
 
     def _listing(self, record: Mapping[str, Any]) -> None:
+        """Upsert the listing, its snapshot, verdict and sighting; the listing row is written once at the end."""
         marketplace, external_id = record["marketplace"], str(record["external_id"])
         detail = int(record.get("detail") or 0)
         source = record.get("source") or "search"
         seen = self._capture(record)
         seller_id = self._upsert_seller(
-            marketplace,
-            record["seller"],
-            {"profile_url": record.get("seller_profile_url")},
-            seen.at,
-            fill_only=True,
+            marketplace, record["seller"], {"profile_url": record.get("seller_profile_url")}, seen, fill_only=True
         )
         current = self._current_values(record)
         row = self.conn.execute(
-            "SELECT id, current_detail, current_snapshot_id FROM listings WHERE marketplace = ? AND external_id = ?",
+            "SELECT id, current_detail, current_snapshot_id, status, removed_at FROM listings"
+            " WHERE marketplace = ? AND external_id = ?",
             (marketplace, external_id),
         ).fetchone()
+        sets: dict[str, Any] = {}
         if row is None:
             listing_id = self._insert_listing(marketplace, external_id, seller_id, current, detail, seen.at)
-            stored_detail, current_snapshot = detail, None
+            stored_detail, current_snapshot, status, removed_at = detail, None, "active", None
             self.result.listings_new += 1
         else:
-            listing_id, stored_detail, current_snapshot = row
-            self.conn.execute(
-                "UPDATE listings SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?),"
-                " status = 'active', removed_at = NULL WHERE id = ?",
-                (seen.at, seen.at, listing_id),
-            )
+            listing_id, stored_detail, current_snapshot, status, removed_at = row
         self.result.listings_seen += 1
-        snapshot_id = self._snapshot(listing_id, record, source, detail, seen)
+        snapshot_id, fresh = self._snapshot(listing_id, record, source, detail, seen, new_listing=row is None)
         takes_over = detail >= stored_detail
         if row is None:
-            self.conn.execute("UPDATE listings SET current_snapshot_id = ? WHERE id = ?", (snapshot_id, listing_id))
+            sets["current_snapshot_id"] = snapshot_id
         elif takes_over and snapshot_id != current_snapshot:
-            sets = ", ".join(f"{c} = ?" for c in current)
-            self.conn.execute(
-                f"UPDATE listings SET {sets}, seller_id = ?, current_detail = ?, current_snapshot_id = ? WHERE id = ?",
-                (*current.values(), seller_id, detail, snapshot_id, listing_id),
-            )
+            sets.update(current, seller_id=seller_id, current_detail=detail, current_snapshot_id=snapshot_id)
         verdict = record.get("verdict")
         if verdict is not None:
-            self._verdict(listing_id, snapshot_id, verdict, takes_over)
+            stored = self._verdict(listing_id, snapshot_id, verdict, fresh)
+            if takes_over:
+                sets.update(flagged=stored.flagged, score=stored.score, verdict_id=stored.id)
+        if status == "removed" and seen.at > (removed_at or ""):
+            self._event(listing_id, None, "reappeared", "seen live again", seen)
+            sets.update(status="reappeared", removed_at=None)
+        self._update_listing(listing_id, sets, None if row is None else seen.at)
         self._sighting(listing_id, seller_id, snapshot_id, seen, source)
+
+    def _update_listing(self, listing_id: int, sets: Mapping[str, Any], seen_at: str | None) -> None:
+        """One UPDATE per listing record: seen times (for a listing that existed) and whatever changed."""
+        clauses = [f"{name} = ?" for name in sets]
+        params = list(sets.values())
+        if seen_at is not None:
+            clauses[:0] = [
+                "first_seen = MIN(first_seen, ?)",
+                "last_seen = MAX(last_seen, ?)",
+                "missed_rechecks = 0",
+                "missing_since = NULL",
+            ]
+            params[:0] = [seen_at, seen_at]
+        if clauses:
+            self.conn.execute(f"UPDATE listings SET {', '.join(clauses)} WHERE id = ?", (*params, listing_id))
 
     @staticmethod
     def _current_values(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -264,18 +362,21 @@ class BatchWriter:
         )
         return cursor.lastrowid
 
-    def _snapshot(self, listing_id: int, record: Mapping[str, Any], source: str, detail: int, seen: _Seen) -> int:
-        """The listing's snapshot for this view: the latest one of the same source if the extracted fields
-        are unchanged, else a new row (a search card and the gig page are different views, compared apart)."""
+    def _snapshot(
+        self, listing_id: int, record: Mapping[str, Any], source: str, detail: int, seen: Seen, *, new_listing: bool
+    ) -> tuple[int, bool]:
+        """(snapshot id, whether it is new) for this view of the listing: the latest one of the same source if
+        the extracted fields are unchanged, else a new row (a search card and the gig page are different views,
+        compared apart)."""
         fields = {key: record.get(key) for key in SNAPSHOT_FIELDS}
         fields["tags"] = list(fields["tags"] or [])
         content_hash = fields_hash(fields)
-        latest = self.conn.execute(
+        latest = None if new_listing else self.conn.execute(
             "SELECT id, content_hash FROM snapshots WHERE listing_id = ? AND source = ? ORDER BY id DESC LIMIT 1",
             (listing_id, source),
         ).fetchone()
         if latest is not None and latest[1] == content_hash:
-            return latest[0]
+            return latest[0], False
         row = {
             "listing_id": listing_id,
             "run_id": self.run_id,
@@ -289,37 +390,81 @@ class BatchWriter:
             "http_status": seen.status,
             "headers": seen.headers,
             "body_sha256": seen.body_sha256,
+            "created_at": self.now,
         }
-        cursor = self.conn.execute(
-            f"INSERT INTO snapshots ({', '.join(row)}, created_at) VALUES ({', '.join('?' * len(row))}, ?)",
-            (*row.values(), self.now),
-        )
-        row["id"] = cursor.lastrowid
-        self.chain.append("snapshot", row["id"], row_digest(row, SNAPSHOT_DIGEST_COLUMNS), self.now)
         self.result.snapshots_new += 1
-        return row["id"]
+        snapshot_id = insert_logged(self.conn, self.chain, "snapshot", row, self.now)
+        assert snapshot_id is not None
+        return snapshot_id, True
+
+    # -- removals -----------------------------------------------------------------------------------------
+
+    def _gone(self, record: Mapping[str, Any]) -> None:
+        """A known listing or seller answered "gone": keep the answer, mark it removed unless it already is.
+
+        ``removed_at`` is the first time it was seen gone; later gone answers only add sightings. A gone
+        answer older than the last live sighting (records can arrive out of order) is kept but changes nothing.
+        """
+        marketplace = record["marketplace"]
+        if record["kind"] == "seller":
+            self._sellers.clear()  # its status may change here (cache keys are usernames as written)
+            row = self.conn.execute(
+                "SELECT id, id, status, last_seen FROM sellers WHERE marketplace = ? AND username = ?",
+                (marketplace, record.get("username") or ""),
+            ).fetchone()
+        elif record.get("external_id") not in (None, ""):
+            row = self.conn.execute(
+                "SELECT id, seller_id, status, last_seen FROM listings WHERE marketplace = ? AND external_id = ?",
+                (marketplace, str(record["external_id"])),
+            ).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT id, seller_id, status, last_seen FROM listings WHERE marketplace = ? AND url = ?"
+                " ORDER BY id LIMIT 1",
+                (marketplace, record["url"]),
+            ).fetchone()
+        if row is None:
+            self.result.gone_unknown += 1
+            return
+        target_id, seller_id, status, last_seen = row
+        seen = self._capture(record)
+        self.result.gone_seen += 1
+        is_listing = record["kind"] == "listing"
+        self._sighting(target_id if is_listing else None, seller_id, None, seen, "gone")
+        if status == "removed" or seen.at < last_seen:
+            return
+        table = "listings" if is_listing else "sellers"
+        extra = ", missed_rechecks = 0, missing_since = NULL" if is_listing else ""
+        self.conn.execute(
+            f"UPDATE {table} SET status = 'removed', removed_at = ?{extra} WHERE id = ?", (seen.at, target_id)
+        )
+        self._event(target_id if is_listing else None, None if is_listing else target_id, "removed",
+                    record["reason"], seen)  # fmt: skip
+
+    def _event(self, listing_id: int | None, seller_id: int | None, kind: str, reason: str, seen: Seen) -> None:
+        record_event(self.conn, self.chain, listing_id, seller_id, kind, reason, seen, self.run_id, self.now)
+        self.result.removed += kind == "removed"
+        self.result.reappeared += kind == "reappeared"
 
     # -- verdicts and sightings ---------------------------------------------------------------------------
 
-    def _verdict(self, listing_id: int, snapshot_id: int, verdict: Mapping[str, Any], takes_over: bool) -> None:
+    def _verdict(self, listing_id: int, snapshot_id: int, verdict: Mapping[str, Any], fresh: bool) -> StoredVerdict:
         ruleset = verdict.get("ruleset_version") or self.default_ruleset or ""
-        stored = store_verdict(self.conn, self.chain, listing_id, snapshot_id, ruleset, verdict, self.run_id, self.now)
+        stored = store_verdict(
+            self.conn, self.chain, listing_id, snapshot_id, ruleset, verdict, self.run_id, self.now, fresh=fresh
+        )
         self.result.verdicts_new += stored.new
         if stored.flagged and listing_id not in self._flagged_ids:
             self._flagged_ids.add(listing_id)
             self.result.flagged += 1
-        if takes_over:
-            self.conn.execute(
-                "UPDATE listings SET flagged = ?, score = ?, verdict_id = ? WHERE id = ?",
-                (stored.flagged, stored.score, stored.id, listing_id),
-            )
+        return stored
 
     def _sighting(
-        self, listing_id: int | None, seller_id: int | None, snapshot_id: int | None, seen: _Seen, source: str
+        self, listing_id: int | None, seller_id: int | None, snapshot_id: int | None, seen: Seen, source: str
     ) -> None:
         self.conn.execute(
             "INSERT INTO sightings (run_id, listing_id, seller_id, snapshot_id, seen_at, url, http_status,"
-            " source, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " source, body_sha256, capture_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.run_id,
                 listing_id,
@@ -330,9 +475,38 @@ class BatchWriter:
                 seen.status,
                 source,
                 seen.body_sha256,
+                seen.capture_id,
             ),
         )
         self.result.sightings += 1
+
+
+def record_event(
+    conn: sqlite3.Connection,
+    chain: Chain,
+    listing_id: int | None,
+    seller_id: int | None,
+    kind: str,
+    reason: str,
+    seen: Seen,
+    run_id: int | None,
+    now: str,
+) -> int:
+    """Append a removal or reappearance event (logged), observed as ``seen`` says."""
+    row = {
+        "listing_id": listing_id,
+        "seller_id": seller_id,
+        "kind": kind,
+        "at": seen.at,
+        "run_id": run_id,
+        "reason": reason,
+        "url": seen.url,
+        "http_status": seen.status,
+        "capture_id": seen.capture_id,
+        "created_at": now,
+    }
+    insert_logged(conn, chain, "event", row, now)
+    return row["id"]
 
 
 class StoredVerdict(NamedTuple):
@@ -351,11 +525,21 @@ def store_verdict(
     verdict: Mapping[str, Any],
     run_id: int | None,
     now: str,
+    *,
+    fresh: bool = False,
 ) -> StoredVerdict:
     """Insert a verdict unless (listing, snapshot, ruleset) already has one, and return the stored one.
 
     Shared by crawls and rescans so both dedupe and log verdicts the same way; the first verdict stays.
+    ``fresh`` says the snapshot was created in this transaction, so no verdict can exist for it yet.
     """
+    if not fresh:
+        found = conn.execute(
+            "SELECT id, flagged, score FROM verdicts WHERE listing_id = ? AND snapshot_id = ? AND ruleset_version = ?",
+            (listing_id, snapshot_id, ruleset_version),
+        ).fetchone()
+        if found is not None:
+            return StoredVerdict(found[0], found[1], found[2], False)
     score = verdict.get("score")
     row = {
         "listing_id": listing_id,
@@ -367,17 +551,5 @@ def store_verdict(
         "reasons": canonical_json(list(verdict.get("reasons") or [])),
         "created_at": now,
     }
-    cursor = conn.execute(
-        f"INSERT INTO verdicts ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-        " ON CONFLICT (listing_id, snapshot_id, ruleset_version) DO NOTHING",
-        tuple(row.values()),
-    )
-    if cursor.rowcount == 1:
-        row["id"] = cursor.lastrowid
-        chain.append("verdict", row["id"], row_digest(row, VERDICT_DIGEST_COLUMNS), now)
-        return StoredVerdict(row["id"], row["flagged"], row["score"], True)
-    found = conn.execute(
-        "SELECT id, flagged, score FROM verdicts WHERE listing_id = ? AND snapshot_id = ? AND ruleset_version = ?",
-        (listing_id, snapshot_id, ruleset_version),
-    ).fetchone()
-    return StoredVerdict(found[0], found[1], found[2], False)
+    insert_logged(conn, chain, "verdict", row, now)
+    return StoredVerdict(row["id"], row["flagged"], row["score"], True)

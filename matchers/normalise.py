@@ -122,15 +122,30 @@ class _FoldNotes(threading.local):
 _NOTES = _FoldNotes()
 
 
+#: Folded runs of non-ASCII characters ("’", "😊", "✅"): the same few recur in most listings.
+_RUNS: dict[str, tuple[str, bool, bool]] = {}
+_RUNS_MAX = 50_000
+
+
+def _fold_chars(run: str) -> tuple[str, bool, bool]:
+    parts = [ASCII_TABLE[ord(c)] for c in run]
+    return "".join(parts), any(len(p) != 1 for p in parts), any(_NON_LATIN[ord(c)] for c in run)
+
+
 def _fold_run(error: UnicodeError) -> tuple[str, int]:
     """Encoder error handler: fold one run of non-ASCII characters (the ASCII around it stays in C)."""
     assert isinstance(error, UnicodeEncodeError)
-    parts = [ASCII_TABLE[ord(c)] for c in error.object[error.start : error.end]]
-    if any(len(p) != 1 for p in parts):
+    run = error.object[error.start : error.end]
+    folded = _RUNS.get(run)
+    if folded is None:
+        if len(_RUNS) >= _RUNS_MAX:
+            _RUNS.clear()
+        folded = _RUNS[run] = _fold_chars(run)
+    if folded[1]:
         _NOTES.uneven = True
-    if not _NOTES.non_latin and any(_NON_LATIN[ord(c)] for c in error.object[error.start : error.end]):
+    if folded[2]:
         _NOTES.non_latin = True
-    return "".join(parts), error.end
+    return folded[0], error.end
 
 
 codecs.register_error("gigscan.fold", _fold_run)
@@ -144,6 +159,11 @@ def _fold(text: str) -> tuple[str, bool, bool]:
     _NOTES.uneven = _NOTES.non_latin = False
     folded = text.encode("ascii", "gigscan.fold").translate(_ASCII_BYTES).decode("ascii")
     return folded, _NOTES.uneven, _NOTES.non_latin
+
+
+def fold(text: str) -> tuple[str, bool, bool]:
+    """Stage one of the ascii key with what the fold saw: (key, uneven, has non-Latin letters)."""
+    return _fold(text)
 
 
 def fold_ascii(text: str) -> str:
@@ -170,6 +190,7 @@ _SHAPE = bytes(
 #: Four or more single characters separated by spaces or asterisks: "r e v i e w s", "r.e.v.i", "r*e*v*i"
 #: (three would also join "I'm a" -> "i m a").
 _SPACED = re.compile(r"(?<![a-z0-9*$@!|])[a-z](?:[ *]{1,3}[a-z0-9$@!|](?![a-z0-9$@!|])){3,}")
+_GAP = re.compile(r"[ *]+")
 #: A word with a digit-like between letters: "rev1ews", "g00gle", "am@zon".
 _MIXED = re.compile(r"[a-z0-9$@!|]*[a-z][0-9$@!|]+[a-z][a-z0-9$@!|]*")
 #: A word with masked letters: "r**views", "rev**ws".
@@ -224,7 +245,7 @@ def unmask(word: str, vocabulary: Collection[str]) -> str | None:
         return None
     pattern = _mask_pattern(word)
     matches = [t for t in vocabulary if pattern.fullmatch(t)]
-    return max(matches, key=len) if matches else None
+    return max(sorted(matches), key=len) if matches else None  # sorted: ties resolve the same in every run
 
 
 @dataclass(frozen=True)
@@ -237,6 +258,19 @@ class Piece:
     source_end: int
 
 
+def _spaced_words(match: re.Match[str]) -> list[tuple[int, int]]:
+    """Split spaced-out letters into words where the gap is wider than between letters: "g o o g l e   r e v"."""
+    gaps = list(_GAP.finditer(match.group()))
+    narrow = min(len(g.group()) for g in gaps)
+    words, start = [], match.start()
+    for gap in gaps:
+        if len(gap.group()) > narrow:
+            words.append((start, match.start() + gap.start()))
+            start = match.start() + gap.end()
+    words.append((start, match.end()))
+    return words
+
+
 def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
     edits: list[tuple[int, int, str]] = []
 
@@ -244,8 +278,9 @@ def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str
         return not any(start < e and s < end for s, e, _ in edits)
 
     for match in _SPACED.finditer(folded):
-        joined = re.sub(r"[ *]+", "", match.group())
-        edits.append((match.start(), match.end(), unleet(joined, vocabulary) if _MIXED.fullmatch(joined) else joined))
+        for start, end in _spaced_words(match):
+            joined = re.sub(r"[ *]+", "", folded[start:end])
+            edits.append((start, end, unleet(joined, vocabulary) if _MIXED.fullmatch(joined) else joined))
     if "*" in folded:
         for match in _MASKED.finditer(folded):
             resolved = unmask(match.group(), vocabulary)
@@ -333,7 +368,12 @@ class MatchKey:
 
 def normalise(text: str, vocabulary: Collection[str] = ()) -> MatchKey:
     """The ascii match key of ``text``; ``vocabulary`` (known single-word terms) helps undo disguises."""
-    folded, uneven, non_latin = _fold(text)
+    return normalise_folded(text, _fold(text), vocabulary)
+
+
+def normalise_folded(text: str, folded: tuple[str, bool, bool], vocabulary: Collection[str] = ()) -> MatchKey:
+    """``normalise`` for a text already folded with ``fold`` (the scanner folds once and reuses it)."""
+    folded, uneven, non_latin = folded
     table = ASCII_TABLE if uneven else None  # offsets need a map only if some character changed length
     if needs_repair(folded):
         repaired, pieces = _apply(folded, _edits(folded, vocabulary))

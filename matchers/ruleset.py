@@ -70,6 +70,7 @@ class Rule:
     window: int = 0
     ordered: bool = False
     span: str = "sentence"
+    act: bool = False
     context: tuple[str, ...] = ()
     context_window: int = 0
     scope: str = "field"
@@ -96,10 +97,12 @@ class Rule:
 @dataclass(frozen=True)
 class Negation:
     """Words that cancel a following selling or posting word ("I never post or buy reviews"), looked for up to
-    ``scope`` words back within the same clause; ``unless`` words right after one undo it ("not only")."""
+    ``scope`` words back within the same clause; ``unless`` words right after one undo it ("not only");
+    ``after`` words cancel the selling word they follow ("wir kaufen keine Bewertungen")."""
 
     words: frozenset[str] = frozenset()
     unless: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
     scope: int = 4
 
 
@@ -200,8 +203,8 @@ _CLASS_KEYS = {
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
-    "fields", "target", "when_any", "span", "score_cutoff", "min_length", "ignore", "must_match", "must_not_match",
-    "description",
+    "fields", "target", "when_any", "span", "act", "score_cutoff", "min_length", "ignore", "must_match",
+    "must_not_match", "description",
 }
 _TOP_KEYS = {"version", "description", "threshold", "seeds", "classes", "rules", "examples", "negation"}
 
@@ -261,13 +264,14 @@ class _Loader:
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)
-        reader.unknown({"words", "unless", "scope", "description"})
+        reader.unknown({"words", "unless", "after", "scope", "description"})
         scope = reader.get("scope", int, 4)
         if scope < 1:
             reader.problem("scope", "'scope' must be >= 1 (words)")
         return Negation(
             frozenset(w.casefold() for w in reader.strings("words")),
             frozenset(w.casefold() for w in reader.strings("unless")),
+            frozenset(w.casefold() for w in reader.strings("after")),
             scope,
         )
 
@@ -349,6 +353,7 @@ class _Loader:
             window=reader.get("window", int, 0),
             ordered=reader.get("ordered", bool, False),
             span=span,
+            act=reader.get("act", bool, False),
             context=reader.strings("context"),
             context_window=reader.get("context_window", int, 0),
             scope=scope,

@@ -8,9 +8,9 @@ only when cheap signals point at them. Every reason quotes the original text, as
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from bisect import bisect_right
 from functools import cached_property
 from itertools import product
 from typing import Any, NamedTuple
@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .normalise import MatchKey, native_key, normalise
+from .normalise import MatchKey, fold, native_key, needs_repair, normalise_folded
 from .ruleset import FIELDS, Problem, Rule, Ruleset, TermClass
 from .terms import Hit, TermIndex, find_hits
 
@@ -31,13 +31,19 @@ _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s")
 #: Where a clause ends: phrases that need their words together ("positive reviews") never reach across it.
 _CLAUSE_END = re.compile(_SENTENCE_END.pattern + r"|[,;:()\[\]{}<>\"“”«»]")
 _FAR = 1_000_000
-_EXPLAINED_NOTE = "(Honest context nearby explains this term, so it only counts beyond that explanation.)"
+#: Characters looked back for a negation (a few words).
+_NEGATION_CHARS = 60
+_EXPLAINED_NOTE = "(Not counted: honest context in the listing explains this term.)"
+_ACT_NOTE = "(Counted only beyond the honest context next to it.)"
 #: Characters either side of an anchor term searched for pattern classes (more than the widest rule window).
 _ZONE = 100
 #: Characters either side of a watched term searched for misspelt terms (a few words: the rules are near).
 _FUZZY_ZONE = 60
 #: Characters per word used to skip hit pairs that cannot be within a window (a cheap upper bound).
 _MAX_CHARS_PER_WORD = 40
+#: Words remembered per fuzzy rule (word -> closest term or None); real text repeats its words.
+_MEMO_MAX = 100_000
+_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -92,12 +98,37 @@ class _Found(NamedTuple):
     anchors: frozenset[tuple[str, int]]
 
 
+class _Explained(NamedTuple):
+    """Rating terms (field, start) that honest context explains, with the strongest explanation's weight, and
+    the weight of an honest service named in the title (it explains the whole listing, except acts)."""
+
+    terms: dict[tuple[str, int], float]
+    listing: float
+
+
 @dataclass(frozen=True)
 class _FuzzyVocabulary:
     by_initial: dict[str, list[str]]
     initials: frozenset[str]
     shortest: int
     longest: int
+    #: Every string one edit (OSA) from a term that keeps its first letter: a set lookup instead of a comparison.
+    near: frozenset[str]
+
+
+def _one_edit(terms: Iterable[str]) -> frozenset[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    out: set[str] = set()
+    for term in terms:
+        out.add(term)
+        for i in range(1, len(term) + 1):
+            out.add(term[: i] + term[i + 1 :])  # deletion (i < len) or the term itself
+            out.update(term[:i] + c + term[i:] for c in letters)  # insertion
+            if i < len(term):
+                out.update(term[:i] + c + term[i + 1 :] for c in letters)  # substitution
+            if i + 1 < len(term):
+                out.add(term[:i] + term[i + 1] + term[i] + term[i + 2 :])  # transposition
+    return frozenset(out)
 
 
 @dataclass
@@ -115,6 +146,19 @@ class _Field:
     _sentence_starts: list[int] | None = None
     #: Starts of anchor hits hidden from rules while looking for evidence that honest context does not explain.
     hidden: frozenset[int] = frozenset()
+    #: Bits (see ``Scanner._bits``) of the classes with hits, set once term matching is over.
+    mask: int = 0
+    #: Hits per class-name tuple, once term matching is over (rules ask for the same few tuples again and again).
+    _by_names: dict[tuple[str, ...], list[Hit]] = field(default_factory=dict)
+    #: Starts of the hits of anchor classes (None: not known yet, or a lazy anchor class was added since).
+    _anchor_starts: set[int] | None = None
+    #: ``zones()`` around the anchor hits, on the key (False) and on the original (True); see ``add_anchors``.
+    _anchor_zones: dict[bool, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def add_anchors(self, hits: list[Hit]) -> None:
+        """More anchor hits (misspelt terms): the zones around anchors change."""
+        self.anchor_hits.extend(hits)
+        self._anchor_zones.clear()
 
     def distance(self, first: Hit, second: Hit, clause: bool = False) -> int:
         """Words from the end of one hit to the start of a later one (1 = adjacent, 0 = overlapping);
@@ -142,9 +186,16 @@ class _Field:
     ) -> list[tuple[int, int]]:
         """Stretches of the key (or of the original) around anchor hits, merged and in order: where context
         words can matter. Native-key hits count in the original only."""
-        margin = margin or _ZONE
+        if around is None and not margin:
+            known = self._anchor_zones.get(original)
+            if known is None:
+                known = self._anchor_zones[original] = self._zones(self.anchor_hits, _ZONE, original)
+            return known
+        return self._zones(self.anchor_hits if around is None else around, margin or _ZONE, original)
+
+    @staticmethod
+    def _zones(hits: Iterable[Hit], margin: int, original: bool) -> list[tuple[int, int]]:
         merged: list[tuple[int, int]] = []
-        hits = self.anchor_hits if around is None else around
         starts = [h.start for h in hits] if original else [h.key_start for h in hits if h.key_start >= 0]
         for start in sorted(starts):
             zone = (max(0, start - margin), start + margin)
@@ -165,8 +216,10 @@ class _Field:
 class Scanner:
     """Scans listings with one ruleset. Build once (it compiles automata) and reuse."""
 
-    def __init__(self, ruleset: Ruleset) -> None:
+    def __init__(self, ruleset: Ruleset, prefilter: bool = True) -> None:
+        """``prefilter=False`` forces the full path everywhere (the reference the fast paths are tested against)."""
         self.ruleset = ruleset
+        self.prefilter = prefilter
         self.version = ruleset.version
         self.threshold = ruleset.threshold
         self.classes = ruleset.classes
@@ -174,18 +227,44 @@ class Scanner:
         watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
         self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()}, watched)
         self._lazy = {name for name, c in ruleset.classes.items() if c.patterns}
-        self._skipping = {name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before}
+        self._skipping = {name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable}
+        self._negation = ruleset.negation
         self._fuzzy = [r for r in ruleset.rules if r.kind == "fuzzy"]
         self._positive = [r for r in ruleset.rules if r.kind in ("keyword", "proximity")]
         self._negative = [r for r in ruleset.rules if r.kind == "negative"]
         self._rules = {r.id: r for r in ruleset.rules}
         self._anchor_names = sorted(self.anchors)
+        #: One bit per class: which classes a listing has, and which each rule needs, as integers.
+        self._bits = {name: 1 << i for i, name in enumerate(ruleset.classes)}
+        self._lazy_mask = sum(self._bits[name] for name in self._lazy)
         self._needs = {
-            r.id: [frozenset(entry) for entry in r.classes] for r in ruleset.rules
+            r.id: tuple(sum(self._bits.get(n, 0) for n in set(entry)) for entry in r.classes) for r in ruleset.rules
         }
+        #: Per rule, the bits of its class entries that have no pattern class (all-term entries): a field
+        #: without a hit for one of them cannot match the rule, and no regular expression needs to run.
+        self._eager = {
+            r.id: tuple(self._bits_of(entry) for entry in r.classes if self._lazy.isdisjoint(entry))
+            for r in ruleset.rules
+        }
+        self._anchor_tuple = tuple(self._anchor_names)
+        #: ``present`` (a bit per class) -> the positive and negative rules whose classes it has.
+        self._by_present: dict[int, tuple[list[Rule], list[Rule]]] = {}
+        self._fuzzy_memo: dict[str, dict[str, tuple[str, float] | None]] = {}
         self._fuzzy_vocab = {
             r.id: self._vocabulary_by_initial(ruleset.classes[r.target]) for r in self._fuzzy
         }
+
+    def _bits_of(self, names: Iterable[str]) -> int:
+        return sum(self._bits.get(n, 0) for n in set(names))
+
+    def _no_raw_anchor(self, key: str) -> bool:
+        """No anchor or watched term occurs anywhere in ``key``, word-bounded or not (one C pass)."""
+        automaton = self.index.anchor
+        if automaton is None:
+            return True
+        for _ in automaton.iter(key):
+            return False
+        return True
 
     @staticmethod
     def _vocabulary_by_initial(cls: TermClass) -> _FuzzyVocabulary:
@@ -195,7 +274,7 @@ class Scanner:
         for term in terms:
             by_initial.setdefault(term[0], []).append(term)
         return _FuzzyVocabulary(by_initial, frozenset(by_initial), min(map(len, terms), default=0),
-                                max(map(len, terms), default=0) + 2)
+                                max(map(len, terms), default=0) + 2, _one_edit(terms))
 
     # -- public API -----------------------------------------------------------------------------------------
 
@@ -233,7 +312,7 @@ class Scanner:
     # -- scanning -------------------------------------------------------------------------------------------
 
     def _scan(self, doc: Mapping[str, Any], everything: bool) -> tuple[Verdict, set[str]]:
-        fields = [f for f in (self._field(name, text) for name, text in field_texts(doc).items() if text) if f.hits]
+        fields = [f for f in (self._field(name, text) for name, text in field_texts(doc).items() if text) if f]
         for rule in self._fuzzy:  # misspelt anchors, where watched terms point at them
             self._run_fuzzy(rule, fields)
         fields = [f for f in fields if f.anchor_hits]
@@ -243,13 +322,20 @@ class Scanner:
             self._add_context(f)
         for rule in self._fuzzy:  # and misspellings that only context words point at
             self._run_fuzzy(rule, fields)
-        present = {name for f in fields for name in f.hits} | self._lazy
-        found = [x for x in (self._evaluate(rule, fields, present) for rule in self._positive) if x]
+        bits = self._bits
+        present = self._lazy_mask
+        for f in fields:
+            for name, hits in f.hits.items():
+                present |= bits[name]
+                if hits:
+                    f.mask |= bits[name]
+        positive, negative = self._rules_for(present)
+        found = [x for x in (self._apply(rule, fields) for rule in positive) if x]
         found += [x for x in (self._fuzzy_reason(rule, fields) for rule in self._fuzzy) if x]
         if not found and not everything:
             return Verdict(False, 0.0, [], self.version), set()
-        honest = [x.reason for x in (self._evaluate(rule, fields, present) for rule in self._negative) if x]
-        explained = self._explained(fields, present) if honest else {}
+        honest = [x.reason for x in (self._apply(rule, fields) for rule in negative) if x]
+        explained = self._explained(fields, present) if honest else _Explained({}, 0.0)
         reasons, score = self._weigh(found, explained, fields, present)
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
@@ -257,30 +343,36 @@ class Scanner:
         return verdict, {r.rule_id for r in reasons}
 
     def _weigh(
-        self, found: list[_Found], explained: dict[tuple[str, int], float], fields: list[_Field], present: set[str]
+        self, found: list[_Found], explained: _Explained, fields: list[_Field], present: int
     ) -> tuple[list[Reason], float]:
-        """Evidence that no honest context explains counts in full. Evidence resting only on explained terms
-        counts together, less the strongest explanation (explanations do not add up)."""
-        full = partial = strongest = 0.0
+        """Evidence that no honest context explains counts in full. Explained evidence of an act (selling,
+        posting, paying) counts together less the strongest explanation; other explained evidence (a platform,
+        a count, stars, a tone) does not count: the honest service accounts for it."""
+        full = acts = strongest = 0.0
         reasons: list[Reason] = []
         for item in found:
-            by = max((explained.get(k, 0.0) for k in item.anchors), default=0.0)
-            if by and item.reason.rule_id in self._rules:
-                elsewhere = self._unexplained(self._rules[item.reason.rule_id], fields, present, explained)
+            rule = self._rules.get(item.reason.rule_id)
+            act = rule is not None and rule.act
+            by = max((explained.terms.get(k, 0.0) for k in item.anchors), default=0.0)
+            if not act and explained.listing and item.anchors:
+                by = max(by, explained.listing)
+            elif by and rule is not None:
+                elsewhere = self._unexplained(rule, fields, present, explained.terms)
                 if elsewhere is not None:
                     item, by = elsewhere, 0.0
             reason = item.reason
-            if by:
-                partial += reason.weight
-                strongest = max(strongest, by)
-                reason = replace(reason, explanation=f"{reason.explanation} {_EXPLAINED_NOTE}")
-            else:
+            if not by:
                 full += reason.weight
+            else:
+                if act:
+                    acts += reason.weight
+                    strongest = max(strongest, by)
+                reason = replace(reason, explanation=f"{reason.explanation} {_ACT_NOTE if act else _EXPLAINED_NOTE}")
             reasons.append(reason)
-        return reasons, full + max(0.0, partial - strongest)
+        return reasons, full + max(0.0, acts - strongest)
 
     def _unexplained(
-        self, rule: Rule, fields: list[_Field], present: set[str], explained: dict[tuple[str, int], float]
+        self, rule: Rule, fields: list[_Field], present: int, explained: dict[tuple[str, int], float]
     ) -> _Found | None:
         """The rule again, on terms that honest context does not explain (None if it needs explained ones)."""
         for f in fields:
@@ -291,27 +383,41 @@ class Scanner:
             for f in fields:
                 f.hidden = frozenset()
 
-    def _explained(self, fields: list[_Field], present: set[str]) -> dict[tuple[str, int], float]:
-        """Anchor hits (field, start) that honest-context rules explain, with the strongest explanation's weight:
-        the rating terms a negative rule matches, and the others in the same sentence."""
-        out: dict[tuple[str, int], float] = {}
-        for rule in self._negative:
-            if not self._possible(rule, present):
-                continue
+    def _explained(self, fields: list[_Field], present: int) -> _Explained:
+        """What honest-context rules explain: the rating terms a negative rule matches and the others in the
+        same sentence; an honest service named in the title explains the listing (except acts)."""
+        terms: dict[tuple[str, int], float] = {}
+        listing = 0.0
+        for rule in self._rules_for(present)[1]:
             for f in fields:
                 if f.name not in rule.fields:
                     continue
                 for hit in self._explained_by(rule, f):
                     key = (f.name, hit.start)
-                    out[key] = max(out.get(key, 0.0), rule.weight)
-        return out
+                    terms[key] = max(terms.get(key, 0.0), rule.weight)
+        title = next((f for f in fields if f.name == "title"), None)
+        if title is not None:  # an honest service named in the title, with no other rating term there
+            weights = [terms.get(("title", h.start), 0.0) for h in self._hits(title, self._anchor_tuple)]
+            listing = min(weights, default=0.0)
+        return _Explained(terms, listing)
 
     def _explained_by(self, rule: Rule, f: _Field) -> list[Hit]:
-        anchors = self._hits(f, self._anchor_names)
+        """The anchor hits of ``f`` that a firing negative rule explains: every one in a sentence that has both
+        a rating term and the rule's honest term ("a reply the owner can post under a customer review")."""
+        anchors = self._hits(f, self._anchor_tuple)
         if rule.scope == "document" or len(rule.classes) == 1:
             return anchors if all(self._hits(f, entry) for entry in rule.classes) else []
         candidates = [self._hits(f, entry) for entry in rule.classes]
-        direct: list[Hit] = []
+        if not all(candidates) or not self._pairs_near(rule, f, candidates):
+            return []
+        honest = [h for entry, hits in zip(rule.classes, candidates, strict=True)
+                  if self.anchors.isdisjoint(entry) for h in hits]
+        with_rating = {f.sentence(h.start) for h in anchors}
+        sentences = {f.sentence(h.start) for h in honest} & with_rating
+        return [h for h in anchors if f.sentence(h.start) in sentences]
+
+    @staticmethod
+    def _pairs_near(rule: Rule, f: _Field, candidates: list[list[Hit]]) -> bool:
         clause = rule.span == "clause"
         for i, first in enumerate(candidates):
             for second in candidates[i + 1 :]:
@@ -320,16 +426,24 @@ class Scanner:
                         if (rule.ordered and a.start > b.start) or (a.start == b.start and a.end == b.end):
                             continue
                         if f.near(a, b, rule.window, clause) is not None:
-                            direct.extend(h for h in (a, b) if h.cls in self.anchors)
-        sentences = {f.sentence(h.start) for h in direct}
-        return [h for h in anchors if f.sentence(h.start) in sentences]
+                            return True
+        return False
 
-    def _field(self, name: str, text: str) -> _Field:
-        """Anchor and watched terms, looked for everywhere (one automaton pass)."""
+    def _field(self, name: str, text: str) -> _Field | None:
+        """Anchor and watched terms, looked for everywhere (one automaton pass); None when there are none."""
         index = self.index
-        key = normalise(text, index.vocabulary)
+        folded = fold(text)
+        if self.prefilter and not folded[2] and self._no_raw_anchor(folded[0]) and not needs_repair(folded[0]):
+            # The stage-one fold is the whole key here (nothing to repair, no native key), and not even an
+            # unbounded anchor or watched term occurs in it: the full path below would find no hit either.
+            return None
+        key = normalise_folded(text, folded, index.vocabulary)
         native = native_key(text, key) if index.anchor_native or index.context_native else None
-        hits = self._kept(find_hits(key, index.anchor) + find_hits(native, index.anchor_native), text)
+        hits = find_hits(key, index.anchor) + find_hits(native, index.anchor_native)
+        if hits:
+            hits = self._kept(hits, text)
+        if not hits:
+            return None
         f = _Field(name, text, key, native=native)
         for hit in hits:
             f.hits.setdefault(hit.cls, []).append(hit)
@@ -348,8 +462,11 @@ class Scanner:
         return [h for h in hits if h.cls not in self._skipping or not self._skipped(h, text)]
 
     def _skipped(self, hit: Hit, text: str) -> bool:
-        """A hit right after a word such as "will" ("I will review your CV") is a verb, not the noun."""
+        """A hit right after a word such as "will" ("I will review your CV") is a verb, not the noun; a negated
+        selling word ("I never post or buy reviews") sells nothing."""
         cls = self.classes[hit.cls]
+        if cls.negatable and self._negated(hit.start, hit.end, text):
+            return True
         if cls.skip_terms and hit.term not in cls.skip_terms:
             return False
         if cls.skip_after:
@@ -362,14 +479,42 @@ class Scanner:
                 return True
         return False
 
-    def _hits(self, f: _Field, names: Iterable[str]) -> list[Hit]:
+    def _negated(self, start: int, end: int, text: str) -> bool:
+        """Is there a negation up to ``scope`` words before ``start`` in the same clause, or right after ``end``?"""
+        negation = self._negation
+        after = _FIRST_WORD.match(text[end : end + 30])
+        if after and after.group(1).casefold() in negation.after:
+            return True
+        if not negation.words:
+            return False
+        before = text[max(0, start - _NEGATION_CHARS) : start]
+        breaks = [m.end() for m in _CLAUSE_END.finditer(before)]
+        if breaks:
+            before = before[breaks[-1] :]
+        words = _WORD.findall(before.casefold())[-negation.scope :]
+        for i, word in enumerate(words):
+            negates = word in negation.words or (word == "t" and i > 0 and words[i - 1].endswith("n"))
+            if negates and (i + 1 >= len(words) or words[i + 1] not in negation.unless):
+                return True
+        return False
+
+    def _hits(self, f: _Field, names: tuple[str, ...]) -> list[Hit]:
+        """The hits of these classes (pattern classes matched on first use); callers must not alter the list."""
+        if not f.hidden:
+            known = f._by_names.get(names)
+            if known is not None:
+                return known
         out: list[Hit] = []
         for name in names:
             if name in self._lazy and name not in f.hits:
                 f.hits[name] = self._pattern_hits(f, self.classes[name])
+                if f.hits[name]:
+                    f.mask |= self._bits[name]
+                    f._anchor_starts = None
             out.extend(f.hits.get(name, ()))
         if f.hidden:
-            return [h for h in out if h.start not in f.hidden or h.cls not in self.anchors]
+            return [h for h in out if h.start not in f.hidden]
+        f._by_names[names] = out
         return out
 
     def _pattern_hits(self, f: _Field, cls: TermClass) -> list[Hit]:
@@ -386,12 +531,29 @@ class Scanner:
                         found.append(Hit(cls.name, pattern.pattern, start, end, text, m.start()))
         return found
 
-    def _possible(self, rule: Rule, present: set[str]) -> bool:
-        return all(not entry.isdisjoint(present) for entry in self._needs[rule.id])
+    def _possible(self, rule: Rule, present: int) -> bool:
+        """Every class entry of the rule has a class present (``present``: a bit per class, see ``_bits``)."""
+        return all(need & present for need in self._needs[rule.id])
 
-    def _evaluate(self, rule: Rule, fields: list[_Field], present: set[str]) -> _Found | None:
+    def _rules_for(self, present: int) -> tuple[list[Rule], list[Rule]]:
+        """The positive and negative rules possible with the classes in ``present`` (a pure function of it)."""
+        known = self._by_present.get(present)
+        if known is None:
+            if len(self._by_present) >= _MEMO_MAX:
+                self._by_present.clear()
+            known = self._by_present[present] = (
+                [r for r in self._positive if self._possible(r, present)],
+                [r for r in self._negative if self._possible(r, present)],
+            )
+        return known
+
+    def _evaluate(self, rule: Rule, fields: list[_Field], present: int) -> _Found | None:
         if not self._possible(rule, present):
             return None
+        return self._apply(rule, fields)
+
+    def _apply(self, rule: Rule, fields: list[_Field]) -> _Found | None:
+        """The rule on these fields (its classes are known to be present in the listing)."""
         if rule.scope == "document":
             return self._document_rule(rule, fields)
         for f in fields:
@@ -412,6 +574,11 @@ class Scanner:
         return None
 
     def _proximity(self, rule: Rule, f: _Field) -> _Found | None:
+        # Term classes first: the regular expressions of pattern classes only run if those are all present.
+        mask = f.mask
+        for need in self._eager[rule.id]:
+            if not need & mask:
+                return None
         candidates = [self._hits(f, entry) for entry in rule.classes]
         if not all(candidates):
             return None
@@ -438,12 +605,24 @@ class Scanner:
     def _pair(self, rule: Rule, f: _Field, firsts: list[Hit], seconds: list[Hit]) -> _Found | None:
         """Two-class proximity without context (most rules): the closest pair, found in one sweep."""
         best: tuple[int, Hit, Hit] | None = None
+        ordered, window, clause = rule.ordered, rule.window, rule.span == "clause"
+        reach = window * _MAX_CHARS_PER_WORD
+        distance = f.distance
         for a in firsts:
+            a_start, a_end = a.start, a.end
             for b in seconds:
-                if (rule.ordered and a.start > b.start) or (a.start == b.start and a.end == b.end):
+                b_start = b.start
+                if (ordered and a_start > b_start) or (a_start == b_start and a_end == b.end):
                     continue
-                d = f.near(a, b, rule.window, rule.span == "clause")
-                if d is not None and (best is None or d < best[0]):
+                if a_start <= b_start:  # f.near, inlined: the pair in text order, a cheap bound, then words
+                    if b_start - a_end > reach:
+                        continue
+                    d = distance(a, b, clause)
+                elif a_start - b.end > reach:
+                    continue
+                else:
+                    d = distance(b, a, clause)
+                if d <= window and (best is None or d < best[0]):
                     best = (d, a, b)
         if best is None:
             return None
@@ -484,7 +663,7 @@ class Scanner:
         )
         explanation = f"{rule.explain}: {self._label(first)} '{first.text}'"
         explanation += f" in a listing that also has {others}." if others else "."
-        found_anchors = frozenset((g.name, h.start) for g, h in found if h.cls in self.anchors)
+        found_anchors = frozenset(key for g, h in found for key in self._anchor_keys(g, [h]))
         return _Found(self._reason(rule, f, [first], explanation).reason, found_anchors)
 
     def _label(self, hit: Hit) -> str:
@@ -508,7 +687,14 @@ class Scanner:
         if rule.scope == "document":
             kind = rule.kind if rule.kind == "negative" else "proximity"
         reason = Reason(rule.id, f.name, f.original[start:end], start, end, kind, rule.signed_weight, explanation)
-        return _Found(reason, frozenset((f.name, h.start) for h in hits if h.cls in self.anchors))
+        return _Found(reason, self._anchor_keys(f, hits))
+
+    def _anchor_keys(self, f: _Field, hits: Iterable[Hit]) -> frozenset[tuple[str, int]]:
+        """(field, start) of the hits that are rating terms (an anchor term, or another class's term on it)."""
+        starts = f._anchor_starts
+        if starts is None:
+            starts = f._anchor_starts = {h.start for name in self._anchor_names for h in f.hits.get(name, ())}
+        return frozenset((f.name, h.start) for h in hits if h.cls in self.anchors or h.start in starts)
 
     # -- fuzzy ----------------------------------------------------------------------------------------------
 
@@ -525,35 +711,65 @@ class Scanner:
             if found:
                 f.hits[rule.target] = found
                 if self.classes[rule.target].anchor:
-                    f.anchor_hits.extend(found)
+                    f.add_anchors(found)
 
     def _fuzzy_hits(self, rule: Rule, f: _Field, vocab: _FuzzyVocabulary) -> Iterator[Hit]:
-        """Words (and adjacent pairs run together: "trust pilot") that read as a target term, compared in bulk."""
-        first: dict[str, tuple[int, int]] = {}
-        previous: tuple[str, int, int] | None = None
-        known = self.index.vocabulary
+        """Words (and adjacent pairs run together: "trust pilot") that read as a target term, compared in bulk.
+        Each distinct word counts at its first occurrence only; one that overlaps an earlier find is left out."""
+        known, initials, longest = self.index.vocabulary, vocab.initials, vocab.longest
+        memo = self._fuzzy_memo.setdefault(rule.id, {})
+        seen: set[str] = set()
+        found: list[tuple[int, int, tuple[str, float]]] = []
+
+        def consider(word: str, start: int, end: int) -> None:
+            seen.add(word)
+            best = memo.get(word, _UNSEEN)
+            if best is _UNSEEN:
+                best = memo[word] = self._candidate(rule, vocab, word)
+                if len(memo) > _MEMO_MAX:
+                    memo.clear()
+            if best is not None:
+                found.append((start, end, best))
+
+        text = f.key.text
+        previous, previous_start = "", -1
         triggers = [h for name in rule.when_any for h in f.hits.get(name, ()) if h.key_start >= 0]
-        for m in (m for zone in f.zones(triggers, _FUZZY_ZONE) for m in _KEY_WORD.finditer(f.key.text, *zone)):
-            word, start, end = m.group(), m.start(), m.end()
-            if previous is not None and len(previous[0]) + len(word) <= vocab.longest:
-                first.setdefault(previous[0] + word, (previous[1], end))
-            previous = (word, start, end)
-            if word not in known and word[0] in vocab.initials:
-                first.setdefault(word, (start, end))
-        candidates = [w for w in first if vocab.shortest <= len(w) and w[0] in vocab.initials and
-                      len(w) >= rule.min_length and w not in rule.ignore]
-        if not candidates:
-            return
+        for zone in f.zones(triggers, _FUZZY_ZONE):
+            for m in _KEY_WORD.finditer(text, *zone):
+                word = m.group()
+                start, end = m.span()
+                if previous_start >= 0 and len(previous) + len(word) <= longest:
+                    pair = previous + word
+                    if pair not in seen:
+                        consider(pair, previous_start, end)
+                previous, previous_start = word, start
+                if word[0] in initials and word not in known and word not in seen:
+                    consider(word, start, end)
         taken: list[tuple[int, int]] = []
-        for word in candidates:
-            best = process.extractOne(word, vocab.by_initial[word[0]], scorer=OSA.normalized_similarity,
-                                      score_cutoff=rule.score_cutoff)
-            start, end = first[word]
-            if best is None or any(start < e and s < end for s, e in taken):
+        for start, end, best in found:
+            if any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
-            text, o_start, o_end = f.key.quote(start, end)
-            yield Hit(rule.target, best[0], o_start, o_end, text, start, fuzzy=round(float(best[1]), 3))
+            quoted, o_start, o_end = f.key.quote(start, end)
+            yield Hit(rule.target, best[0], o_start, o_end, quoted, start, fuzzy=round(float(best[1]), 3))
+
+    @classmethod
+    def _candidate(cls, rule: Rule, vocab: _FuzzyVocabulary, word: str) -> tuple[str, float] | None:
+        """``_closest`` for a word long enough and not ignored, else None (a pure function of the word)."""
+        if len(word) < vocab.shortest or len(word) < rule.min_length or word[0] not in vocab.initials:
+            return None
+        if word in rule.ignore:
+            return None
+        return cls._closest(rule, vocab, word)
+
+    @staticmethod
+    def _closest(rule: Rule, vocab: _FuzzyVocabulary, word: str) -> tuple[str, float] | None:
+        """The target term ``word`` reads as, if any (a pure function of the word: the scanner memoises it)."""
+        if (1 - rule.score_cutoff) * (len(word) + 1) < 2 and word not in vocab.near:
+            return None  # only one edit allowed, and no term is one edit away: skip the costly comparison
+        best = process.extractOne(word, vocab.by_initial[word[0]], scorer=OSA.normalized_similarity,
+                                  score_cutoff=rule.score_cutoff)
+        return None if best is None else (best[0], best[1])
 
     def _fuzzy_reason(self, rule: Rule, fields: list[_Field]) -> _Found | None:
         for f in fields:

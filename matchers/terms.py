@@ -85,19 +85,22 @@ def find_hits(
     text = key.text
     size = len(text)
     identity = key.identity
+    original = key.original
+    span = key.span
     hits: list[Hit] = []
+    append = hits.append
     for end_index, (length, owners) in automaton.iter(text, start, size if stop is None else min(stop, size)):
         begin, end = end_index - length + 1, end_index + 1
-        left_ok = begin == 0 or not text[begin - 1].isalnum() or text[begin - 1].isdigit() != text[begin].isdigit()
-        right_ok = end == size or not text[end].isalnum() or text[end].isdigit() != text[end - 1].isdigit()
-        o_start, o_end = (begin, end) if identity else key.span(begin, end)
-        if not left_ok and not _soft_boundary(key.original, o_start):
+        o_start, o_end = (begin, end) if identity else span(begin, end)
+        glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
+        if glued_left and not _soft_boundary(original, o_start):
             continue
-        if not right_ok and not _soft_boundary(key.original, o_end):
+        glued_right = end < size and text[end].isalnum() and text[end].isdigit() == text[end - 1].isdigit()
+        if glued_right and not _soft_boundary(original, o_end):
             continue
-        original = key.original[o_start:o_end]
+        written = original[o_start:o_end]
         for cls, term in owners:
-            hits.append(Hit(cls, term, o_start, o_end, original, begin))
+            append(Hit(cls, term, o_start, o_end, written, begin))
     return hits
 
 

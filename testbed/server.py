@@ -23,6 +23,7 @@ from typing import Any
 
 from testbed import pages
 from testbed.catalogue import Catalogue
+from testbed.faults import Faults
 from testbed.flavours import Flavours
 from testbed.site import Site
 
@@ -67,7 +68,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, send_body: bool) -> None:
-        kind, page = self.server.owner.handle(self.path)
+        owner = self.server.owner
+        kind, page = owner.handle(self.path)
+        if owner.faults is not None and owner.faults.intercept(self, kind, page, send_body, owner._site.block_page):
+            return
         body = page.body()
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
@@ -107,11 +111,12 @@ class TestbedServer:
     __test__ = False  # not a pytest test class despite the name
 
     def __init__(self, seed: int = 1, listings: int = 600, block_rate: float = 0.0, step: int = 0,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None) -> None:
         if not 0.0 <= block_rate <= 1.0:
             raise ValueError("block_rate must be between 0 and 1")
         address, family = loopback_address(host)
         self.seed, self.listings, self.block_rate = seed, listings, block_rate
+        self.faults = faults  # testbed.faults: a hostile web on demand
         self._httpd = _HTTPServer(self, (address, port), family)
         bound_host, self.port = self._httpd.server_address[:2]
         self.host = str(bound_host)
@@ -177,6 +182,8 @@ class TestbedServer:
 
     def stop(self) -> None:
         """Stop accepting, close the listening socket and hang up on open keep-alive connections."""
+        if self.faults is not None:
+            self.faults.stop()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()
@@ -203,7 +210,7 @@ def _write_port(port_file: Path, port: int) -> None:
 
 
 def run(host: str = "127.0.0.1", port: int = 8800, seed: int = 1, listings: int = 600, block_rate: float = 0.0,
-        step: int = 0, port_file: Path | None = None,
+        step: int = 0, port_file: Path | None = None, faults: Faults | None = None,
         on_ready: Callable[[TestbedServer], None] | None = None) -> None:
     """Serve in the foreground until SIGTERM or SIGINT; write the bound port to ``port_file`` once listening."""
     stop = threading.Event()
@@ -214,7 +221,7 @@ def run(host: str = "127.0.0.1", port: int = 8800, seed: int = 1, listings: int 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with TestbedServer(seed=seed, listings=listings, block_rate=block_rate, step=step, host=host,
-                           port=port) as server:
+                           port=port, faults=faults) as server:
             if port_file is not None:
                 _write_port(Path(port_file), server.port)
             if on_ready is not None:

@@ -77,3 +77,19 @@ def test_run_status_tells_blocked_and_failed_from_finished() -> None:
     assert run_status("finished", {"gigscan/pages_parsed": 3, "gigscan/blocked_gave_up": 1}) == "blocked"
     assert run_status("finished", {"downloader/request_count": 4}) == "failed"
     assert run_status("shutdown", {}) == "shutdown"
+
+
+def test_store_record_matches_asdict_without_deep_copies() -> None:
+    import dataclasses
+
+    from crawler.items import Capture
+    from crawler.pipelines import as_record
+
+    capture = Capture(
+        url="http://x/a/b", status=200, headers={"a": "b"}, body=b"<html>", fetched_at="2026-01-01T00:00:00Z"
+    )
+    item = listing(capture=capture, tags=["x"], extra={"k": {"nested": 1}})
+    record = as_record(item)
+    assert record == {**dataclasses.asdict(item), "type": "listing"}
+    assert record["extra"] is item.extra  # shared, not copied
+    assert as_record(Seller(marketplace="fiverr", username="u", profile_url="http://x/u"))["type"] == "seller"

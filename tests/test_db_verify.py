@@ -43,9 +43,9 @@ def log_seq(store: Store, kind: str, ref: str | int) -> int:
 def test_untouched_store_verifies(store):
     result = store.verify()
     assert result.ok and result.broken_seq is None
-    assert result.entries == store.counts()["evidence_log"] == 7
+    assert result.entries == store.counts()["evidence_log"] == 9
     kinds = dict(store.conn.execute("SELECT kind, count(*) FROM evidence_log GROUP BY kind").fetchall())
-    assert kinds == {"body": 2, "snapshot": 3, "verdict": 2}
+    assert kinds == {"body": 2, "capture": 2, "snapshot": 3, "verdict": 2}
     assert result.head == store.conn.execute("SELECT entry_hash FROM evidence_log ORDER BY seq DESC").fetchone()[0]
 
 

@@ -80,6 +80,8 @@ def test_syntax_error_names_its_line(tmp_path: Path) -> None:
         (('terms = ["buy"]', 'patterns = ["(unclosed"]'), "bad regular expression", 'patterns = ["(unclosed"]'),
         (('kind = "proximity"', 'kind = "magic"'), "'kind' must be one of", 'kind = "magic"'),
         (('version = "t1"', 'version = ""'), "'version' must not be empty", 'version = ""'),
+        (('window = 2', 'window = 2\nspan = "paragraph"'), "'span' must be one of", 'span = "paragraph"'),
+        (("[seeds]", "[negation]\nscope = 0\n\n[seeds]"), "'scope' must be >= 1", "scope = 0"),
     ],
 )
 def test_schema_errors_name_their_line(tmp_path: Path, change, message: str, line_text: str) -> None:
@@ -102,6 +104,14 @@ def test_failing_examples_are_reported_with_the_rule_line(tmp_path: Path) -> Non
 def test_missing_file_is_a_clear_problem(tmp_path: Path) -> None:
     problems = check_ruleset(tmp_path / "nope.toml")
     assert len(problems) == 1 and "cannot read" in problems[0].message
+
+
+def test_negation_table_cancels_a_selling_word(tmp_path: Path) -> None:
+    negated = GOOD.replace("[seeds]", '[negation]\nwords = ["never"]\n\n[seeds]').replace(
+        'terms = ["buy"]', 'terms = ["buy"]\nnegatable = true')
+    scanner = Scanner(load_ruleset(write(tmp_path, negated)))
+    assert not scanner.scan({"title": "we never buy reviews"}).flagged
+    assert scanner.scan({"title": "we buy reviews"}).flagged
 
 
 def test_term_expansion() -> None:

@@ -9,8 +9,8 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import read_page
 
+from conftest import read_page
 from crawler.items import DETAIL_CARD, DETAIL_PAGE, Capture
 from crawler.pages import (
     Blocked,

@@ -334,3 +334,18 @@ def test_profile_test_command_on_a_saved_page(flavours: Flavours, tmp_path: Path
     assert found["blocked"] is False
     table = runner.invoke(app, ["profile", "test", str(SHIPPED["legiit"]), str(saved)])
     assert table.exit_code == 0 and "seller" in table.output and "listing links: 0" in table.output
+
+
+def test_crawl_command_checks_profile_arguments(tmp_path: Path) -> None:
+    import gigscan.commands.crawl  # noqa: F401  (registers `gigscan crawl`)
+
+    db = str(tmp_path / "x.db")
+    missing = runner.invoke(app, ["crawl", "generic", "--db", db])
+    assert missing.exit_code == 2 and "needs --profile" in missing.output
+    stray = runner.invoke(app, ["crawl", "fiverr", "--profile", str(SHIPPED["legiit"]), "--db", db])
+    assert stray.exit_code == 2 and "goes with the generic spider" in stray.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD)
+    invalid = runner.invoke(app, ["crawl", "generic", "--profile", str(bad), "--db", db])
+    assert invalid.exit_code == 2 and "bad.toml:7:" in "".join(invalid.output.split())
+    assert not (tmp_path / "x.db").exists()

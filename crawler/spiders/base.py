@@ -4,11 +4,18 @@ A marketplace spider subclasses `MarketplaceSpider`, sets ``name``, ``marketplac
 implements ``start`` and its callbacks, and says what a block page looks like (``looks_blocked``). Everything
 else (seed queries from the ruleset when no query is given, the ``gigscan/pages_parsed`` counters, following
 the seller of a flagged listing once) is here, so the spiders stay thin and behave alike.
+
+Re-checks: ``recheck=PATH`` names a JSON Lines file of known listings and sellers to visit again (written by
+``gigscan crawl --recheck`` from the store, see ``db.recheck``). Those requests let 404/410 answers through to
+the callback, which yields a :class:`~crawler.items.Gone` item (via :meth:`MarketplaceSpider.gone`) when the
+page is gone or redirected away, so a takedown is stored with the answer received.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -17,9 +24,12 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler import signals as gigscan_signals
-from crawler.items import Listing
+from crawler.capture import capture_from
+from crawler.items import Gone, Listing
 
 PAGE_META = "gigscan_page"  # requests for marketplace pages (robots.txt and the like are never block-checked)
+RECHECK_META = "gigscan_recheck"  # the re-check target a request visits
+GONE_STATUSES = (404, 410)
 
 
 def truthy(value: bool | str | None) -> bool:
@@ -39,6 +49,7 @@ class MarketplaceSpider(scrapy.Spider):
         max_pages: int | str = 3,
         base_url: str | None = None,
         follow_sellers: bool | str = True,
+        recheck: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -48,11 +59,12 @@ class MarketplaceSpider(scrapy.Spider):
         self.base_url = (base_url or self.default_base_url).rstrip("/") + "/"
         self.follow_sellers = truthy(follow_sellers)
         self.sellers_followed: set[str] = set()
+        self.recheck_targets = load_targets(recheck) if recheck else []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MarketplaceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if not spider.queries:
+        if not spider.queries and not spider.recheck_targets:
             from crawler.scanning import scanner_for
 
             spider.queries = list(scanner_for(crawler.settings.get("GIGSCAN_RULES")).seed_queries)
@@ -63,6 +75,38 @@ class MarketplaceSpider(scrapy.Spider):
     def page_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
         """A request for a marketplace page: its response is checked for blocks (see BlockPageMiddleware)."""
         return scrapy.Request(url, callback=callback, meta={PAGE_META: True, **meta})
+
+    def recheck_requests(self) -> Iterator[scrapy.Request]:
+        """One request per re-check target: listings to ``parse_gig``, sellers to ``parse_seller``. Never
+        de-duplicated away (the same page followed from a seller page would not let a 404 through)."""
+        for target in self.recheck_targets:
+            callback = self.parse_seller if target["kind"] == "seller" else self.parse_gig
+            request = self.page_request(
+                target["url"], callback, handle_httpstatus_list=list(GONE_STATUSES), **{RECHECK_META: target}
+            )
+            yield request.replace(dont_filter=True)
+
+    def gone(self, response: Response) -> Gone | None:
+        """On a re-check, the Gone item when the target answered 404/410 or was redirected to another page."""
+        target = response.meta.get(RECHECK_META)
+        if target is None:
+            return None
+        if response.status in GONE_STATUSES:
+            reason = f"http {response.status}"
+        elif response.meta.get("redirect_urls") and _page_path(response.url) != _page_path(target["url"]):
+            reason = f"redirected to {response.url}"
+        else:
+            return None
+        self.crawler.stats.inc_value("gigscan/recheck/gone")
+        return Gone(
+            marketplace=self.marketplace,
+            kind=target["kind"],
+            url=target["url"],
+            reason=reason,
+            external_id=target.get("external_id"),
+            username=target.get("username"),
+            capture=capture_from(response),
+        )
 
     def site_url(self, path: str) -> str:
         """``path`` under the base URL, keeping any path prefix the base URL has (a mirror, the testbed)."""
@@ -114,3 +158,13 @@ class MarketplaceSpider(scrapy.Spider):
 
     def parse_seller(self, response: Response) -> Iterator[Any]:
         raise NotImplementedError
+
+
+def load_targets(path: str) -> list[dict[str, Any]]:
+    """Re-check targets, one JSON object per line (``kind``, ``url``, ``external_id`` or ``username``)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _page_path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/").lower()

@@ -31,6 +31,8 @@ class FiverrSpider(MarketplaceSpider):
         return urljoin(self.base_url, "search/gigs?" + urlencode(params))
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.recheck_requests():
+            yield request
         for query in self.queries:
             yield self.page_request(self.search_url(query, 1), self.parse_search, query=query, page=1)
 
@@ -52,6 +54,10 @@ class FiverrSpider(MarketplaceSpider):
             yield self.page_request(self.search_url(query, number + 1), self.parse_search, query=query, page=number + 1)
 
     def parse_gig(self, response: Response) -> Iterator[Any]:
+        gone = self.gone(response)
+        if gone is not None:
+            yield gone
+            return
         if response.status >= 400:
             self.crawler.stats.inc_value("gigscan/gig_unavailable")
             return
@@ -63,6 +69,10 @@ class FiverrSpider(MarketplaceSpider):
         yield page.listing
 
     def parse_seller(self, response: Response) -> Iterator[Any]:
+        gone = self.gone(response)
+        if gone is not None:
+            yield gone
+            return
         page = FiverrSellerPage(response.text, response.url, capture_from(response))
         self.count_page("seller", page)
         yield page.seller

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,9 +20,12 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.pages.profile import ProfileError, load_profile, shipped_profiles
 from crawler.pipelines import run_status
+from db.recheck import RecheckTarget, recheck_targets, write_targets
+from db.store import Store
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
-from gigscan.commands.store import print_flagged_sellers
+from gigscan.commands.store import open_existing, print_flagged_sellers
+from gigscan.unattended import after_crawl, close_job_dir, lock_or_skip, use_job_dir
 
 
 def crawler_settings(overrides: dict[str, Any]) -> Settings:
@@ -104,6 +109,20 @@ def crawl(
     profile: Annotated[
         Path | None, typer.Option(help="Site profile TOML for the generic spider (see `gigscan profile check`).")
     ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Keep crawl state in the data directory; continue a paused crawl.")
+    ] = False,
+    notify: Annotated[
+        str | None, typer.Option(help="When a run fails its monitors: POST JSON to this URL, or run this command "
+                                 "with the JSON on stdin.")
+    ] = None,
+    recheck: Annotated[
+        bool, typer.Option("--recheck", help="Visit again every known flagged listing and its seller (takedowns).")
+    ] = False,
+    recheck_all: Annotated[bool, typer.Option("--all", help="With --recheck: every known listing and seller.")] = False,
+    missing_after: Annotated[
+        int, typer.Option(min=1, help="With --recheck: a listing missed by this many re-checks in a row is removed.")
+    ] = 3,
 ) -> None:
     """Crawl a marketplace: flag listings that sell reviews and store everything seen as evidence."""
     if base_url is not None and not base_url.startswith(("http://", "https://")):
@@ -119,6 +138,7 @@ def crawl(
         "ignore_robots": ignore_robots,
         "delay": delay,
         "follow_sellers": follow_sellers,
+        "recheck": ("all" if recheck_all else "flagged") if recheck else None,
     }
     overrides: dict[str, Any] = {
         "GIGSCAN_DB": str(db),
@@ -138,17 +158,22 @@ def crawl(
     known = SpiderLoader.from_settings(settings).list()
     if spider != "all" and spider not in known:
         fail(f"unknown spider {spider!r}; known: {', '.join(known)}, all")
+    locks = lock_or_skip(Path(db), {label: name for label, name, _ in plan}, run_args)  # noqa: F841 (held to exit)
 
     process = CrawlerProcess(settings)
     bar = Progress()
     spider_args: dict[str, Any] = {"max_pages": max_pages, "follow_sellers": follow_sellers}
     if query:
         spider_args["query"] = query
+    targets = recheck_plan(spider, Path(db), recheck, recheck_all, spider_args)
     crawlers: dict[str, Crawler] = {}
+    job_dirs: dict[str, Path] = {}
     for label, name, extra in plan:
         crawler = process.create_crawler(name)
         # each run record names its own marketplace, profile and base URL
         crawler.settings.set("GIGSCAN_RUN_ARGS", {**run_args, **extra, "marketplace": label}, priority=50)
+        if resume:
+            job_dirs[label] = use_job_dir(crawler, Path(db), label, {**run_args, **extra})
         bar.connect(crawler)
         process.crawl(crawler, **spider_args, **{k: v for k, v in extra.items() if v is not None})
         crawlers[label] = crawler
@@ -159,6 +184,10 @@ def crawl(
     else:
         process.start()
     all_stats = {label: c.stats.get_stats() if c.stats else {} for label, c in crawlers.items()}
+    if targets is not None:
+        close_recheck(Path(db), targets, next(iter(all_stats.values())), missing_after, spider_args["recheck"])
+    for label, path in job_dirs.items():
+        close_job_dir(path, all_stats[label].get("finish_reason"))
     if stats_file is not None:  # one spider: its stats; `all`: stats by marketplace
         written = all_stats if spider == "all" else next(iter(all_stats.values()))
         stats_file.write_text(json.dumps(written, default=str, indent=1), encoding="utf-8")
@@ -170,7 +199,7 @@ def crawl(
             report_crawl(stats, Path(db))
         except typer.Exit:
             failed = True
-    if failed:
+    if after_crawl(Path(db), all_stats, notify) or failed:  # monitors: a degraded run exits 1 too
         raise typer.Exit(1)
 
 
@@ -237,3 +266,46 @@ def report_crawl(stats: dict[str, Any], db: Path) -> None:
     if status != "finished":
         err_console.print(f"[red]run {run_id} ended {status}[/]: do not read its results as complete")
         raise typer.Exit(1)
+
+
+def recheck_plan(
+    spider: str, db: Path, recheck: bool, everything: bool, spider_args: dict[str, Any]
+) -> list[RecheckTarget] | None:
+    """With --recheck: the known listings and sellers to visit, handed to the spider as a JSON Lines file."""
+    if everything and not recheck:
+        fail("--all goes with --recheck")
+    if not recheck:
+        return None
+    if spider != "fiverr":
+        fail("--recheck works with the fiverr spider")
+    with open_existing(db) as store:
+        targets = recheck_targets(store, "fiverr", everything=everything)
+    if not targets:
+        console.print("nothing to re-check: the store has no " + ("listings" if everything else "flagged listings"))
+        raise typer.Exit(0)
+    handle, name = tempfile.mkstemp(prefix="gigscan-recheck-", suffix=".jsonl")
+    os.close(handle)
+    write_targets(targets, Path(name))
+    spider_args["recheck"] = name
+    return targets
+
+
+def close_recheck(
+    db: Path, targets: list[RecheckTarget], stats: dict[str, Any], missing_after: int, targets_file: str
+) -> None:
+    """Count the re-check targets the run did not reach as missed (only for a run that finished: a crawl cut
+    short or blocked says nothing about what it did not reach), then report what the re-check found."""
+    Path(targets_file).unlink(missing_ok=True)
+    run_id = stats.get("gigscan/run_id")
+    status = run_status(str(stats.get("finish_reason", "finished")), stats)
+    listing_ids = [t.id for t in targets if t.kind == "listing"]
+    removed_missing = 0
+    if run_id is not None and status == "finished":
+        with Store(db) as store:
+            removed_missing = store.close_recheck(run_id, listing_ids, missing_after).removed
+    console.print(
+        f"re-checked {len(listing_ids)} listing(s) and {len(targets) - len(listing_ids)} seller(s): "
+        f"{stats.get('gigscan/store/removed', 0) + removed_missing} newly removed "
+        f"({removed_missing} after {missing_after} missed re-checks), "
+        f"{stats.get('gigscan/store/reappeared', 0)} reappeared"
+    )

@@ -1,4 +1,5 @@
-"""Commands over the whole store: ``scan`` (rescan under the current ruleset), ``verify``, ``runs``."""
+"""Commands over the whole store: ``scan`` (rescan under the current ruleset), ``verify``, ``runs``; and the
+evidence views: ``history`` (a seller's or listing's timeline), ``stats`` (takedowns), ``warc`` (WARC export)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from crawler.monitors import counters
+from db.history import History, Timeline
+from db.history import history as store_history
+from db.runs import MONITORS_KEY, list_runs
+from db.stats import human_duration, takedown_stats
+from db.warc import select_captures, write_warc
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
 from gigscan.commands.store import open_existing
@@ -72,24 +80,145 @@ def runs(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
-    """List crawl and scan runs: status, duration and the main counters."""
+    """List crawl and scan runs: status, duration, pages, items, flags, blocked pages, errors, failed monitors."""
     with open_existing(db) as store:
-        rows = list(store.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)))
+        rows = list_runs(store, limit)
     for row in rows:
-        row["stats"] = json.loads(row.get("stats") or "{}")
-        row["args"] = json.loads(row.get("args") or "{}")
+        row.update(counters(row["stats"]))
+        row["monitors"] = [f.get("monitor") for f in row["stats"].get(MONITORS_KEY, [])]
     if as_json:
         typer.echo(json.dumps(rows, default=str))
         return
     table = Table(title="runs")
-    for column in ("id", "kind", "spider", "status", "started", "pages", "items", "flagged", "blocked"):
+    columns = ("id", "kind", "spider", "status", "started", "duration", "pages", "items", "flagged", "blocked",
+               "errors", "monitors")
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        stats = row["stats"]
+        duration = row["duration_s"]
         table.add_row(
             str(row["id"]), row["kind"], row.get("spider") or "", row.get("status") or "running",
-            str(row.get("started_at") or ""), str(stats.get("response_received_count", "")),
-            str(stats.get("item_scraped_count", "")), str(stats.get("gigscan/flagged_items", "")),
-            str(stats.get("gigscan/blocked", "")),
+            str(row.get("started_at") or ""), "" if duration is None else f"{duration:.0f}s",
+            *(str(row[k]) for k in ("pages", "items", "flagged", "blocked", "errors")),
+            escape(", ".join(row["monitors"])),
         )
     console.print(table)
+
+
+@app.command()
+def history(
+    target: Annotated[str, typer.Argument(help="A username (any marketplace) or a listing URL.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Timeline of a seller or listing: first seen, each change (old -> new), verdicts, removal, reappearance.
+    Exit 1 when the store knows neither."""
+    with open_existing(db) as store:
+        found = store_history(store, target)
+    if found is None:
+        if as_json:
+            typer.echo("null")
+        else:
+            err_console.print(f"no seller or listing {escape(target)!r} in {db}", highlight=False)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(found.to_dict(), ensure_ascii=False, default=str))
+        return
+    print_history(found)
+
+
+def print_history(found: History) -> None:
+    if found.seller is not None:
+        seller = found.seller.subject
+        console.print(
+            f"[bold]{escape(seller['username'])}[/] on {escape(seller['marketplace'])}  "
+            f"{escape(seller.get('profile_url') or '')}  status {escape(seller.get('status') or 'active')}",
+            highlight=False,
+        )
+        print_timeline(found.seller)
+    for timeline in found.listings:
+        listing = timeline.subject
+        flag = "[red]flagged[/]" if listing.get("flagged") else "not flagged"
+        console.print(
+            f"\n[bold]{escape(listing.get('title') or '')}[/]  {flag}  status {escape(listing['status'])}\n"
+            f"  {escape(listing.get('url') or '')}",
+            highlight=False,
+        )
+        print_timeline(timeline)
+
+
+def print_timeline(timeline: Timeline) -> None:
+    table = Table(show_header=True, box=None, pad_edge=False)
+    for column in ("when", "what", "details"):
+        table.add_column(column, overflow="fold")
+    for event in timeline.events:
+        table.add_row(escape(str(event["at"] or "")), event["kind"], escape(event_details(event)))
+    console.print(table)
+
+
+def event_details(event: dict) -> str:
+    """One line about a timeline event, for people (the JSON output has everything)."""
+    kind = event["kind"]
+    if kind == "changed":
+        return "; ".join(
+            f"{name}: {_short(old)} -> {_short(new)}" for name, (old, new) in event["changes"].items()
+        ) + f" ({event['source']})"
+    if kind == "verdict":
+        rules = ", ".join(sorted({str(r.get("rule_id") or r.get("rule") or "?") for r in event["reasons"]}))
+        state = f"flagged ({rules})" if event["flagged"] else "not flagged"
+        return f"{state}, score {event['score']}, ruleset {event['ruleset_version']}"
+    if kind == "review":
+        return f"{event['state']} by {event['reviewed_by']}" + (f": {event['note']}" if event.get("note") else "")
+    if kind in ("removed", "reappeared"):
+        status = f" (HTTP {event['http_status']})" if event.get("http_status") else ""
+        return f"{event['reason']}{status}"
+    return str(event.get("url") or "")
+
+
+def _short(value: object, width: int = 60) -> str:
+    text = " ".join(str(value).split()) if value is not None else "-"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Takedowns per marketplace: flagged listings, still live, removed, median time from first flag to removal."""
+    with open_existing(db) as store:
+        figures = takedown_stats(store)
+    if as_json:
+        typer.echo(json.dumps([f.to_dict() for f in figures]))
+        return
+    table = Table(title="takedowns")
+    for column in ("marketplace", "listings", "flagged", "still live", "removed", "reappeared", "flag -> removal"):
+        table.add_column(column)
+    for f in figures:
+        table.add_row(
+            escape(f.marketplace), str(f.listings), str(f.flagged), str(f.still_live), str(f.removed),
+            str(f.reappeared), f"{human_duration(f.median_seconds_to_removal)} (median of {f.removed_after_flag})",
+        )
+    console.print(table)
+
+
+@app.command()
+def warc(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the .warc.gz file.")],
+    username: Annotated[str | None, typer.Option(help="Only this seller (and their listings).")] = None,
+    listing: Annotated[str | None, typer.Option(help="Only this listing URL.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every stored response, not only flagged ones.")] = False,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Export stored responses as WARC 1.1 (request/response records, original headers and times, warcinfo).
+    Default: flagged listings and their sellers' pages."""
+    if sum(x is not None for x in (username, listing)) + everything > 1:
+        fail("choose one of --username, --listing, --all")
+    if output.exists() and not output.is_dir():
+        fail(f"--output must be a directory: {output}")
+    with open_existing(db) as store:
+        count = len(select_captures(store, username=username, listing=listing, flagged_only=not everything))
+        if count == 0:
+            fail("nothing stored matches; no WARC written", code=1)
+        path = write_warc(store, output, username=username, listing=listing, flagged_only=not everything)
+    console.print(f"wrote {count} request/response pair(s) to [bold]{escape(str(path))}[/]")

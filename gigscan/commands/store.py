@@ -1,24 +1,39 @@
-"""Commands that read the evidence store: ``search``, ``export``; and the flagged-sellers table."""
+"""Commands that read the evidence store: ``search``, ``export``; and the flagged-sellers table.
+
+Every scraped string printed here goes through :func:`rich.markup.escape`: a username like ``[link=...]`` must
+print as itself, not as console markup.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from db.export import flagged_rows, write_csv, write_jsonl
-from db.search import search_sellers
+from db.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
+from db.export import flagged_rows, safe_filename, write_csv, write_jsonl
+from db.report import write_html
+from db.review import STATE_FILTERS
+from db.search import SellerHit, search_many
 from db.store import Store
+from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 
-WRITERS = {"csv": write_csv, "jsonl": write_jsonl}
+TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv")
+FILE_FORMATS = {"xlsx": "xlsx", "bundle": "zip"}  # binary: written to a file, never stdout
+FORMATS = (*TEXT_FORMATS, *FILE_FORMATS)
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+(\S+)")
 
 
 def open_existing(db: Path) -> Store:
@@ -28,7 +43,7 @@ def open_existing(db: Path) -> Store:
 
 
 def print_flagged_sellers(db: Path, run_id: int | None = None) -> None:
-    """A table of sellers with flagged listings: the analyst's first look after a crawl."""
+    """A table of sellers with flagged listings (dismissed flags left out): the analyst's first look."""
     with open_existing(db) as store:
         by_seller: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for row in flagged_rows(store):
@@ -39,61 +54,145 @@ def print_flagged_sellers(db: Path, run_id: int | None = None) -> None:
     ranked = sorted(by_seller.items(), key=lambda kv: -max(r["score"] for r in kv[1]))
     for (marketplace, username), rows in ranked:
         best = max(rows, key=lambda r: r["score"])
-        table.add_row(marketplace, username, str(len(rows)), f"{best['score']:.2f}", best["title"][:70])
+        table.add_row(
+            escape(marketplace), escape(username), str(len(rows)), f"{best['score']:.2f}", escape(best["title"][:70])
+        )
     console.print(table)
+
+
+# -- search ---------------------------------------------------------------------------------------------------
+
+
+def read_names(path: str) -> list[str]:
+    """Usernames from a file (``-`` = stdin): one per line, or numbered (``12. name ...``, as in an exhibit),
+    or a CSV whose header has a ``username`` column (gigscan's exhibit CSV). Blank and ``#`` lines are skipped."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    lines = text.splitlines()
+    header = next(csv.reader(lines[:1]), [])
+    if len(header) > 1 and "username" in header:
+        column = header.index("username")
+        return [row[column].strip() for row in csv.reader(lines[1:]) if len(row) > column and row[column].strip()]
+    names = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        numbered = _NUMBERED.match(stripped)
+        names.append(numbered.group(1) if numbered else stripped)
+    return names
 
 
 @app.command()
 def search(
-    username: Annotated[str, typer.Argument(help="Username to look for (any marketplace).")],
+    username: Annotated[str | None, typer.Argument(help="Username to look for (any marketplace).")] = None,
+    from_file: Annotated[
+        str | None,
+        typer.Option("--from-file", help="File of usernames, one per line (or an exhibit list); - = stdin."),
+    ] = None,
     fuzzy: Annotated[
-        bool, typer.Option("--fuzzy", help="Also find similar usernames and ban-evasion variants.")
+        bool, typer.Option("--fuzzy", help="Also find ban-evasion variants and similar usernames.")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1, help="Most hits to show.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="Most hits per name.")] = 20,
+    marketplace: Annotated[str | None, typer.Option(help="Only this marketplace.")] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=1.0, max=100.0, help="Least similarity (0-100) for fuzzy hits.")
+    ] = 75.0,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
-    """Look up a seller: their listings, flagged state, first and last seen. Exit 1 when nothing matches."""
+    """Look up sellers: their listings, flagged state, first and last seen, live or removed.
+
+    Exact and case-insensitive matches come first; with --fuzzy, then variants (separators, digits,
+    digit-for-letter swaps), doubled letters and similar spellings, each with its match kind and score.
+    Exit 1 when nothing matches."""
+    if (username is None) == (from_file is None):
+        fail("give a USERNAME or --from-file, not both or neither")
+    names = read_names(from_file) if from_file is not None else [username or ""]
     with open_existing(db) as store:
-        hits = search_sellers(store, username, fuzzy=fuzzy, limit=limit)
-    if as_json:
-        typer.echo(json.dumps([hit_dict(h) for h in hits], ensure_ascii=False, default=str))
+        results = search_many(store, names, fuzzy=fuzzy, limit=limit, marketplace=marketplace, min_score=min_score)
+    if from_file is None:
+        hits = results[0][1]
+        if as_json:
+            typer.echo(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, default=str))
+        else:
+            print_hits(hits)
+    elif as_json:
+        payload = [{"query": name, "hits": [hit.to_dict() for hit in hits]} for name, hits in results]
+        typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
     else:
-        print_hits(hits)
-    if not hits:
+        print_name_list(results)
+    if not any(hits for _, hits in results):
         raise typer.Exit(1)
 
 
-def hit_dict(hit: Any) -> dict[str, Any]:
-    return hit.to_dict() if hasattr(hit, "to_dict") else dict(hit)
-
-
-def print_hits(hits: list[Any]) -> None:
+def print_hits(hits: list[SellerHit]) -> None:
     if not hits:
         console.print("no matching seller")
         return
-    for hit in map(hit_dict, hits):
-        seller = hit["seller"]
+    for hit in hits:
+        seller = hit.seller
+        how = f", {', '.join(hit.how)}" if hit.how else ""
+        state = "[red]flagged[/]" if hit.flagged_listings else "not flagged"
         console.print(
-            f"[bold]{seller['username']}[/] on {seller['marketplace']}  "
-            f"({hit['match']}, score {hit['score']:.0f})  {seller.get('profile_url') or ''}",
+            f"[bold]{escape(seller['username'])}[/] on {escape(seller['marketplace'])}  "
+            f"({hit.match}{how}; score {hit.score:.0f})  {state}  {escape(seller.get('profile_url') or '')}",
             highlight=False,
         )
-        console.print(f"  first seen {seller.get('first_seen')}  last seen {seller.get('last_seen')}", highlight=False)
+        console.print(
+            f"  first seen {seller.get('first_seen')}  last seen {seller.get('last_seen')}  "
+            f"{hit.live_listings} of {len(hit.listings)} listing(s) live",
+            highlight=False,
+        )
         table = Table(show_lines=False)
         for column in ("flagged", "score", "status", "title", "url", "first seen", "last seen"):
             table.add_column(column, overflow="fold")
-        for listing in hit["listings"]:
+        for listing in hit.listings:
+            status = listing.get("status") or ""
+            if status == "removed":
+                status = f"removed {listing.get('removed_at') or ''}"
             table.add_row(
                 "[red]yes[/]" if listing.get("flagged") else "no",
                 f"{listing.get('score') or 0:.2f}",
-                str(listing.get("status") or ""),
-                listing.get("title") or "",
-                listing.get("url") or "",
+                escape(status),
+                escape(listing.get("title") or ""),
+                escape(listing.get("url") or ""),
                 str(listing.get("first_seen") or ""),
                 str(listing.get("last_seen") or ""),
             )
         console.print(table)
+
+
+def print_name_list(results: list[tuple[str, list[SellerHit]]]) -> None:
+    """One row per hit of each name (names without a hit get one row saying so), then how many matched."""
+    table = Table(title="names checked")
+    for column in ("name", "seller", "marketplace", "match", "score", "flagged", "live", "first seen", "last seen"):
+        table.add_column(column, overflow="fold")
+    for name, hits in results:
+        if not hits:
+            table.add_row(escape(name), "[dim]no match[/]", "", "", "", "", "", "", "")
+        for hit in hits:
+            seller = hit.seller
+            how = f" ({', '.join(hit.how)})" if hit.how else ""
+            table.add_row(
+                escape(name),
+                escape(seller["username"]),
+                escape(seller["marketplace"]),
+                hit.match + how,
+                f"{hit.score:.0f}",
+                f"{hit.flagged_listings}/{len(hit.listings)}",
+                f"{hit.live_listings}/{len(hit.listings)}",
+                str(seller.get("first_seen") or ""),
+                str(seller.get("last_seen") or ""),
+            )
+    console.print(table)
+    matched = sum(1 for _, hits in results if hits)
+    console.print(f"{matched} of {len(results)} name(s) matched a seller", highlight=False)
+
+
+# -- export ---------------------------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -108,22 +207,103 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
         yield fh
 
 
+def _preamble(filters: dict[str, Any]) -> list[str]:
+    chosen = ", ".join(f"{k}={v}" for k, v in filters.items() if v is not None) or "none (all open flags)"
+    return [f"gigscan {__version__}, exported {datetime.now(UTC).isoformat(timespec='seconds')}", f"filters: {chosen}"]
+
+
+def _exhibit_text(store: Store, filters: dict[str, Any], fh: TextIO) -> int:
+    return write_exhibit_text(exhibit_sellers(flagged_rows(store, **filters)), fh, preamble=_preamble(filters))
+
+
+def _html(store: Store, filters: dict[str, Any], fh: TextIO) -> int:
+    about = {"gigscan version": __version__, "filters": _preamble(filters)[1].removeprefix("filters: ")}
+    return write_html(store, flagged_rows(store, **filters), fh, about=about)
+
+
+TextWriter = Callable[[Store, dict[str, Any], TextIO], int]
+TEXT_WRITERS: dict[str, TextWriter] = {
+    "csv": lambda store, filters, fh: write_csv(flagged_rows(store, **filters), fh),
+    "jsonl": lambda store, filters, fh: write_jsonl(flagged_rows(store, **filters), fh),
+    "html": _html,
+    "exhibit": _exhibit_text,
+    "exhibit-csv": lambda store, filters, fh: write_exhibit_csv(exhibit_sellers(flagged_rows(store, **filters)), fh),
+}
+
+
+def default_output(format: str, username: str | None) -> Path:  # noqa: A002
+    """``gigscan-<username or "flagged">-<UTC time>.<ext>`` in the current directory; the username is
+    sanitised (scraped text never becomes a path)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(f"gigscan-{format}-{safe_filename(username, default='flagged')}-{stamp}.{FILE_FORMATS[format]}")
+
+
+def check_time(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be an ISO-8601 date or time (e.g. 2024-05-01), not {value!r}")
+    return value
+
+
 @app.command()
 def export(
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",  # noqa: A002
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    format: Annotated[  # noqa: A002
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
+    ] = "csv",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: stdout; xlsx and bundle: a new file here)."),
+    ] = None,
     marketplace: Annotated[str | None, typer.Option(help="Only this marketplace.")] = None,
-    username: Annotated[str | None, typer.Option(help="Only this seller.")] = None,
+    username: Annotated[str | None, typer.Option(help="Only this seller (any case).")] = None,
     min_score: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Only verdicts scoring at least this.")
     ] = None,
+    since: Annotated[str | None, typer.Option(help="Only listings last seen on or after this date/time.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only listings first seen on or before this date/time.")] = None,
+    state: Annotated[
+        str, typer.Option(help=f"Review state: {', '.join(STATE_FILTERS)} (open = all but dismissed).")
+    ] = "open",
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
-    """Export flagged listings: marketplace, username, profile URL, listing URL, title, score, reasons, seen."""
-    writer = WRITERS.get(format)
-    if writer is None:
-        fail(f"unknown --format {format!r}; choose from {', '.join(WRITERS)}")
-    with open_existing(db) as store, output_stream(output) as fh:
-        count = writer(flagged_rows(store, marketplace=marketplace, username=username, min_score=min_score), fh)
+    """Export flagged listings: csv, jsonl, xlsx, an HTML report, the exhibit list (text or CSV), or a bundle
+    for counsel (zip: report, CSV, exhibit, WARC of the captures and a manifest of SHA-256 hashes)."""
+    if format not in FORMATS:
+        fail(f"unknown --format {format!r}; choose from {', '.join(FORMATS)}")
+    if state not in STATE_FILTERS:
+        fail(f"unknown --state {state!r}; choose from {', '.join(STATE_FILTERS)}")
+    filters: dict[str, Any] = {
+        "marketplace": marketplace,
+        "username": username,
+        "min_score": min_score,
+        "since": check_time(since, "--since"),
+        "until": check_time(until, "--until"),
+        "state": state,
+    }
+    with open_existing(db) as store:
+        if format in FILE_FORMATS:
+            if output is not None and (str(output) == "-" or output.is_dir()):
+                fail(f"--format {format} writes a file: give --output a file name")
+            target = output or default_output(format, username)
+            count = _write_file(store, format, filters, target)
+            console.print(f"wrote {count} flagged listing(s) to [bold]{escape(str(target))}[/]", highlight=False)
+            return
+        with output_stream(output) as fh:
+            count = TEXT_WRITERS[format](store, filters, fh)
     if output is not None and str(output) != "-":
-        console.print(f"wrote {count} flagged listing(s) to [bold]{output}[/]")
+        noun = "seller(s)" if format.startswith("exhibit") else "flagged listing(s)"
+        console.print(f"wrote {count} {noun} to [bold]{escape(str(output))}[/]", highlight=False)
+
+
+def _write_file(store: Store, format: str, filters: dict[str, Any], target: Path) -> int:  # noqa: A002
+    # Imported on use: openpyxl and warcio take a noticeable part of a second to load.
+    from db.bundle import write_bundle
+    from db.export_xlsx import write_xlsx
+
+    if format == "xlsx":
+        about = {"gigscan version": __version__, **{k: v for k, v in filters.items() if v is not None}}
+        return write_xlsx(flagged_rows(store, **filters), target, about=about)
+    return write_bundle(store, target, filters).listings

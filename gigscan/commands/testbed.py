@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gigscan.app import app
+from gigscan.app import app, fail
 
 testbed_app = typer.Typer(help="The simulated marketplace (offline demos, tests, benchmarks).", no_args_is_help=True)
 app.add_typer(testbed_app, name="testbed")
@@ -22,11 +22,23 @@ def serve(
         float, typer.Option(min=0.0, max=1.0, help="Share of requests answered by a block page.")
     ] = 0.0,
     step: Annotated[int, typer.Option(min=0, help="Catalogue step: edits, removals and restorations over time.")] = 0,
+    faults: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of page requests answered with a fault (429, hang, ...).")
+    ] = 0.0,
+    fault_kinds: Annotated[
+        str | None, typer.Option(help="Comma-separated fault kinds (default: all; see testbed.faults).")
+    ] = None,
     port_file: Annotated[Path | None, typer.Option(help="Write the bound port here once listening.")] = None,
 ) -> None:
     """Serve a Fiverr-shaped marketplace on 127.0.0.1 until interrupted."""
+    from testbed.faults import Faults
     from testbed.server import run
 
+    try:
+        injector = Faults(faults, seed, Faults.parse_kinds(fault_kinds)) if faults else None
+    except ValueError as exc:
+        fail(str(exc))
     run(
-        host="127.0.0.1", port=port, seed=seed, listings=listings, block_rate=block_rate, step=step, port_file=port_file
+        host="127.0.0.1", port=port, seed=seed, listings=listings, block_rate=block_rate, step=step,
+        port_file=port_file, faults=injector,
     )

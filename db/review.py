@@ -1,0 +1,104 @@
+"""An analyst's decisions on flags, as queries: which flags await a decision, and a listing's review state.
+
+Why a listing's state is not simply its current verdict's: a dismissal holds for the listing under the ruleset
+version it was made under. When the seller edits the listing, the same rules judge the new text in a new
+verdict; that is not a new flag for the analyst who already dismissed it. A confirmation holds only for the very
+verdict confirmed (changed text needs a fresh look). A later decision always wins, so a dismissal can be undone
+by reviewing the listing's current verdict again.
+
+Decisions themselves are written by :meth:`db.store.Store.review_verdict` (logged in the evidence chain).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db.store import REVIEW_STATES, Store
+
+#: Joins ``r``, the verdict whose review decides listing ``l``'s state, given ``v``, its current verdict.
+DECIDING_REVIEW_JOIN = (
+    "LEFT JOIN verdicts r ON r.id = (SELECT d.id FROM verdicts d WHERE d.listing_id = v.listing_id"
+    " AND d.ruleset_version = v.ruleset_version AND d.reviewed_at IS NOT NULL"
+    " AND (d.id = v.id OR d.review_state = 'dismissed') ORDER BY d.reviewed_at DESC, d.id DESC LIMIT 1)"
+)
+#: Review columns of a listing, from ``r`` (see :data:`DECIDING_REVIEW_JOIN`).
+REVIEW_COLUMNS = (
+    "COALESCE(r.review_state, 'new') AS review_state, r.reviewed_by, r.reviewed_at, r.review_note,"
+    " r.id AS reviewed_verdict_id"
+)
+#: What ``state`` filters accept beside the stored states: ``open`` (anything not dismissed) and ``any``.
+STATE_FILTERS = (*REVIEW_STATES, "open", "any")
+
+
+def check_state(state: str | None) -> str:
+    """``state`` as a filter (None means ``open``), or ValueError naming the choices."""
+    state = state or "open"
+    if state not in STATE_FILTERS:
+        raise ValueError(f"review state must be one of {', '.join(STATE_FILTERS)}, not {state!r}")
+    return state
+
+
+def state_matches(state: str, review_state: str) -> bool:
+    return state == "any" or (review_state != "dismissed" if state == "open" else review_state == state)
+
+
+def decisions(store: Store) -> dict[int, dict[str, Any]]:
+    """The review columns of every listing some decision applies to, by listing id (others are ``new``, never reviewed).
+
+    Why a map and not the join per row: reviewed listings are few; resolving the deciding review only for them
+    keeps an export of 100,000 flags as fast as the plain query."""
+    rows = store.conn.execute(
+        f"SELECT l.id, {REVIEW_COLUMNS} FROM listings l JOIN verdicts v ON v.id = l.verdict_id"
+        f" {DECIDING_REVIEW_JOIN} WHERE l.id IN (SELECT listing_id FROM verdicts WHERE reviewed_at IS NOT NULL)"
+        " AND r.id IS NOT NULL"
+    )
+    names = [column[0] for column in rows.description][1:]
+    return {listing_id: dict(zip(names, values, strict=True)) for listing_id, *values in rows}
+
+
+_FLAG_SELECT = (
+    "SELECT v.id AS verdict_id, l.id AS listing_id, l.marketplace, s.username, l.external_id, l.url, l.title,"
+    " l.status, v.score, v.ruleset_version, v.reasons, v.created_at AS flagged_at, " + REVIEW_COLUMNS +
+    " FROM listings l JOIN verdicts v ON v.id = l.verdict_id JOIN sellers s ON s.id = l.seller_id "
+    + DECIDING_REVIEW_JOIN
+)
+
+
+def pending(store: Store, *, marketplace: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Flagged listings awaiting a decision, highest score first. ``verdict_id`` is what to review."""
+    where = "l.flagged = 1 AND COALESCE(r.review_state, 'new') = 'new'"
+    params: list[Any] = []
+    if marketplace:
+        where += " AND l.marketplace = ?"
+        params.append(marketplace)
+    sql = f"{_FLAG_SELECT} WHERE {where} ORDER BY v.score DESC, l.id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return list(store.db.query(sql, params))
+
+
+def flag(store: Store, verdict_id: int) -> dict[str, Any] | None:
+    """A verdict with its listing and seller (whether or not it is the listing's current one)."""
+    return next(
+        store.db.query(
+            "SELECT v.id AS verdict_id, v.flagged, v.listing_id, l.marketplace, s.username, l.external_id, l.url,"
+            " l.title, v.score, v.ruleset_version, v.review_state, v.reviewed_by, v.reviewed_at, v.review_note,"
+            " l.verdict_id = v.id AS is_current"
+            " FROM verdicts v JOIN listings l ON l.id = v.listing_id JOIN sellers s ON s.id = l.seller_id"
+            " WHERE v.id = ?",
+            (verdict_id,),
+        ),
+        None,
+    )
+
+
+def state_counts(store: Store) -> dict[str, int]:
+    """Flagged listings per review state (every state present, zero if none)."""
+    counts = dict.fromkeys(REVIEW_STATES, 0)
+    rows = store.conn.execute(
+        "SELECT COALESCE(r.review_state, 'new'), count(*) FROM listings l JOIN verdicts v ON v.id = l.verdict_id "
+        f"{DECIDING_REVIEW_JOIN} WHERE l.flagged = 1 GROUP BY 1"
+    )
+    counts.update(dict(rows.fetchall()))
+    return counts

@@ -1,0 +1,115 @@
+"""``gigscan review``: the flags awaiting a decision, and ``confirm`` / ``dismiss`` to decide one.
+
+A decision records who, when and why in the evidence log (:meth:`db.store.Store.review_verdict`); the verdict
+itself never changes. Exports can then be limited to confirmed flags (``gigscan export --state confirmed``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from db.export import reasons_text
+from db.review import flag, pending, state_counts
+from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
+from gigscan.commands.store import open_existing
+
+review_app = typer.Typer(
+    help="Review flags: list those awaiting a decision, confirm or dismiss them.", invoke_without_command=True
+)
+app.add_typer(review_app, name="review")
+
+NoteOption = Annotated[str, typer.Option("--note", help="Why: the reason for the decision (kept in the log).")]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", envvar="GIGSCAN_REVIEWER", help="Who decides (default: $GIGSCAN_REVIEWER or your login)."),
+]
+
+
+@review_app.callback()
+def review_list(
+    ctx: typer.Context,
+    marketplace: Annotated[str | None, typer.Option(help="Only this marketplace.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most flags to list.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """List flagged listings awaiting a decision (highest score first), with the verdict ID to review."""
+    ctx.obj = db
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_existing(db) as store:
+        rows = pending(store, marketplace=marketplace, limit=limit)
+        counts = state_counts(store)
+    for row in rows:
+        row["reasons"] = json.loads(row["reasons"] or "[]")
+    if as_json:
+        typer.echo(json.dumps({"counts": counts, "pending": rows}, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"flags awaiting review ({counts['new']})")
+    for column in ("verdict", "marketplace", "seller", "score", "status", "title", "why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["verdict_id"]), escape(row["marketplace"]), escape(row["username"]), f"{row['score']:.2f}",
+            escape(row["status"] or ""), escape(row["title"] or ""), escape(reasons_text(row["reasons"])[:160]),
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"{counts['confirmed']} confirmed, {counts['dismissed']} dismissed. "
+        "Decide with: gigscan review confirm|dismiss VERDICT --note TEXT",
+        highlight=False,
+    )
+
+
+def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str | None, db: Path) -> None:
+    source = ctx.get_parameter_source("db")
+    if (source is None or source.name == "DEFAULT") and ctx.obj is not None:
+        db = ctx.obj  # `gigscan review --db X confirm ...`
+    if not note.strip():
+        fail("--note must say why")
+    reviewer = (by or os.environ.get("GIGSCAN_REVIEWER") or getpass.getuser()).strip()
+    with open_existing(db) as store:
+        found = flag(store, verdict_id)
+        if found is None:
+            fail(f"no verdict with id {verdict_id} (see `gigscan review` for the IDs)")
+        if not found["flagged"]:
+            fail(f"verdict {verdict_id} did not flag its listing; only flags are reviewed")
+        decision = store.review_verdict(verdict_id, state, note.strip(), reviewer)
+    console.print(
+        f"verdict {verdict_id} ({escape(found['username'])} on {escape(found['marketplace'])}: "
+        f"{escape(found['title'] or '')}) {state} by {escape(decision['reviewed_by'])} at {decision['reviewed_at']}",
+        highlight=False,
+    )
+
+
+@review_app.command()
+def confirm(
+    ctx: typer.Context,
+    verdict_id: Annotated[int, typer.Argument(help="Verdict ID (from `gigscan review`).")],
+    note: NoteOption,
+    by: ByOption = None,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Confirm a flag: the listing does sell fake reviews."""
+    _decide(ctx, verdict_id, "confirmed", note, by, db)
+
+
+@review_app.command()
+def dismiss(
+    ctx: typer.Context,
+    verdict_id: Annotated[int, typer.Argument(help="Verdict ID (from `gigscan review`).")],
+    note: NoteOption,
+    by: ByOption = None,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Dismiss a flag (a false positive). It stays dismissed for this ruleset version, even if the listing's
+    text changes; a later ruleset may flag it again."""
+    _decide(ctx, verdict_id, "dismissed", note, by, db)

@@ -1,0 +1,60 @@
+"""``gigscan serve``: browse the store in Datasette on 127.0.0.1, read-only.
+
+Why read-only and local: the store is evidence; nothing served should be able to change it, and it holds
+scraped pages that have no business on a network. The file is opened ``mode=ro`` (safe beside a running crawl,
+which keeps writing to the WAL), or with ``--immutable`` as an unchanging file (fastest, for a finished store;
+the WAL is checkpointed into it first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from db.datasette import metadata
+from gigscan.app import DEFAULT_DB, DbOption, app, console
+from gigscan.commands.store import open_existing
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+
+HOST = "127.0.0.1"
+# Facet suggestions scan whole tables on every page (seconds on a million listings); downloads of the whole
+# file are for copying evidence, which is what `gigscan export --format bundle` is for.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500, "suggest_facets": False, "allow_download": False}
+
+
+def build_datasette(db: Path, *, immutable: bool = False) -> Datasette:
+    """A Datasette over one store, with gigscan's labels, facets and canned queries."""
+    from datasette.app import Datasette  # 1.5 s to import: only when serving
+
+    files = {"immutables": [str(db)]} if immutable else {"files": [str(db)]}
+    return Datasette(
+        **files,
+        metadata=metadata(db.stem),
+        settings=SETTINGS,
+    )
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8001,
+    immutable: Annotated[
+        bool, typer.Option("--immutable", help="Serve as an unchanging file (no crawl may write it meanwhile).")
+    ] = False,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Browse the store in Datasette on 127.0.0.1: tables, facets, and queries for flagged sellers, listings
+    removed after a flag and sellers seen on several marketplaces. Read-only. Ctrl-C stops it."""
+    import uvicorn  # Datasette's server
+
+    with open_existing(db) as store:  # creates or upgrades the schema; Datasette only reads
+        if immutable:
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    datasette = build_datasette(db, immutable=immutable)
+    asyncio.run(datasette.invoke_startup())
+    console.print(f"serving {db} read-only at http://{HOST}:{port}/ (Ctrl-C to stop)", highlight=False)
+    uvicorn.run(datasette.app(), host=HOST, port=port, log_level="warning")

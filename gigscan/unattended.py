@@ -1,0 +1,213 @@
+"""What an unattended crawl needs around it: a lock per database and spider, a job directory for ``--resume``,
+the monitors after the crawl, and a notification when a run went wrong.
+
+Everything lives in gigscan's data directory, ``.gigscan/`` next to the database (locks, jobs, logs), never
+under the user's home by surprise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from crawler.monitors import Failure, Thresholds, check_run, counters
+from db.runs import earlier_runs, get_run, mark_degraded, record_skipped_run
+from db.store import Store
+
+NOTIFY_TIMEOUT_S = 30
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_RUNNING_MARK = "gigscan.running"
+
+
+def data_dir(db: Path) -> Path:
+    """gigscan's data directory for a database: ``.gigscan/`` beside it."""
+    return Path(db).resolve().parent / ".gigscan"
+
+
+def _safe(name: str) -> str:
+    return _UNSAFE.sub("_", name).strip("_") or "_"
+
+
+# -- one crawl at a time per database and spider ------------------------------------------------------------
+
+
+class Locked(Exception):
+    """Another process is crawling the same spider into the same database."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(f"another {name} crawl into this database is running (lock {path})")
+        self.name, self.path = name, path
+
+
+def lock_path(db: Path, name: str) -> Path:
+    return data_dir(db) / "locks" / f"{_safe(Path(db).name)}.{_safe(name)}.lock"
+
+
+def hold_crawl_locks(db: Path, names: Iterable[str]) -> list[FileLock]:
+    """Take the lock of each spider about to crawl into ``db``, at once or not at all: :class:`Locked` when one is
+    held. The OS releases them when this process ends, however it ends (SIGKILL included)."""
+    held: list[FileLock] = []
+    for name in sorted(set(names)):
+        path = lock_path(db, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path, timeout=0, is_singleton=False, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            for other in held:
+                other.release()
+            raise Locked(name, path) from None
+        held.append(lock)
+    return held
+
+
+# -- resumable crawls ---------------------------------------------------------------------------------------
+
+
+def job_dir(db: Path, name: str, args: Mapping[str, Any]) -> Path:
+    """The Scrapy JOBDIR of a crawl: one per database, spider and arguments."""
+    digest = hashlib.sha256(json.dumps(dict(args), sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return data_dir(db) / "jobs" / f"{_safe(Path(db).name)}-{_safe(name)}-{digest}"
+
+
+def open_job_dir(path: Path) -> bool:
+    """Prepare a job directory; True when it resumes a paused crawl.
+
+    A crawl that ended cleanly but early (Ctrl-C, SIGTERM: Scrapy's graceful shutdown) left its queue on disk to
+    resume from. One that was killed outright left a half-written queue and seen-requests file, which would skip
+    pages that were never crawled: its directory is wiped and the crawl starts over (the store is idempotent,
+    so what it stored before stays and nothing is stored twice).
+    """
+    if (path / _RUNNING_MARK).exists():
+        shutil.rmtree(path)
+    resuming = path.is_dir() and any(path.iterdir())
+    path.mkdir(parents=True, exist_ok=True)
+    (path / _RUNNING_MARK).write_text("")
+    return resuming
+
+
+def close_job_dir(path: Path, finish_reason: str | None) -> None:
+    """After the crawl: a finished crawl's state is spent (the next --resume starts a new crawl); a paused
+    crawl's state is kept; a crawl that never closed leaves the running mark behind."""
+    if finish_reason == "finished":
+        shutil.rmtree(path, ignore_errors=True)
+    elif finish_reason is not None:
+        (path / _RUNNING_MARK).unlink(missing_ok=True)
+
+
+# -- after the crawl ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """A run as judged by the monitors: what a notification carries."""
+
+    run_id: int
+    spider: str | None
+    marketplace: str | None
+    status: str
+    db: str
+    started_at: str | None
+    finished_at: str | None
+    counters: dict[str, int]
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return self.status == "finished" and not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def judge_run(db: Path, run_id: int, thresholds: Thresholds | None = None) -> RunReport:
+    """Run the monitors on a stored run against its history; a failing monitor makes it ``degraded``."""
+    with Store(db) as store:
+        run = get_run(store, run_id)
+        if run is None:
+            raise KeyError(f"no run with id {run_id}")
+        history = [r["stats"] for r in earlier_runs(store, run_id)]
+        failures: list[Failure] = check_run(run["stats"], history, thresholds)
+        status = mark_degraded(store, run_id, [f.to_dict() for f in failures])
+        run = get_run(store, run_id) or run
+    return RunReport(
+        run_id=run_id, spider=run["spider"], marketplace=run["args"].get("marketplace"), status=status,
+        db=str(db), started_at=run["started_at"], finished_at=run["finished_at"], counters=counters(run["stats"]),
+        failures=[f.to_dict() for f in failures],
+    )
+
+
+def notify(target: str, reports: list[RunReport]) -> str | None:
+    """Send the reports: a JSON POST to an http(s) URL, or a command (no shell) with the JSON on stdin.
+    Returns a problem to report, or None. A failing notification never hides the run's own status."""
+    payload = json.dumps({"runs": [r.to_dict() for r in reports]}, default=str).encode()
+    try:
+        if target.startswith(("http://", "https://")):
+            headers = {"Content-Type": "application/json"}
+            request = urllib.request.Request(target, data=payload, method="POST", headers=headers)  # noqa: S310
+            with urllib.request.urlopen(request, timeout=NOTIFY_TIMEOUT_S) as response:  # noqa: S310 (http(s) only)
+                response.read()
+            return None
+        proc = subprocess.run(shlex.split(target), input=payload, capture_output=True, timeout=NOTIFY_TIMEOUT_S)
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        return f"notification to {target!r} failed: {exc}"
+    if proc.returncode != 0:
+        return f"notification command {target!r} exited {proc.returncode}"
+    return None
+
+
+# -- the crawl command's side of it -------------------------------------------------------------------------
+
+
+def lock_or_skip(db: Path, spiders: Mapping[str, str], run_args: Mapping[str, Any]) -> list[FileLock]:
+    """The crawl locks for ``{label: spider}``, or: a ``skipped`` run on record, one clear line, exit 1."""
+    from gigscan import __version__
+    from gigscan.app import fail
+
+    try:
+        return hold_crawl_locks(db, spiders)
+    except Locked as exc:
+        with Store(db) as store:
+            args = {**run_args, "marketplace": exc.name}
+            run_id = record_skipped_run(store, spiders[exc.name], args, str(exc), __version__)
+        fail(f"{exc}; this run was skipped (run {run_id})", code=1)
+
+
+def after_crawl(db: Path, all_stats: Mapping[str, Mapping[str, Any]], notify_to: str | None) -> bool:
+    """Judge each crawl's run with the monitors, print what failed, notify; True when any run is unhealthy."""
+    from gigscan.app import err_console
+
+    reports = [judge_run(db, stats["gigscan/run_id"]) for stats in all_stats.values() if stats.get("gigscan/run_id")]
+    unhealthy = [r for r in reports if not r.healthy]
+    for report in unhealthy:
+        err_console.print(f"[red]run {report.run_id} ({report.marketplace}) is {report.status}[/]", highlight=False)
+        for failure in report.failures:
+            err_console.print(f"  {failure['monitor']}: {failure['message']}", highlight=False, markup=False,
+                              soft_wrap=True)
+    if unhealthy and notify_to:
+        problem = notify(notify_to, unhealthy)
+        if problem:
+            err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    return bool(unhealthy)
+
+
+def use_job_dir(crawler: Any, db: Path, label: str, args: Mapping[str, Any]) -> Path:
+    """Give ``crawler`` its JOBDIR (``--resume``) and say when it picks up a paused crawl."""
+    from gigscan.app import err_console
+
+    path = job_dir(db, label, args)
+    if open_job_dir(path):
+        err_console.print(f"resuming the paused {label} crawl from {path}", highlight=False, markup=False)
+    crawler.settings.set("JOBDIR", str(path), priority="cmdline")
+    return path

@@ -1,0 +1,129 @@
+"""Review workflow: flags awaiting a decision, confirm/dismiss with who/when/why, dismissals that stick."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from db import Store
+from db.export import flagged_rows
+from db.review import pending, state_counts
+from db.testing import listing_record, verdict
+from gigscan.cli import app
+
+runner = CliRunner()
+
+
+def record(store: Store, ruleset: str = "r1", **overrides) -> None:
+    run = store.start_run("crawl", "fiverr", {}, ruleset, "0.1.0")
+    store.record_batch(run, [listing_record(**overrides)])
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "gigscan.db") as opened:
+        record(opened, external_id="1", seller="alice", title="I will post 5 star reviews", verdict=verdict(score=0.9))
+        record(opened, external_id="2", seller="bob", title="buy google reviews", verdict=verdict(score=0.7))
+        record(opened, external_id="3", seller="carol", title="logo design", verdict=verdict(flagged=False, score=0.0))
+        yield opened
+
+
+def verdict_of(store: Store, external_id: str) -> int:
+    return store.conn.execute("SELECT verdict_id FROM listings WHERE external_id = ?", (external_id,)).fetchone()[0]
+
+
+def pending_ids(store: Store) -> list[str]:
+    return [row["external_id"] for row in pending(store)]
+
+
+def cli(store: Store, *args: str):
+    return runner.invoke(app, [*args, "--db", str(store.path)])
+
+
+def test_review_lists_flags_awaiting_a_decision(store):
+    assert pending_ids(store) == ["1", "2"]
+    result = cli(store, "review", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["counts"] == {"new": 2, "confirmed": 0, "dismissed": 0}
+    assert [row["verdict_id"] for row in payload["pending"]] == [verdict_of(store, "1"), verdict_of(store, "2")]
+    assert payload["pending"][0]["reasons"][0]["rule_id"] == "buy-reviews"
+
+
+def test_confirm_records_who_when_why_in_the_evidence_log(store):
+    vid = verdict_of(store, "1")
+    result = cli(store, "review", "confirm", str(vid), "--note", "sells Amazon reviews openly", "--by", "ana")
+    assert result.exit_code == 0, result.output
+    row = store.conn.execute(
+        "SELECT review_state, reviewed_by, reviewed_at, review_note FROM verdicts WHERE id = ?", (vid,)
+    ).fetchone()
+    assert row[0:2] == ("confirmed", "ana") and row[2] and row[3] == "sells Amazon reviews openly"
+    assert store.conn.execute("SELECT count(*) FROM evidence_log WHERE kind = 'review'").fetchone()[0] == 1
+    assert store.verify().ok
+    assert pending_ids(store) == ["2"]
+    confirmed = list(flagged_rows(store, state="confirmed"))
+    assert [(r["external_id"], r["review_state"], r["reviewed_by"]) for r in confirmed] == [("1", "confirmed", "ana")]
+
+
+def test_export_limited_to_confirmed_flags(store, tmp_path):
+    cli(store, "review", "confirm", str(verdict_of(store, "2")), "--note", "yes", "--by", "ana")
+    out = tmp_path / "confirmed.jsonl"
+    result = cli(store, "export", "--format", "jsonl", "--state", "confirmed", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(row["external_id"], row["review_state"]) for row in rows] == [("2", "confirmed")]
+    assert cli(store, "export", "--state", "maybe").exit_code == 2
+
+
+def test_dismissed_listing_is_not_reflagged_by_the_same_ruleset(store):
+    vid = verdict_of(store, "1")
+    assert cli(store, "review", "dismiss", str(vid), "--note", "an honest review service", "--by", "ana").exit_code == 0
+    assert pending_ids(store) == ["2"]
+    # The same crawl again: same snapshot, same verdict, still dismissed.
+    record(store, external_id="1", seller="alice", title="I will post 5 star reviews", verdict=verdict(score=0.9))
+    assert pending_ids(store) == ["2"]
+    # The seller edits the text: a new verdict under the same ruleset is not a new flag.
+    record(store, external_id="1", seller="alice", title="I will post 5 star reviews fast", verdict=verdict(score=0.95))
+    assert verdict_of(store, "1") != vid
+    assert pending_ids(store) == ["2"]
+    assert [r["external_id"] for r in flagged_rows(store)] == ["2"]
+    dismissed = list(flagged_rows(store, state="dismissed"))
+    assert [(r["external_id"], r["reviewed_by"], r["review_note"]) for r in dismissed] == [
+        ("1", "ana", "an honest review service")
+    ]
+    assert state_counts(store) == {"new": 1, "confirmed": 0, "dismissed": 1}
+    # A new ruleset version may flag it again.
+    listing_id, snapshot_id = store.conn.execute(
+        "SELECT id, current_snapshot_id FROM listings WHERE external_id = '1'"
+    ).fetchone()
+    run = store.start_run("scan", None, {}, "r2", "0.1.0")
+    store.record_verdicts(run, "r2", [(listing_id, snapshot_id, verdict(score=0.8, ruleset_version="r2"))])
+    assert pending_ids(store) == ["1", "2"]
+
+
+def test_a_later_decision_undoes_a_dismissal(store):
+    cli(store, "review", "dismiss", str(verdict_of(store, "1")), "--note", "looks fine", "--by", "ana")
+    record(store, external_id="1", seller="alice", title="I will post 5 star reviews now", verdict=verdict())
+    vid = verdict_of(store, "1")
+    assert cli(store, "review", "confirm", str(vid), "--note", "on second look", "--by", "bo").exit_code == 0
+    confirmed = flagged_rows(store, state="confirmed")
+    assert [(r["external_id"], r["review_state"], r["reviewed_by"]) for r in confirmed] == [("1", "confirmed", "bo")]
+
+
+def test_review_refuses_bad_input(store):
+    assert cli(store, "review", "confirm", "99999", "--note", "x").exit_code == 2
+    not_flag = verdict_of(store, "3")
+    assert cli(store, "review", "dismiss", str(not_flag), "--note", "x").exit_code == 2
+    assert cli(store, "review", "confirm", str(verdict_of(store, "1"))).exit_code == 2  # --note is required
+    assert cli(store, "review", "confirm", str(verdict_of(store, "1")), "--note", "  ").exit_code == 2
+    assert pending_ids(store) == ["1", "2"]
+
+
+def test_parent_db_option_reaches_the_decision(store):
+    vid = verdict_of(store, "2")
+    result = runner.invoke(app, ["review", "--db", str(store.path), "dismiss", str(vid), "--note", "dup", "--by", "x"])
+    assert result.exit_code == 0, result.output
+    assert pending_ids(store) == ["1"]

@@ -1,0 +1,206 @@
+"""Context around the evidence: negation, clause limits, honest context that explains only what it is next to,
+and short headlines that offer a platform's reviews however they are dressed up.
+
+The listings here were written for these tests (not taken from dev.jsonl) to check the phenomena, not rows.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from matchers import Scanner, Verdict, load_ruleset
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner(load_ruleset())
+
+
+def fired(verdict: Verdict) -> set[str]:
+    return {r.rule_id for r in verdict.reasons}
+
+
+def assert_quotes_original(doc: dict, verdict: Verdict) -> None:
+    for reason in verdict.reasons:
+        assert str(doc.get(reason.field) or "")[reason.start : reason.end] == reason.text
+
+
+# -- (a) negation ---------------------------------------------------------------------------------------------
+
+NEGATED = [
+    "I never post or buy reviews for anyone",
+    "We do not sell reviews or ratings",
+    "I don't buy reviews, I answer them",
+    "I won't post fake reviews under any circumstances",
+    "Honest growth without buying reviews",
+    "Wir kaufen keine Bewertungen und schreiben keine Bewertungen",
+    "Nunca compramos reseñas",
+    "Je ne vends pas d'avis",
+    "Non compriamo recensioni",
+    "Não compramos avaliações",
+    "Мы не покупаем отзывы",
+]
+
+
+@pytest.mark.parametrize("text", NEGATED)
+def test_negated_selling_words_sell_nothing(scanner: Scanner, text: str) -> None:
+    assert not scanner.fired(text) & {"buy-reviews", "offer-reviews", "paid-reviews"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We sell reviews or ratings", "I buy reviews", "Not only do we post reviews, we guarantee them",
+     "No drop, no ban, buy reviews now", "Don't wait: buy Google reviews today"],
+)
+def test_selling_words_outside_a_negation_still_count(scanner: Scanner, text: str) -> None:
+    assert scanner.fired(text) & {"buy-reviews", "offer-reviews"}
+
+
+# -- (b) clause limits ----------------------------------------------------------------------------------------
+
+
+def test_phrase_rules_do_not_reach_across_a_comma(scanner: Scanner) -> None:
+    assert "favourable-reviews" not in scanner.fired("Polite replies to every customer review, good or bad")
+    assert "favourable-reviews" in scanner.fired("Polite replies to every good customer review")
+    assert "star-reviews" not in scanner.fired("Hotel with 5 stars: reviews of the rooms")
+    assert "quantity-reviews" not in scanner.fired("@SUM(1) amazon reviews")
+
+
+def test_a_platform_list_still_reaches_across_commas(scanner: Scanner) -> None:
+    assert "platform-rating" in scanner.fired("Amazon, Reviews")
+
+
+# -- (c) honest context explains what is next to it -----------------------------------------------------------
+
+REPLY_DESCRIPTION = (
+    "Hi there! I never post or buy reviews; I only answer the ones you already have. Polite, on-brand replies "
+    "to every customer review, good or bad. What you get: Up to 50 replies Brand voice guide Negative review "
+    "handling Have a look at my reviews from happy clients."
+)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["reply to your google reviews professionally for your business",
+     "respond to your customer reviews on google and yelp"],
+)
+def test_review_reply_services_are_not_flagged(scanner: Scanner, title: str) -> None:
+    verdict = scanner.scan({"title": title, "description": REPLY_DESCRIPTION})
+    assert not verdict.flagged, verdict.reasons
+    assert "replying-to-reviews" in fired(verdict)
+    assert "buy-reviews" not in fired(verdict)
+    assert not [r for r in verdict.reasons if ", good" in r.text]
+
+
+def test_honest_context_does_not_excuse_selling_elsewhere(scanner: Scanner) -> None:
+    doc = {"title": "I will set up review request emails for your store",
+           "description": "Setup takes a day. We also sell Trustpilot reviews from different accounts."}
+    verdict = scanner.scan(doc)
+    assert verdict.flagged, verdict.reasons
+    assert {"asking-customers", "buy-reviews", "account-sourcing"} <= fired(verdict)
+    assert_quotes_original(doc, verdict)
+
+
+def test_honest_context_discounts_selling_in_its_own_sentence(scanner: Scanner) -> None:
+    doc = {"title": "Restaurant marketing",
+           "description": "Each customer review on Google gets a reply from me that you can post under the review."}
+    verdict = scanner.scan(doc)
+    assert not verdict.flagged, verdict.reasons
+    discounted = [r for r in verdict.reasons if r.weight > 0]
+    assert discounted and all("honest context" in r.explanation for r in discounted)
+
+
+# -- short headlines offering a platform's reviews -----------------------------------------------------------
+
+HEADLINES = [
+    '=HYPERLINK("http://evil.example/x","click") 5 star google reviews',
+    "+cmd|' /C calc'!A0 trustpilot reviews fast",
+    "@SUM(1) amazon reviews <script>alert(1)</script>",
+    "🔥 deliver permanent iOS and Android app ⭐ reviews ✅ fast 🚀",
+    "Google Maps reviews 🌟 cheap",
+    "-2+3 yelp reviews",
+    "Tripadvisor ratings ✨ for restaurants",
+    "tRuStPiLoT rEvIeWs",
+    "Glassdoor ➡️ reviews",
+    "Facebook page recommendations 💯",
+]
+
+
+@pytest.mark.parametrize("title", HEADLINES)
+def test_headlines_offering_platform_reviews_are_flagged(scanner: Scanner, title: str) -> None:
+    doc = {"title": title, "description": ""}
+    verdict = scanner.scan(doc)
+    assert verdict.flagged, verdict.reasons
+    assert "platform-reviews-headline" in fired(verdict)
+    assert_quotes_original(doc, verdict)
+
+
+def test_emoji_between_platform_and_review_word_is_transparent(scanner: Scanner) -> None:
+    verdict = scanner.scan({"title": "Android app 🚀🔥 reviews"})
+    reason = next(r for r in verdict.reasons if r.rule_id == "platform-reviews-headline")
+    assert reason.text == "Android app 🚀🔥 reviews"
+
+
+HONEST_HEADLINES = [
+    "reply to your google reviews",
+    "review request email templates for google reviews",
+    "integrate trustpilot reviews widget on your website",
+    "amazon product review video",
+    "amazon review strategy for new sellers",
+    "google review NFC cards for your shop",
+    "scrape tripadvisor reviews to csv",
+    "yelp reviews sentiment analysis dashboard",
+    "remove fake google reviews from your profile",
+    "respond to negative yelp reviews",
+]
+
+
+@pytest.mark.parametrize("title", HONEST_HEADLINES)
+def test_honest_headlines_naming_platform_reviews_are_not_flagged(scanner: Scanner, title: str) -> None:
+    verdict = scanner.scan({"title": title, "description": ""})
+    assert not verdict.flagged, verdict.reasons
+
+
+# -- more honest look-alikes and disguises, as whole listings --------------------------------------------------
+
+HONEST_LISTINGS = [
+    ("I will write professional replies to your Tripadvisor reviews",
+     "Every review gets a thoughtful answer. I do not post reviews and never buy them. Positive and negative "
+     "reviews alike get a reply in your voice."),
+    ("I will set up Trustpilot review invitations for your Shopify store",
+     "Automatic invitations after every order, so real customers leave reviews. No fake reviews, ever."),
+    ("I will design a review card with QR code",
+     "Your customers scan it and land on your Google review page. Print-ready PDF, 2 revisions."),
+    ("I will create an Amazon product review video",
+     "Unboxing, 60 second demo and an honest review video for your listing, 4K, delivered in 3 days."),
+    ("I will audit your app store listing",
+     "I read your ratings and reviews, group the complaints and give you a report of what to fix first."),
+    ("I will translate your Google Business profile",
+     "Native German and Spanish. I don't write reviews, only your description, services and posts."),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), HONEST_LISTINGS)
+def test_honest_listings_are_not_flagged(scanner: Scanner, title: str, description: str) -> None:
+    verdict = scanner.scan({"title": title, "description": description})
+    assert not verdict.flagged, verdict.reasons
+
+
+SELLING_LISTINGS = [
+    ("I will reply to your reviews and post 20 Google reviews",
+     "Replies are free. The Google reviews come from different accounts, non-drop."),
+    ("Review management",
+     "We reply to all your reviews. We also sell Yelp reviews: 10 for $50, never filtered."),
+    ("G o o g l e   r e v i e w s",
+     "5 star, permanent, real local guides."),
+    ("Аmazon rеviews ⭐⭐⭐⭐⭐", "Verified purchase, USA accounts."),
+    ("trustpilot reveiws", "Not only do we post them, we guarantee they stay up: lifetime refill."),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), SELLING_LISTINGS)
+def test_disguised_or_mixed_sellers_are_flagged(scanner: Scanner, title: str, description: str) -> None:
+    doc = {"title": title, "description": description}
+    verdict = scanner.scan(doc)
+    assert verdict.flagged, verdict.reasons
+    assert_quotes_original(doc, verdict)
