@@ -98,6 +98,11 @@ def slow_down(crawler: Crawler, request: Request, backoff: float, max_delay: flo
         slot.delay = min(max(slot.delay, 0.25) * backoff, max_delay)
 
 
+def recovered_delay(delay: float, base: float) -> float:
+    """After a good page, halve a delay that backoff raised, back down to the configured ``base`` (never below)."""
+    return max(base, delay / 2) if delay > base else delay
+
+
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
     """A ``Retry-After`` header (delay-seconds or an HTTP date) as seconds from now; None if absent or invalid."""
     if not value:
@@ -141,6 +146,9 @@ class PacingMiddleware:
         self.max_wait = settings.getfloat("GIGSCAN_RETRY_AFTER_MAX")
         self.robots_agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*"
         self.floors: dict[str, float] = {}  # slot key -> Crawl-delay
+        # Without AutoThrottle nothing would ever lower a delay raised by a block or a 429: this middleware does.
+        self.autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
+        self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.not_before: dict[str, float] = {}  # slot key -> monotonic time of the next allowed request
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
@@ -163,6 +171,10 @@ class PacingMiddleware:
             self._apply_floor(request)
 
     def response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        if not self.autothrottle and response.status == 200:
+            slot = download_slot(self.crawler, request)
+            if slot is not None:
+                slot.delay = recovered_delay(slot.delay, self.base_delay)
         self._apply_floor(request)
 
     def _apply_floor(self, request: Request) -> None:

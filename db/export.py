@@ -51,8 +51,11 @@ def flagged_rows(
     since: str | None = None,
     until: str | None = None,
     state: str | None = None,
+    run_id: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Listings whose current verdict is flagged, highest score first, with their seller and review state.
+
+    ``run_id`` keeps the listings that run saw (a crawl's own findings, for its summary).
 
     ``since``/``until`` keep listings live within the window (last seen on or after ``since``, first seen on
     or before ``until``); ``state`` is a review state, ``open`` (the default: all but dismissed) or ``any``
@@ -67,6 +70,7 @@ def flagged_rows(
         ("s.username = ?", username),  # COLLATE NOCASE column
         ("l.last_seen >= ?", normalise_ts(since)),
         ("l.first_seen <= ?", normalise_ts(until)),
+        ("l.id IN (SELECT listing_id FROM sightings WHERE run_id = ?)", run_id),
     ):
         if value is not None:
             where.append(condition)

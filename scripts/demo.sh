@@ -23,11 +23,20 @@ gigscan crawl fiverr --base-url "$base" --db "$db" --delay 0 --max-pages 2 \
 echo "== export"
 gigscan export --db "$db" --format csv --output "$out/flagged.csv"
 gigscan export --db "$db" --format jsonl --output "$out/flagged.jsonl"
+gigscan export --db "$db" --format html --output "$out/report.html"
+gigscan export --db "$db" --format exhibit --output "$out/exhibit.txt"
+head -n 8 "$out/exhibit.txt"
 
 first=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["username"])' "$out/flagged.jsonl")
-echo "== search $first"
-gigscan search "$first" --db "$db"
+echo "== search $first (and look-alike usernames)"
+gigscan search "$first" --fuzzy --db "$db"
+echo "== history $first"
+gigscan history "$first" --db "$db" > "$out/history.txt"
+head -n 25 "$out/history.txt"
+
+echo "== verify the evidence log"
+gigscan verify --db "$db"
 
 echo
 echo "database: $db"
-echo "exports:  $out/flagged.csv  $out/flagged.jsonl"
+echo "exports:  $out/flagged.csv  $out/flagged.jsonl  $out/report.html  $out/exhibit.txt"

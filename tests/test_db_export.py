@@ -60,6 +60,13 @@ def test_filters(store):
     assert ids(flagged_rows(store, until="2024-05-15", marketplace="fiverr")) == ["1001"]
 
 
+def test_run_filter_keeps_what_that_run_saw(store):
+    second = store.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
+    store.record_batch(second, [listing_record(external_id="2", seller="vpross", verdict=verdict(score=0.6))])
+    assert ids(flagged_rows(store, run_id=second)) == ["2"]
+    assert ids(flagged_rows(store, run_id=second - 1)) == ["1001", "9", "2"]
+
+
 def test_csv_neutralises_formulas(store):
     out = io.StringIO(newline="")
     assert write_csv(flagged_rows(store), out) == 3

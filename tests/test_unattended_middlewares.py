@@ -18,6 +18,7 @@ from crawler.middlewares import (
     ContactUserAgentMiddleware,
     CountedCompressionMiddleware,
     is_server_error,
+    recovered_delay,
     retry_after_seconds,
 )
 
@@ -79,3 +80,10 @@ def test_gzip_bomb_is_stopped_at_the_size_cap_and_counted() -> None:
 
 def test_server_errors_are_not_block_pages_but_503_may_be() -> None:
     assert [is_server_error(s) for s in (500, 502, 504, 503, 429, 403)] == [True, True, True, False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("delay", "base", "after"), [(8.0, 0.0, 4.0), (1.5, 1.0, 1.0), (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)]
+)
+def test_backoff_recovers_on_good_pages_without_autothrottle(delay: float, base: float, after: float) -> None:
+    assert recovered_delay(delay, base) == after

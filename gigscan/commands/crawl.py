@@ -7,29 +7,29 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.live import Live
 from rich.markup import escape as markup_escape
 from rich.table import Table
-from scrapy import signals
-from scrapy.crawler import Crawler, CrawlerProcess
-from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
 
-from crawler.pages.profile import ProfileError, load_profile, shipped_profiles
-from crawler.pipelines import run_status
-from db.recheck import RecheckTarget, recheck_targets, write_targets
-from db.store import Store
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
-from gigscan.commands.store import open_existing, print_flagged_sellers
-from gigscan.unattended import after_crawl, close_job_dir, lock_or_skip, use_job_dir
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+
+    from db.recheck import RecheckTarget
+
+# Scrapy, the crawler and the store are imported inside the functions that use them: importing Scrapy costs
+# about a second, which every other command (classify, search, export...) would pay at start-up otherwise.
 
 
 def crawler_settings(overrides: dict[str, Any]) -> Settings:
     """crawler.settings plus the command line's overrides (at the highest priority, like ``scrapy -s``)."""
+    from scrapy.settings import Settings
+
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.update(overrides, priority="cmdline")
@@ -54,6 +54,8 @@ class Progress:
         self.crawlers: list[Any] = []
 
     def connect(self, crawler: Any) -> None:
+        from scrapy import signals
+
         from crawler import signals as gigscan_signals
 
         crawler.signals.connect(self.on_response, signal=signals.response_received)
@@ -113,8 +115,10 @@ def crawl(
         bool, typer.Option("--resume", help="Keep crawl state in the data directory; continue a paused crawl.")
     ] = False,
     notify: Annotated[
-        str | None, typer.Option(help="When a run fails its monitors: POST JSON to this URL, or run this command "
-                                 "with the JSON on stdin.")
+        str | None,
+        typer.Option(
+            help="When a run fails its monitors: POST JSON to this URL, or run this command with the JSON on stdin."
+        ),
     ] = None,
     recheck: Annotated[
         bool, typer.Option("--recheck", help="Visit again every known flagged listing and its seller (takedowns).")
@@ -125,6 +129,12 @@ def crawl(
     ] = 3,
 ) -> None:
     """Crawl a marketplace: flag listings that sell reviews and store everything seen as evidence."""
+    from rich.live import Live
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import SpiderLoader
+
+    from gigscan.unattended import after_crawl, close_job_dir, lock_or_skip, use_job_dir
+
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         fail(f"--base-url must be an http(s) URL, got {base_url!r}")
     if rules is not None and not rules.is_file():
@@ -210,6 +220,8 @@ def crawl_plan(spider: str, base_url: str | None, profile: Path | None) -> list[
     With ``--base-url`` it points at one host serving every marketplace (the testbed): Fiverr at the root, each
     other marketplace under ``/<marketplace>``.
     """
+    from crawler.pages.profile import shipped_profiles
+
     if profile is not None and spider != "generic":
         fail("--profile goes with the generic spider: gigscan crawl generic --profile FILE.toml")
     if spider == "generic" and profile is None:
@@ -230,6 +242,8 @@ def crawl_plan(spider: str, base_url: str | None, profile: Path | None) -> list[
 
 def load_checked_profile(path: Path) -> Any:
     """The profile at ``path``, or exit 2 with its problems (one per line, with line numbers)."""
+    from crawler.pages.profile import ProfileError, load_profile
+
     try:
         return load_profile(path)
     except ProfileError as exc:
@@ -237,6 +251,9 @@ def load_checked_profile(path: Path) -> Any:
 
 
 def report_crawl(stats: dict[str, Any], db: Path) -> None:
+    from crawler.pipelines import run_status
+    from gigscan.commands.store import print_flagged_sellers
+
     table = Table(title="crawl summary", show_header=False, box=None)
     for label, key in (
         ("pages fetched", "response_received_count"),
@@ -272,6 +289,9 @@ def recheck_plan(
     spider: str, db: Path, recheck: bool, everything: bool, spider_args: dict[str, Any]
 ) -> list[RecheckTarget] | None:
     """With --recheck: the known listings and sellers to visit, handed to the spider as a JSON Lines file."""
+    from db.recheck import recheck_targets, write_targets
+    from gigscan.commands.store import open_existing
+
     if everything and not recheck:
         fail("--all goes with --recheck")
     if not recheck:
@@ -295,6 +315,9 @@ def close_recheck(
 ) -> None:
     """Count the re-check targets the run did not reach as missed (only for a run that finished: a crawl cut
     short or blocked says nothing about what it did not reach), then report what the re-check found."""
+    from crawler.pipelines import run_status
+    from db.store import Store
+
     Path(targets_file).unlink(missing_ok=True)
     run_id = stats.get("gigscan/run_id")
     status = run_status(str(stats.get("finish_reason", "finished")), stats)

@@ -43,12 +43,15 @@ def open_existing(db: Path) -> Store:
 
 
 def print_flagged_sellers(db: Path, run_id: int | None = None) -> None:
-    """A table of sellers with flagged listings (dismissed flags left out): the analyst's first look."""
+    """A table of sellers with flagged listings (dismissed flags left out): the analyst's first look.
+
+    With ``run_id``, only the flagged listings that run saw: a crawl's summary shows its own findings."""
     with open_existing(db) as store:
         by_seller: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for row in flagged_rows(store):
+        for row in flagged_rows(store, run_id=run_id):
             by_seller[(row["marketplace"], row["username"])].append(row)
-    table = Table(title=f"flagged sellers ({len(by_seller)})")
+    scope = f" seen in run {run_id}" if run_id is not None else ""
+    table = Table(title=f"flagged sellers{scope} ({len(by_seller)})")
     for column in ("marketplace", "username", "flagged listings", "top score", "example title"):
         table.add_column(column, overflow="fold")
     ranked = sorted(by_seller.items(), key=lambda kv: -max(r["score"] for r in kv[1]))
