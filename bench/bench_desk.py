@@ -32,8 +32,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from db import Store
-from db.export import flagged_rows, write_csv
-from db.export_xlsx import write_xlsx
+from db.exports.flagged import flagged_rows, write_csv
+from db.exports.xlsx import write_xlsx
 from db.schema import SCHEMA_VERSION
 from db.search import search_many, search_sellers
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from db import Store
-from db.export import COLUMNS, flagged_rows, reasons_text, safe_cell, write_csv, write_jsonl
+from db.exports.flagged import COLUMNS, flagged_rows, reasons_text, safe_cell, write_csv, write_jsonl
 from db.testing import capture, listing_record, verdict
 
 HOSTILE_TITLE = '=HYPERLINK("http://evil.example","click")'

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from db import Store
-from db.exhibit import EXHIBIT_COLUMNS, exhibit_sellers, printable, write_exhibit_csv, write_exhibit_text
-from db.export import COLUMNS, flagged_rows, safe_filename
-from db.export_xlsx import write_xlsx, xlsx_cell
+from db.exports.exhibit import EXHIBIT_COLUMNS, exhibit_sellers, printable, write_exhibit_csv, write_exhibit_text
+from db.exports.flagged import COLUMNS, flagged_rows, safe_filename
+from db.exports.xlsx import write_xlsx, xlsx_cell
 from db.testing import capture, listing_record, seller_record, verdict
 from gigscan.cli import app
 from testbed.review_wording import HOSTILE_GIGS

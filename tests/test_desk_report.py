@@ -12,8 +12,8 @@ import pytest
 from lxml import html as lxml_html
 
 from db import Store
-from db.export import flagged_rows
-from db.report import CSP, esc, highlight, link, reason_spans, write_html
+from db.exports.flagged import flagged_rows
+from db.exports.report import CSP, esc, highlight, link, reason_spans, write_html
 from db.testing import listing_record, seller_record, verdict
 
 TITLE = "<script>document.title='PWNED'</script> buy 5 star reviews"

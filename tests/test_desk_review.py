@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from db import Store
-from db.export import flagged_rows
+from db.exports.flagged import flagged_rows
 from db.review import pending, state_counts
 from db.testing import listing_record, verdict
 from gigscan.cli import app

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from db import Store
-from db.export import flagged_rows
+from db.exports.flagged import flagged_rows
 from db.search import search_sellers
 from gigscan.cli import app
 from helpers import run_gigscan

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from db import Store, StoreBusyError
-from db.export import flagged_rows
+from db.exports.flagged import flagged_rows
 from db.search import search_sellers
 from db.testing import listing_record, verdict
 

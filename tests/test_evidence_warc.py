@@ -12,8 +12,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from db import Store
+from db.exports.warc import BODY_SHA256_HEADER, select_captures, write_warc
 from db.testing import capture, listing_record, seller_record, verdict
-from db.warc import BODY_SHA256_HEADER, select_captures, write_warc
 
 GIG_URL = "https://www.fiverr.com/vpross/create-a-logo"
 GIG_BODY = b"<html><body>I will write 5 star reviews</body></html>"

@@ -12,11 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from crawler.monitors import counters
+from db.exports.warc import select_captures, write_warc
 from db.history import History, Timeline
 from db.history import history as store_history
 from db.runs import MONITORS_KEY, list_runs
 from db.stats import human_duration, takedown_stats
-from db.warc import select_captures, write_warc
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
 from gigscan.commands.store import open_existing

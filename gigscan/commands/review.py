@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from db.export import reasons_text
+from db.exports.flagged import reasons_text
 from db.review import flag, pending, state_counts
 from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 from gigscan.commands.store import open_existing

@@ -21,9 +21,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from db.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
-from db.export import flagged_rows, safe_filename, write_csv, write_jsonl
-from db.report import write_html
+from db.exports.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
+from db.exports.flagged import flagged_rows, safe_filename, write_csv, write_jsonl
+from db.exports.report import write_html
 from db.review import STATE_FILTERS
 from db.search import SellerHit, search_many
 from db.store import Store
@@ -303,8 +303,8 @@ def export(
 
 def _write_file(store: Store, format: str, filters: dict[str, Any], target: Path) -> int:  # noqa: A002
     # Imported on use: openpyxl and warcio take a noticeable part of a second to load.
-    from db.bundle import write_bundle
-    from db.export_xlsx import write_xlsx
+    from db.exports.bundle import write_bundle
+    from db.exports.xlsx import write_xlsx
 
     if format == "xlsx":
         about = {"gigscan version": __version__, **{k: v for k, v in filters.items() if v is not None}}

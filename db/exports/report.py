@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from db.exhibit import SellerTally
-from db.export import reasons_text
+from db.exports.exhibit import SellerTally
+from db.exports.flagged import reasons_text
 from db.history import listing_timeline
 from db.store import Store
 
@@ -110,7 +110,7 @@ def write_html(
     title: str = "gigscan report: sellers of fake reviews",
     about: Mapping[str, Any] | None = None,
 ) -> int:
-    """Write the report for flagged-listing rows (as :func:`db.export.flagged_rows` yields them); returns the
+    """Write the report for flagged-listing rows (as :func:`db.exports.flagged.flagged_rows` yields them); returns the
     number of listings in it."""
     tally = SellerTally()
     by_seller: dict[tuple[str, str], list[Mapping[str, Any]]] = {}

@@ -2,8 +2,9 @@
 
 One sheet per table: the flagged listings, their sellers (one row each, numbered as in the exhibit) and what the
 export holds. Headers are frozen and columns sized from the first rows. Scraped text is made safe twice over:
-characters XML 1.0 forbids (which make Excel refuse the file) are removed first, then :func:`db.export.safe_cell`
-turns anything that starts like a formula into text, so ``=HYPERLINK(...)`` in a title stays a string.
+characters XML 1.0 forbids (which make Excel refuse the file) are removed first, then
+:func:`db.exports.flagged.safe_cell` turns anything that starts like a formula into text, so
+``=HYPERLINK(...)`` in a title stays a string.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from db.exhibit import EXHIBIT_COLUMNS, SellerTally
-from db.export import COLUMNS, reasons_text, safe_cell
+from db.exports.exhibit import EXHIBIT_COLUMNS, SellerTally
+from db.exports.flagged import COLUMNS, reasons_text, safe_cell
 
 _SIZING_ROWS = 200  # rows read ahead to size the columns (write-only sheets fix widths before the first row)
 _MAX_WIDTH = 60
@@ -40,7 +41,7 @@ def xlsx_cell(value: Any) -> Any:
 
 
 def write_xlsx(rows: Iterable[Mapping[str, Any]], path: Path, *, about: Mapping[str, Any] | None = None) -> int:
-    """Write flagged-listing rows (as :func:`db.export.flagged_rows` yields them) to a workbook at ``path``;
+    """Write flagged-listing rows (as :func:`db.exports.flagged.flagged_rows` yields them) to a workbook at ``path``;
     returns the number of listings written."""
     workbook = Workbook(write_only=True)
     tally = SellerTally()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from db.export import safe_cell
+from db.exports.flagged import safe_cell
 
 EXHIBIT_COLUMNS = (
     "number",

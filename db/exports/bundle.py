@@ -5,7 +5,7 @@ the data, with the tool version and settings.
 Why a manifest in words: the people who receive the bundle (a court, a marketplace's trust team) need to know
 what they hold and how to check it without running gigscan; ``sha256sum -c SHA256SUMS`` checks the files.
 Member names are fixed by gigscan; the only scraped text in a name is a username, through
-:func:`db.export.safe_filename`.
+:func:`db.exports.flagged.safe_filename`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from db.evidence import utc_now
-from db.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
-from db.export import flagged_rows, safe_filename, write_csv, write_jsonl
-from db.report import write_html
+from db.exports.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
+from db.exports.flagged import flagged_rows, safe_filename, write_csv, write_jsonl
+from db.exports.report import write_html
+from db.exports.warc import gigscan_version, write_warc
 from db.store import Store
-from db.warc import gigscan_version, write_warc
 
 HOW_IT_WAS_MADE = """\
 How gigscan captured, hashed and stored this data
@@ -70,7 +70,7 @@ def bundle_name(filters: Mapping[str, Any], now: str) -> str:
 
 
 def write_bundle(store: Store, path: Path, filters: Mapping[str, Any]) -> BundleResult:
-    """Write the bundle zip to ``path``; ``filters`` are :func:`db.export.flagged_rows` keyword arguments."""
+    """Write the bundle zip to ``path``; ``filters`` are :func:`db.exports.flagged.flagged_rows` keyword arguments."""
     now = utc_now()
     rows = list(flagged_rows(store, **filters))
     sellers = exhibit_sellers(rows)
