@@ -29,22 +29,34 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def crawl_once(base_url: str, workdir: Path, label: str, pipelines: bool, max_pages: int) -> dict[str, Any]:
-    stats_file = workdir / f"{label}.json"
+def crawl_command(base_url: str, workdir: Path, label: str, max_pages: int, *settings: str) -> list[str]:
+    """The benchmarks' crawl of QUERIES: no delay, no seller-following, the store in ``<label>.db`` and the
+    stats in ``<label>.json`` under ``workdir``; ``settings`` are more Scrapy ``NAME=VALUE`` settings."""
     cmd = [sys.executable, "-m", "gigscan", "crawl", "fiverr", "--base-url", base_url]
     cmd += ["--db", str(workdir / f"{label}.db"), "--delay", "0", "--concurrency", "16"]
-    cmd += ["--max-pages", str(max_pages), "--no-follow-sellers", "--no-progress", "--stats-file", str(stats_file)]
-    cmd += ["--set", "CONCURRENT_REQUESTS=32", "--set", "AUTOTHROTTLE_ENABLED=False"]
+    cmd += ["--max-pages", str(max_pages), "--no-follow-sellers", "--no-progress"]
+    cmd += ["--stats-file", str(workdir / f"{label}.json"), "--set", "CONCURRENT_REQUESTS=32"]
+    for setting in settings:
+        cmd += ["--set", setting]
     for query in QUERIES:
         cmd += ["--query", query]
+    return cmd
+
+
+def read_stats(stats_file: Path) -> tuple[dict[str, Any], int, float]:
+    """A crawl's Scrapy stats, its pages received and its seconds (never 0, so rates can divide by it)."""
+    stats = json.loads(stats_file.read_text())
+    return stats, stats.get("response_received_count", 0), float(stats.get("elapsed_time_seconds", 0.0)) or 1e-9
+
+
+def crawl_once(base_url: str, workdir: Path, label: str, pipelines: bool, max_pages: int) -> dict[str, Any]:
+    cmd = crawl_command(base_url, workdir, label, max_pages, "AUTOTHROTTLE_ENABLED=False")
     if not pipelines:
         cmd += ["--set", "ITEM_PIPELINES={}"]
     cpu_before = children_cpu()
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     cpu = children_cpu() - cpu_before
-    stats = json.loads(stats_file.read_text())
-    pages = stats.get("response_received_count", 0)
-    seconds = float(stats.get("elapsed_time_seconds", 0.0)) or 1e-9
+    stats, pages, seconds = read_stats(workdir / f"{label}.json")
     return {
         "pages": pages,
         "items": stats.get("item_scraped_count", 0),

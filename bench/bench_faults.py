@@ -10,9 +10,7 @@ timeouts stand in for a hanging server, since a real crawl's 60 s would measure 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,26 +19,19 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from bench.bench_crawl import QUERIES
+from bench.bench_crawl import crawl_command, read_stats
 from testbed.faults import Faults
 from testbed.server import TestbedServer
 
 
 def crawl(base_url: str, workdir: Path, label: str, max_pages: int) -> dict[str, Any]:
-    db, stats_file = workdir / f"{label}.db", workdir / f"{label}.json"
-    cmd = [sys.executable, "-m", "gigscan", "crawl", "fiverr", "--base-url", base_url, "--db", str(db),
-           "--delay", "0", "--concurrency", "16", "--max-pages", str(max_pages), "--no-follow-sellers",
-           "--no-progress", "--stats-file", str(stats_file), "--set", "CONCURRENT_REQUESTS=32",
-           "--set", "DOWNLOAD_TIMEOUT=2"]
-    for query in QUERIES:
-        cmd += ["--query", query]
     started = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(crawl_command(base_url, workdir, label, max_pages, "DOWNLOAD_TIMEOUT=2"),
+                          capture_output=True, text=True)
     wall = time.monotonic() - started
-    stats = json.loads(stats_file.read_text())
-    pages = stats.get("response_received_count", 0)
-    seconds = float(stats.get("elapsed_time_seconds", 0.0)) or 1e-9
-    stored = {urlsplit(r["url"]).path for r in sqlite_utils.Database(db).query("select url from listings")}
+    stats, pages, seconds = read_stats(workdir / f"{label}.json")
+    db = sqlite_utils.Database(workdir / f"{label}.db")
+    stored = {urlsplit(r["url"]).path for r in db.query("select url from listings")}
     return {"exit": proc.returncode, "finish_reason": stats.get("finish_reason"), "pages": pages,
             "items": stats.get("item_scraped_count", 0), "seconds": seconds, "wall_s": wall,
             "pages_per_s": pages / seconds, "retries": stats.get("retry/count", 0), "stored": stored}

@@ -38,18 +38,8 @@ from db.evidence import (
 )
 
 ZSTD_LEVEL = 3
-CURRENT_COLUMNS = (
-    "title",
-    "description",
-    "tags",
-    "price",
-    "currency",
-    "rating",
-    "review_count",
-    "category",
-    "url",
-    "kind",
-)
+# The listing row keeps the latest value of every snapshot field but the seller, which is its seller_id.
+CURRENT_COLUMNS = tuple(key for key in SNAPSHOT_FIELDS if key != "seller")
 _SELLER_COLUMNS = (
     "display_name",
     "profile_url",

@@ -23,6 +23,8 @@ def make_v1_store(path) -> None:
     db = Database(path)
     MIGRATIONS[0](db)
     record = listing_record()
+    # v1's snapshot fields, frozen here on purpose: a later change to db.evidence.SNAPSHOT_FIELDS must not
+    # change what a store from the first release looks like.
     fields = {
         key: record[key]
         for key in (

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ import pytest
 import sqlite_utils
 
 from gigscan.unattended import hold_crawl_locks
-from helpers import run_gigscan
+from helpers import QuietHandler, run_gigscan, serve
 from testbed.faults import Faults
 from testbed.server import TestbedServer
 
@@ -180,25 +180,15 @@ def test_a_sigkilled_crawl_started_again_loses_and_duplicates_nothing(tmp_path: 
 def webhook() -> Iterator[tuple[str, list[Any]]]:
     received: list[Any] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
             received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/gigscan", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(Handler) as url:
+        yield f"{url}/gigscan", received
 
 
 def test_a_degraded_run_exits_non_zero_and_notifies(tmp_path: Path, webhook: tuple[str, list[Any]]) -> None:
@@ -240,7 +230,7 @@ class PacingSite:
         self.requests: list[tuple[float, str, str]] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802
@@ -263,9 +253,6 @@ class PacingSite:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from gigscan.unattended import (
     notify,
     open_job_dir,
 )
+from helpers import QuietHandler, serve
 
 
 def add_run(store: Store, spider: str, args: dict[str, Any], status: str, items: int) -> int:
@@ -176,25 +175,15 @@ def test_job_dirs_resume_a_paused_crawl_and_restart_a_killed_one(tmp_path: Path)
 def webhook() -> Iterator[tuple[str, list[Any]]]:
     received: list[Any] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((self.headers["Content-Type"], json.loads(body)))
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(Handler) as url:
+        yield f"{url}/hook", received
 
 
 REPORT = RunReport(run_id=7, spider="fiverr", marketplace="fiverr", status="degraded", db="x.db",

@@ -132,22 +132,22 @@ def is_block_page(body: bytes | str) -> bool:
     return not any(marker in data for marker in _PAGE_MARKERS)
 
 
-def _selector(html: str) -> Selector:
-    if is_block_page(html):
-        raise Blocked("not a Freelancer jobs or project page (anti-bot challenge or error page)")
-    return Selector(text=html)
+class _HtmlPage:
+    """A server-rendered jobs or project page, read with CSS selectors; `Blocked` when it is neither."""
+
+    def __init__(self, html: str, url: str, capture: Capture | None = None) -> None:
+        if is_block_page(html):
+            raise Blocked("not a Freelancer jobs or project page (anti-bot challenge or error page)")
+        self.url = url
+        self.capture = capture
+        self.sel = Selector(text=html)
 
 
 # -- job search pages ---------------------------------------------------------------------------------------
 
 
-class FreelancerJobsPage:
+class FreelancerJobsPage(_HtmlPage):
     """A job search page (``/jobs/<skill>[_<skill>...][/<page>]``): 50 cards and a next-page link."""
-
-    def __init__(self, html: str, url: str, capture: Capture | None = None) -> None:
-        self.url = url
-        self.capture = capture
-        self.sel = _selector(html)
 
     @cached_property
     def _cards(self) -> list[Selector]:
@@ -257,13 +257,8 @@ def _member_since(text: str | None) -> str | None:
     return day.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FreelancerProjectPage:
+class FreelancerProjectPage(_HtmlPage):
     """A project page (``/projects/<category>/<slug>``): the job post and what it shows of its client."""
-
-    def __init__(self, html: str, url: str, capture: Capture | None = None) -> None:
-        self.url = url
-        self.capture = capture
-        self.sel = _selector(html)
 
     @cached_property
     def project_id(self) -> int:

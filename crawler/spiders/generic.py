@@ -37,6 +37,15 @@ class GenericSpider(MarketplaceSpider):
             response.text, response.url, capture_from(response), profile=self.profile, base_url=self.base_url
         )
 
+    def _read(self, response: Response, kind: str, unavailable: str) -> ProfilePage | None:
+        """The page of a ``kind`` answer, counted; None for an error status, counted as ``unavailable``."""
+        if response.status >= 400:
+            self.crawler.stats.inc_value(f"gigscan/{unavailable}_unavailable")
+            return None
+        page = self.page(response)
+        self.count_page(kind, page)
+        return page
+
     # -- requests -----------------------------------------------------------------------------------------
     def search_url(self, query: str, page: int) -> str:
         return self.site_url(self.profile.search_urls(query, page))
@@ -55,11 +64,9 @@ class GenericSpider(MarketplaceSpider):
 
     # -- callbacks ----------------------------------------------------------------------------------------
     def parse_search(self, response: Response) -> Iterator[Any]:
-        if response.status >= 400:
-            self.crawler.stats.inc_value("gigscan/search_unavailable")
+        page = self._read(response, "search", "search")
+        if page is None:
             return
-        page = self.page(response)
-        self.count_page("search", page)
         links = page.listing_links
         for url in links:
             yield self.page_request(url, self.parse_listing)
@@ -74,20 +81,16 @@ class GenericSpider(MarketplaceSpider):
             yield self.page_request(next_url, self.parse_search, query=query, page=number + 1)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
-        if response.status >= 400:
-            self.crawler.stats.inc_value("gigscan/gig_unavailable")
+        page = self._read(response, "listing", "gig")
+        if page is None:
             return
-        page = self.page(response)
-        self.count_page("listing", page)
         yield page.seller
         yield page.listing
 
     def parse_seller(self, response: Response) -> Iterator[Any]:
-        if response.status >= 400:
-            self.crawler.stats.inc_value("gigscan/seller_unavailable")
+        page = self._read(response, "seller", "seller")
+        if page is None:
             return
-        page = self.page(response)
-        self.count_page("seller", page)
         for url in page.seller_links:
             yield self.page_request(url, self.parse_listing)
 

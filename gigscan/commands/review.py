@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ review_app = typer.Typer(
 )
 app.add_typer(review_app, name="review")
 
+VerdictArgument = Annotated[int, typer.Argument(help="Verdict ID (from `gigscan review`).")]
 NoteOption = Annotated[str, typer.Option("--note", help="Why: the reason for the decision (kept in the log).")]
 ByOption = Annotated[
     str | None,
@@ -90,26 +92,29 @@ def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str 
     )
 
 
-@review_app.command()
-def confirm(
-    ctx: typer.Context,
-    verdict_id: Annotated[int, typer.Argument(help="Verdict ID (from `gigscan review`).")],
-    note: NoteOption,
-    by: ByOption = None,
-    db: DbOption = Path(DEFAULT_DB),
-) -> None:
-    """Confirm a flag: the listing does sell fake reviews."""
-    _decide(ctx, verdict_id, "confirmed", note, by, db)
+def _decision_command(state: str, doc: str) -> Callable[..., None]:
+    """A ``review`` subcommand that records ``state``: confirm and dismiss take the same arguments."""
+
+    def command(
+        ctx: typer.Context,
+        verdict_id: VerdictArgument,
+        note: NoteOption,
+        by: ByOption = None,
+        db: DbOption = Path(DEFAULT_DB),
+    ) -> None:
+        _decide(ctx, verdict_id, state, note, by, db)
+
+    command.__doc__ = doc
+    return command
 
 
-@review_app.command()
-def dismiss(
-    ctx: typer.Context,
-    verdict_id: Annotated[int, typer.Argument(help="Verdict ID (from `gigscan review`).")],
-    note: NoteOption,
-    by: ByOption = None,
-    db: DbOption = Path(DEFAULT_DB),
-) -> None:
-    """Dismiss a flag (a false positive). It stays dismissed for this ruleset version, even if the listing's
-    text changes; a later ruleset may flag it again."""
-    _decide(ctx, verdict_id, "dismissed", note, by, db)
+confirm = review_app.command("confirm")(
+    _decision_command("confirmed", "Confirm a flag: the listing does sell fake reviews.")
+)
+dismiss = review_app.command("dismiss")(
+    _decision_command(
+        "dismissed",
+        """Dismiss a flag (a false positive). It stays dismissed for this ruleset version, even if the listing's
+    text changes; a later ruleset may flag it again.""",
+    )
+)

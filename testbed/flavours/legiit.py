@@ -14,36 +14,26 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs
 
 from testbed.flavours import markup
 from testbed.flavours.crowd import Offer, ServiceMarket
+from testbed.flavours.service import ServiceSite
 from testbed.pages import Page
 
 PAGE_SIZE = 24
 
 
-class LegiitSite:
+class LegiitSite(ServiceSite):
     name = "legiit"
 
     def __init__(self, market: ServiceMarket, prefix: str) -> None:
-        self.market = market
-        self.prefix = prefix
-        self._index = markup.index(
-            markup.Doc(o.offer_id, o.title, o.description, o.tags, o.reviews_count) for o in market.offers.values()
-        )
+        super().__init__(market, prefix)
         self._by_path = {(o.seller, o.slug): o for o in market.offers.values()}
-
-    def block_page(self) -> Page:
-        return markup.cloudflare_block()
 
     def route(self, path: str, query: str) -> tuple[str, Page]:
         segments = [s for s in path.split("/") if s]
         if segments == ["search"]:
-            params = parse_qs(query)
-            page = params.get("page", ["1"])[0]
-            words = " ".join(params.get("q", [""])[0].split())
-            return "search", self.search(words, int(page) if page.isdigit() and int(page) > 0 else 1)
+            return "search", self.search(*markup.search_query(query, "q"))
         if len(segments) == 1 and segments[0] in self.market.sellers:
             return "seller", self.profile_page(segments[0])
         if len(segments) == 2 and (offer := self._by_path.get((segments[0], segments[1]))):
@@ -56,8 +46,7 @@ class LegiitSite:
                 f'<span class="service-card__price">From ${offer.price}</span></div>')
 
     def search(self, words: str, number: int) -> Page:
-        found = [self.market.offers[i] for i in self._index.search(words)] if words else []
-        items, _more = markup.page_slice(found, number, PAGE_SIZE)
+        items, _more = self.found(words, number, PAGE_SIZE)
         body = (f'<div id="__next"><main class="search"><h1>{escape(words)}</h1>'
                 f'<div class="service-grid">{"".join(self._card(o) for o in items)}</div></main></div>')
         return markup.html_page(f"{words} | Legiit", body)

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from html import escape
 from typing import Any, NamedTuple
+from urllib.parse import parse_qs
 
 from testbed.pages import Page
 from testbed.search import SearchIndex
@@ -84,6 +85,17 @@ class Doc(NamedTuple):
 
 def index(docs: Iterable[Doc]) -> SearchIndex:
     return SearchIndex(docs)
+
+
+def page_number(text: str) -> int:
+    """A ``page`` query value as a page number: 1 unless it is a positive whole number."""
+    return int(text) if text.isdigit() and int(text) > 0 else 1
+
+
+def search_query(query: str, words_key: str) -> tuple[str, int]:
+    """The words (white space folded) and the page number in a search URL's query string."""
+    params = parse_qs(query)
+    return " ".join(params.get(words_key, [""])[0].split()), page_number(params.get("page", ["1"])[0])
 
 
 def page_slice(items: list[Any], page: int, size: int) -> tuple[list[Any], bool]:

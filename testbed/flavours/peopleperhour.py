@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote
 
 from testbed.flavours import markup
 from testbed.flavours.crowd import Offer, ServiceMarket
+from testbed.flavours.service import ServiceSite
 from testbed.pages import Page
 
 PAGE_SIZE = 30
@@ -25,15 +26,11 @@ TITLE_LINK = "card__title-link⤍HourlieTile⤚13loh"
 USER_LINK = "card__user-link⤍HourlieTileMeta⤚F1h11"
 
 
-class PeoplePerHourSite:
+class PeoplePerHourSite(ServiceSite):
     name = "peopleperhour"
 
     def __init__(self, market: ServiceMarket, prefix: str) -> None:
-        self.market = market
-        self.prefix = prefix
-        self._index = markup.index(
-            markup.Doc(o.offer_id, o.title, o.description, o.tags, o.reviews_count) for o in market.offers.values()
-        )
+        super().__init__(market, prefix)
         self._member_ids = {name: 4_000_000 + n * 37 for n, name in enumerate(sorted(market.sellers))}
 
     def block_page(self) -> Page:
@@ -44,7 +41,7 @@ class PeoplePerHourSite:
         if len(segments) == 2 and segments[0] == "services":
             page = parse_qs(query).get("page", ["1"])[0]
             words = " ".join(segments[1].replace("-", " ").replace("+", " ").split())
-            return "search", self.search(words, int(page) if page.isdigit() and int(page) > 0 else 1)
+            return "search", self.search(words, markup.page_number(page))
         if len(segments) == 3 and segments[0] == "hourlie" and segments[2].isdigit():
             offer = self.market.offers.get(int(segments[2]))
             if offer is not None and offer.slug == segments[1]:
@@ -72,8 +69,7 @@ class PeoplePerHourSite:
         )
 
     def search(self, words: str, number: int) -> Page:
-        found = [self.market.offers[i] for i in self._index.search(words)] if words else []
-        items, more = markup.page_slice(found, number, PAGE_SIZE)
+        items, more = self.found(words, number, PAGE_SIZE)
         pagination = ""
         if more:
             href = f"{self.prefix}/services/{quote(words.replace(' ', '-'))}?page={number + 1}&amp;ref=search"

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from html import escape
-from urllib.parse import parse_qs, quote_plus
+from urllib.parse import quote_plus
 
 from testbed.flavours import markup
-from testbed.flavours.crowd import Offer, ServiceMarket
+from testbed.flavours.crowd import Offer
+from testbed.flavours.service import ServiceSite
 from testbed.pages import Page
 
 PAGE_SIZE = 20
@@ -26,26 +27,13 @@ def category_path(category: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", category).strip("-")
 
 
-class SeoClerksSite:
+class SeoClerksSite(ServiceSite):
     name = "seoclerks"
-
-    def __init__(self, market: ServiceMarket, prefix: str) -> None:
-        self.market = market
-        self.prefix = prefix
-        self._index = markup.index(
-            markup.Doc(o.offer_id, o.title, o.description, o.tags, o.reviews_count) for o in market.offers.values()
-        )
-
-    def block_page(self) -> Page:
-        return markup.cloudflare_block()
 
     def route(self, path: str, query: str) -> tuple[str, Page]:
         segments = [s for s in path.split("/") if s]
         if segments == ["search"]:
-            params = parse_qs(query)
-            words = " ".join(params.get("query", [""])[0].split())
-            page = params.get("page", ["1"])[0]
-            return "search", self.search(words, int(page) if page.isdigit() and int(page) > 0 else 1)
+            return "search", self.search(*markup.search_query(query, "query"))
         if len(segments) == 2 and segments[0] == "user" and segments[1] in self.market.sellers:
             return "seller", self.user_page(segments[1])
         if len(segments) == 3 and segments[1].isdigit():
@@ -68,8 +56,7 @@ class SeoClerksSite:
         )
 
     def search(self, words: str, number: int) -> Page:
-        found = [self.market.offers[i] for i in self._index.search(words)] if words else []
-        items, more = markup.page_slice(found, number, PAGE_SIZE)
+        items, more = self.found(words, number, PAGE_SIZE)
         pagination = ""
         if more:
             href = f"{self.prefix}/search?query={quote_plus(words)}&amp;page={number + 1}"
