@@ -25,7 +25,7 @@ from scrapy.http import Response
 
 from crawler import signals as gigscan_signals
 from crawler.capture import capture_from
-from crawler.items import Gone, Listing
+from crawler.items import Gone, Listing, Seller
 
 PAGE_META = "gigscan_page"  # requests for marketplace pages (robots.txt and the like are never block-checked)
 RECHECK_META = "gigscan_recheck"  # the re-check target a request visits
@@ -59,6 +59,7 @@ class MarketplaceSpider(scrapy.Spider):
         self.base_url = (base_url or self.default_base_url).rstrip("/") + "/"
         self.follow_sellers = truthy(follow_sellers)
         self.sellers_followed: set[str] = set()
+        self.sellers_yielded: set[tuple[Any, ...]] = set()
         self.recheck_targets = load_targets(recheck) if recheck else []
 
     @classmethod
@@ -128,6 +129,23 @@ class MarketplaceSpider(scrapy.Spider):
     def looks_blocked(self, response: Response) -> bool:
         """True when the response is an anti-bot challenge or error page instead of the page asked for."""
         raise NotImplementedError
+
+    # -- sellers ------------------------------------------------------------------------------------------
+    def new_seller(self, seller: Seller | None) -> bool:
+        """True the first time this run meets a seller with these details (capture aside).
+
+        A seller with five gigs shows the same profile block on each gig page; storing it once per run is
+        enough to prove it was live then (the gig pages themselves are stored with their listings), and it
+        spares the store four records. Changed details count as new, so history still sees every change.
+        """
+        if seller is None:
+            return False
+        key = tuple(v for k, v in vars(seller).items() if k != "capture")
+        if key in self.sellers_yielded:
+            self.crawler.stats.inc_value("gigscan/sellers_repeated")
+            return False
+        self.sellers_yielded.add(key)
+        return True
 
     # -- stats --------------------------------------------------------------------------------------------
     def count_page(self, kind: str, page: Any) -> None:

@@ -44,7 +44,8 @@ class FiverrSpider(MarketplaceSpider):
     def parse_search(self, response: Response) -> Iterator[Any]:
         page = FiverrSearchPage(response.text, response.url, capture_from(response))
         self.count_page("search", page)
-        yield from page.sellers
+        # No Seller items from cards: every card's gig page is fetched next and carries the seller's full block
+        # (the card's seller fields stay in each listing's snapshot, and the listing record names its seller).
         for listing in page.listings:
             yield listing
             yield self.page_request(listing.url, self.parse_gig)
@@ -64,7 +65,7 @@ class FiverrSpider(MarketplaceSpider):
         page = FiverrGigPage(response.text, response.url, capture_from(response))
         self.count_page("gig", page)
         seller = page.seller
-        if seller is not None:
+        if self.new_seller(seller):
             yield seller
         yield page.listing
 
