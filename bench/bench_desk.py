@@ -12,7 +12,8 @@ Each figure comes with a baseline measured in the same run:
 - export of 100,000 flagged listings as CSV (``flagged_rows`` + ``write_csv``) vs a bare SELECT of the same
   columns through ``csv.writer``; aim < 5 s; and as XLSX vs that CSV; aim < 60 s.
 
-``--sellers/--listings`` scale it down for a quick check.
+The names searched are sellers picked by a seeded generator, so runs (and code changes) compare on the same
+names. ``--sellers/--listings`` scale it down for a quick check; ``--parts`` runs some of search, file, export.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from db.schema import SCHEMA_VERSION
 from db.search import search_many, search_sellers
 
 GENERATOR_VERSION = 1
+PARTS = ("search", "file", "export")
 MARKETPLACES = (("fiverr", 0.7), ("freelancer", 0.2), ("legiit", 0.1))
 FIRST = (
     "john", "bess", "maria", "ahmed", "li", "sofia", "ivan", "nadia", "omar", "lucas", "emma", "raj", "yuki", "ana",
@@ -167,8 +169,21 @@ def typo(rng: random.Random, name: str) -> str:
     return name[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") + name[i + 1 :]
 
 
-def bench_search(store: Store, rng: random.Random) -> dict[str, Any]:
-    rows = store.conn.execute("SELECT marketplace, username FROM sellers ORDER BY random() LIMIT 1000").fetchall()
+def sample_sellers(store: Store, rng: random.Random, count: int = 1000) -> list[tuple[str, str]]:
+    """(marketplace, username) of ``count`` sellers drawn by ``rng``: the same sellers on every run."""
+    (top,) = store.conn.execute("SELECT max(id) FROM sellers").fetchone()
+    ids = rng.sample(range(1, top + 1), min(count, top))
+    found = {
+        row[0]: (row[1], row[2])
+        for row in store.conn.execute(
+            "SELECT id, marketplace, username FROM sellers WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def bench_search(store: Store, rows: list[tuple[str, str]], typos: list[str]) -> dict[str, Any]:
     names = [name.upper() if i % 2 else name for i, (_, name) in enumerate(rows[:200])]
     exact = latencies_ms(lambda name: search_sellers(store, name), names)
     markets = {name: market for market, name in rows}
@@ -179,7 +194,6 @@ def bench_search(store: Store, rng: random.Random) -> dict[str, Any]:
         [name for _, name in rows[:200]],
     )
     build_s = timed(lambda: search_sellers(store, "warm-up", fuzzy=True))
-    typos = [typo(rng, name) for _, name in rows[200:300]]
     fuzzy = latencies_ms(lambda name: search_sellers(store, name, fuzzy=True), typos)
     all_names = [name.casefold() for (name,) in store.conn.execute("SELECT username FROM sellers")]
     wratio = latencies_ms(
@@ -194,7 +208,6 @@ def bench_search(store: Store, rng: random.Random) -> dict[str, Any]:
         "fuzzy": fuzzy,
         "fuzzy_baseline_wratio_extract": wratio,
         "wratio_over_fuzzy": round(wratio["median_ms"] / max(fuzzy["median_ms"], 1e-6), 1),
-        "file_names": [name for _, name in rows[300:800]] + [typo(rng, name) for _, name in rows[500:1000]],
     }
 
 
@@ -260,19 +273,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--listings", type=int, default=1_000_000)
     parser.add_argument("--export", type=int, default=100_000, help="Flagged listings to export.")
     parser.add_argument("--no-cache", action="store_true", help="Regenerate the store even if cached.")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"Comma-separated parts to run, of {', '.join(PARTS)} (default: all)."
+    )
     args = parser.parse_args(argv)
+    parts = {part.strip() for part in args.parts.split(",") if part.strip()}
+    if not parts <= set(PARTS):
+        parser.error(f"--parts: unknown {', '.join(sorted(parts - set(PARTS)))}")
     rng = random.Random(11)
     start = time.perf_counter()
     path = cached_store(args.sellers, args.listings, not args.no_cache)
     result: dict[str, Any] = {"sellers": args.sellers, "listings": args.listings,
                               "store_ready_s": round(time.perf_counter() - start, 1)}  # fmt: skip
     with Store(path) as store:
-        search = bench_search(store, rng)
-    names = search.pop("file_names")
-    result["search"] = search
-    result["file_search"] = bench_file_search(path, names)
-    with Store(path) as store, tempfile.TemporaryDirectory(prefix="gigscan-bench-desk-") as tmp:
-        result["export"] = bench_exports(store, Path(tmp), args.export)
+        rows = sample_sellers(store, rng)
+    typos = [typo(rng, name) for _, name in rows[200:300]]  # drawn first: the file's names do not depend on --parts
+    file_names = [name for _, name in rows[300:800]] + [typo(rng, name) for _, name in rows[500:1000]]
+    if "search" in parts:
+        with Store(path) as store:
+            result["search"] = bench_search(store, rows, typos)
+    if "file" in parts:
+        result["file_search"] = bench_file_search(path, file_names)
+    if "export" in parts:
+        with Store(path) as store, tempfile.TemporaryDirectory(prefix="gigscan-bench-desk-") as tmp:
+            result["export"] = bench_exports(store, Path(tmp), args.export)
     print(json.dumps(result, indent=1))
     return result
 

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import string
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 from typer.testing import CliRunner
 
 from db import Store
-from db.search import differences, lookalike_key, search_many, search_sellers, squashed_key
+from db.search import (
+    _lookalike_folded,
+    _rename_keys,
+    _single,
+    differences,
+    lookalike_key,
+    search_many,
+    search_sellers,
+    squashed_key,
+)
 from db.testing import capture, listing_record, seller_record, verdict
 from gigscan.cli import app
 from gigscan.commands.store import read_names
@@ -116,6 +127,122 @@ def test_search_many_matches_one_by_one_search(store):
         assert [(h.seller["id"], h.match, h.score, h.how) for h in hits] == [
             (h.seller["id"], h.match, h.score, h.how) for h in single
         ]
+
+
+STEMS = ("john_doe", "bess98", "vpross", "maria.seo", "topseller")
+HOSTILE = ("x' OR 1=1 --", "Robert'); DROP TABLE sellers;--", "nul\x00name", "\u0663bess", "<script>x</script>")
+
+
+@pytest.fixture
+def crowd(tmp_path: Path):
+    """Look-alike families on three marketplaces, hostile usernames and listings: a list of names searched here
+    meets every match kind, scores tied at the limit, and the key fallback for a username holding a NUL."""
+    usernames = [f"{stem}{tail}" for stem in STEMS for tail in ("", "_1", "2", ".x", "z", "_pro", "77")]
+    usernames += ["j0hn_d0e", "johnn_doe", "jon_doe", "b3ss98", "vprosss", "VPross", "Maria_SEO", *HOSTILE]
+    with Store(tmp_path / "crowd.db") as opened:
+        run = opened.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
+        records = [
+            seller_record(marketplace=("fiverr", "freelancer", "legiit")[i % 3], username=name,
+                          profile_url=f"https://x.example/{i}")
+            for i, name in enumerate(usernames)
+        ]  # fmt: skip
+        for i, name in enumerate(usernames[::4]):
+            records.append(listing_record(
+                marketplace=("fiverr", "freelancer", "legiit")[4 * i % 3], external_id=str(i), seller=name,
+                url=f"https://x.example/gig/{i}", verdict=verdict(flagged=i % 2 == 0, score=0.8),
+            ))  # fmt: skip
+        opened.record_batch(run, records)
+        yield opened
+
+
+def summary(hits) -> list[tuple]:
+    return [
+        (h.seller["id"], h.match, h.score, h.how, [row["id"] for row in h.listings], h.seller["username"]) for h in hits
+    ]
+
+
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # SQLite's NOCASE folds ASCII only
+
+
+def reference(store: Store, name: str, *, limit: int, marketplace: str | None, min_score: float) -> list[tuple]:
+    """The documented ranking, worked out seller by seller with nothing batched or indexed: what a fuzzy
+    search must return, in ``summary`` form."""
+    query = name.strip()
+    rows = store.conn.execute("SELECT id, marketplace, username FROM sellers").fetchall()
+    ranked = []
+    for seller_id, market, username in rows:
+        if not query or marketplace not in (None, market):
+            continue
+        ratio = fuzz.ratio(query.casefold(), username.casefold())
+        if username == query:
+            kind, score = "exact", 100.0
+        elif username.translate(ASCII_LOWER) == query.translate(ASCII_LOWER):
+            kind, score = "case", 100.0
+        elif lookalike_key(username) == lookalike_key(query):
+            kind, score = "variant", ratio
+        elif squashed_key(username) == squashed_key(query) or ratio >= min_score:
+            kind, score = "fuzzy", ratio
+        else:
+            continue
+        ranked.append((["exact", "case", "variant", "fuzzy"].index(kind), -score, seller_id, kind, username))
+    out = []
+    for _, score, seller_id, kind, username in sorted(ranked)[:limit]:
+        listings = store.conn.execute(
+            "SELECT id FROM listings WHERE seller_id = ? ORDER BY flagged = 1 DESC, last_seen DESC, id", (seller_id,)
+        ).fetchall()
+        out.append((seller_id, kind, round(-score, 1), differences(query, username), [row[0] for row in listings],
+                    username))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize(
+    ("limit", "marketplace", "min_score"), [(20, None, 75.0), (3, None, 60.0), (5, "legiit", 80.5)]
+)
+def test_search_many_equals_one_search_per_name(crowd, limit, marketplace, min_score):
+    """A list long enough for several cdist blocks and the one-pass key lookup gives, name by name, what a
+    single search gives (single searches run after it, so also through the dict built then), and what the
+    documented ranking gives worked out seller by seller."""
+    names = [f"{stem}{tail}" for stem in STEMS for tail in ("", "9", "_X", "0", "s", "_pro1", "z2", ".x3")]
+    names += ["JOHN_DOE", "b3ss_99", "j0hnd0e", "vpros", "nobody_at_all", "", "  bess98  ", *HOSTILE, "%", "_ohn_doe"]
+    names = (names * 4)[:150]  # more than one cdist block of 128, repeats included
+    options = {"limit": limit, "marketplace": marketplace, "min_score": min_score}
+    batch = search_many(crowd, names, fuzzy=True, **options)
+    assert [query for query, _ in batch] == [name.strip() for name in names]
+    assert any(hits for _, hits in batch) and any(not hits for _, hits in batch)
+    for (query, hits), name in zip(batch, names, strict=True):
+        assert summary(hits) == reference(crowd, name, **options), query
+        assert summary(hits) == summary(search_sellers(crowd, name, fuzzy=True, **options)), query
+    hits = [hit for _, found in batch for hit in found]
+    if marketplace is None:
+        assert {hit.match for hit in hits} == {"exact", "case", "variant", "fuzzy"}
+        assert any(hit.listings for hit in hits)
+    else:
+        assert hits and {hit.seller["marketplace"] for hit in hits} == {marketplace}
+    assert crowd.conn.execute("SELECT count(*) FROM sellers").fetchone()[0] == 35 + 7 + len(HOSTILE)
+
+
+def test_hostile_names_in_a_list_are_bound(crowd):
+    injection, drop, nul, digit, script = search_many(crowd, HOSTILE)
+    assert [hit.seller["username"] for hit in injection[1]] == ["x' OR 1=1 --"]
+    assert [hit.seller["username"] for hit in drop[1]] == ["Robert'); DROP TABLE sellers;--"]
+    assert [hit.seller["username"] for hit in nul[1]] == ["nul\x00name"]
+    assert [hit.seller["username"] for hit in script[1]] == ["<script>x</script>"]
+    assert [hit.match for hit in digit[1]] == ["exact"]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [],
+        ["john_doe", "JohnDoe", "bess98", "b3ss_99", "vprosss", "a", "1234", "12ab34", "___", "", "x.y.z", "a\nb1"],
+        ["\u0663\u0664", "b\u0663ss\u0664", "\u2167xx\u00df", "\u0130nan\u03a3", "aa\u00a0bb", "22"],
+        ["nul\x00name", "bess98"],
+    ],
+)
+def test_rename_keys_of_many_names_match_one_at_a_time(names):
+    folded = [name.casefold() for name in names]
+    expected = [_lookalike_folded(name) for name in folded]
+    assert _rename_keys(folded) == (expected, [_single(key) for key in expected])
 
 
 def test_search_input_is_bound_not_interpreted(store):
