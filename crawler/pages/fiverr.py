@@ -12,6 +12,7 @@ and an organic slot on the same search page; cards and profiles spell seller lev
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -231,13 +232,14 @@ class _FiverrPage:
         return _currency(self.props)
 
 
-class _CardsPage(_FiverrPage):
+class _CardsPage(_FiverrPage, ABC):
     """A page whose gigs come as cards: ``listings`` (deduplicated), ``sellers`` and ``skipped``."""
 
     source = "search"
 
+    @abstractmethod
     def _cards(self) -> list[Any]:
-        raise NotImplementedError
+        """The raw card objects of the page's JSON, in page order."""
 
     @cached_property
     def _parsed(self) -> tuple[list[Listing], int]:

@@ -14,6 +14,7 @@ page is gone or redirected away, so a takedown is stored with the answer receive
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def truthy(value: bool | str | None) -> bool:
     return value not in (False, None, "", "0", "false", "False", "no", "off")
 
 
-class MarketplaceSpider(scrapy.Spider):
+class MarketplaceSpider(scrapy.Spider, ABC):
     """Base class: queries, ``max_pages``, ``base_url`` and ``follow_sellers`` as every spider takes them."""
 
     marketplace: str = ""
@@ -126,9 +127,9 @@ class MarketplaceSpider(scrapy.Spider):
             return False
         return self.looks_blocked(response)
 
+    @abstractmethod
     def looks_blocked(self, response: Response) -> bool:
         """True when the response is an anti-bot challenge or error page instead of the page asked for."""
-        raise NotImplementedError
 
     # -- sellers ------------------------------------------------------------------------------------------
     def new_seller(self, seller: Seller | None) -> bool:
@@ -174,8 +175,9 @@ class MarketplaceSpider(scrapy.Spider):
         """Where the seller of ``item`` lists their other listings; None when the marketplace has no such page."""
         return item.seller_profile_url or urljoin(self.base_url, item.seller)
 
+    @abstractmethod
     def parse_seller(self, response: Response) -> Iterator[Any]:
-        raise NotImplementedError
+        """Items of a seller's page (and requests for their other listings): where ``seller_url`` leads."""
 
 
 def load_targets(path: str) -> list[dict[str, Any]]:
