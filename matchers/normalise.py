@@ -27,6 +27,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from anyascii import anyascii
 
@@ -50,6 +51,7 @@ HOMOGLYPHS = dict(
     )
 )
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _DROP = {"Cf", "Mn", "Me", "Cc", "Cs", "Co", "Cn"}
 
 
@@ -112,63 +114,80 @@ _ASCII_BYTES = bytes(
 )
 
 
-class _FoldNotes(threading.local):
-    """What the encoder's error handler saw in the last fold on this thread."""
+#: What a fold's run of non-ASCII characters can tell (bits of ``_FoldNotes.seen``).
+_UNEVEN = 1  # some character folded to other than exactly one character (offsets need a map)
+_NON_LATIN_LETTER = 2  # some letter outside the Latin script (a native key is worth building)
 
-    uneven = False  # some character folded to other than exactly one character (offsets need a map)
-    non_latin = False  # some letter outside the Latin script (a native key is worth building)
+
+class _FoldNotes(threading.local):
+    """What the encoder's error handler saw in the current fold on this thread (``_UNEVEN``,
+    ``_NON_LATIN_LETTER`` bits; written only when a run has one, which few do)."""
+
+    seen = 0
 
 
 _NOTES = _FoldNotes()
 
 
-#: Folded runs of non-ASCII characters ("’", "😊", "✅"): the same few recur in most listings.
-_RUNS: dict[str, tuple[str, bool, bool]] = {}
+#: Folded runs of non-ASCII characters ("’", "😊", "✅") and their bits: the same few recur in most listings.
+_RUNS: dict[str, tuple[str, int]] = {}
 _RUNS_MAX = 50_000
 
 
-def _fold_chars(run: str) -> tuple[str, bool, bool]:
+def _fold_chars(run: str) -> tuple[str, int]:
     parts = [ASCII_TABLE[ord(c)] for c in run]
-    return "".join(parts), any(len(p) != 1 for p in parts), any(_NON_LATIN[ord(c)] for c in run)
+    uneven = any(len(p) != 1 for p in parts)
+    non_latin = any(_NON_LATIN[ord(c)] for c in run)
+    return "".join(parts), (_UNEVEN if uneven else 0) | (_NON_LATIN_LETTER if non_latin else 0)
 
 
 def _fold_run(error: UnicodeError) -> tuple[str, int]:
     """Encoder error handler: fold one run of non-ASCII characters (the ASCII around it stays in C)."""
-    assert isinstance(error, UnicodeEncodeError)
-    run = error.object[error.start : error.end]
+    run = error.object[error.start : error.end]  # type: ignore[attr-defined]  # a UnicodeEncodeError
     folded = _RUNS.get(run)
     if folded is None:
         if len(_RUNS) >= _RUNS_MAX:
             _RUNS.clear()
         folded = _RUNS[run] = _fold_chars(run)
     if folded[1]:
-        _NOTES.uneven = True
-    if folded[2]:
-        _NOTES.non_latin = True
-    return folded[0], error.end
+        _NOTES.seen |= folded[1]
+    return folded[0], error.end  # type: ignore[attr-defined]
 
 
 codecs.register_error("gigscan.fold", _fold_run)
 
 
-def _fold(text: str) -> tuple[str, bool, bool]:
-    """(stage-one ascii key, uneven, has non-Latin letters), by ASCII-encoding with a folding error handler
-    and then one bytes-table pass: the per-character Python work is limited to the non-ASCII characters."""
+class Folded(NamedTuple):
+    """Stage one of the ascii key of a text, and what the fold saw."""
+
+    text: str
+    #: The same key as ASCII bytes: byte automata and the shape test work on it without another encode.
+    data: bytes
+    #: Some character folded to other than exactly one character (offsets back to the text need a map).
+    uneven: bool
+    #: Some letter outside the Latin script (a native key is worth building).
+    non_latin: bool
+    #: The key may hold spaced-out, masked or digit-swapped words (see ``needs_repair``).
+    repair: bool
+
+
+def fold(text: str) -> Folded:
+    """Stage one of the ascii key, by ASCII-encoding with a folding error handler and then one bytes-table
+    pass: the per-character Python work is limited to the non-ASCII characters."""
     if text.isascii():
-        return text.encode("ascii").translate(_ASCII_BYTES).decode("ascii"), False, False
-    _NOTES.uneven = _NOTES.non_latin = False
-    folded = text.encode("ascii", "gigscan.fold").translate(_ASCII_BYTES).decode("ascii")
-    return folded, _NOTES.uneven, _NOTES.non_latin
-
-
-def fold(text: str) -> tuple[str, bool, bool]:
-    """Stage one of the ascii key with what the fold saw: (key, uneven, has non-Latin letters)."""
-    return _fold(text)
+        data = text.encode("ascii").translate(_ASCII_BYTES)
+        return Folded(data.decode("ascii"), data, False, False, _repair_shape(data))
+    notes = _NOTES
+    notes.seen = 0
+    data = text.encode("ascii", "gigscan.fold").translate(_ASCII_BYTES)
+    seen = notes.seen
+    return Folded(data.decode("ascii"), data, bool(seen & _UNEVEN), bool(seen & _NON_LATIN_LETTER),
+                  _repair_shape(data))
 
 
 def fold_ascii(text: str) -> str:
     """Stage one of the ascii key (no disguise repair); also how the ruleset's own terms are folded."""
-    return _fold(text)[0]
+    return fold(text).text
 
 
 def fold_native(text: str) -> str:
@@ -176,7 +195,7 @@ def fold_native(text: str) -> str:
 
 
 def has_non_latin_letters(text: str) -> bool:
-    return _fold(text)[2]
+    return fold(text).non_latin
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -199,10 +218,18 @@ _MASKED = re.compile(r"[a-z]+(?:\*+[a-z]+)+\**|[a-z]+\*+")
 
 def needs_repair(key: str) -> bool:
     """True if the key may hold spaced-out, masked or digit-swapped words (most texts do not)."""
-    if "*" in key:
+    return _repair_shape(key.encode("ascii", "replace"))
+
+
+def _repair_shape(data: bytes) -> bool:
+    # Substring tests whose first byte is rare ("*", "0") run at memchr speed; letters ("a") are everywhere,
+    # so the tests that start with one only run when a cheap one says they may matter.
+    if b"*" in data:
         return True
-    shape = key.encode("ascii", "replace").translate(_SHAPE)
-    return (b"a0" in shape and b"0a" in shape) or b" a a a a " in b" " + shape + b" "
+    shape = data.translate(_SHAPE)
+    if b"0" in shape and b"0a" in shape and b"a0" in shape:
+        return True
+    return b"a a a a" in shape and b" a a a a " in b" " + shape + b" "
 
 
 def _beside_letter(word: str, index: int, step: int) -> bool:
@@ -326,6 +353,14 @@ class MatchKey:
     _starts: list[int] = field(default_factory=list, init=False, repr=False)
     identity: bool = field(default=False, init=False, repr=False)
     non_latin: bool = field(default=False, init=False, repr=False)
+    _data: bytes | None = field(default=None, init=False, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        """The key as bytes (UTF-8; plain ASCII for the ascii key), for byte automata."""
+        if self._data is None:
+            self._data = self.text.encode()
+        return self._data
 
     def __post_init__(self) -> None:
         self._starts = [p.start for p in self.pieces]
@@ -359,28 +394,34 @@ class MatchKey:
         if self._origin is None:
             table = self.table
             assert table is not None
+            # ASCII characters fold one for one, so only the non-ASCII ones need a look (few, in real text).
             origin: list[int] = []
-            for index, char in enumerate(self.original):
-                origin.extend([index] * (1 if char < "\x80" else len(table[ord(char)] or "")))
+            position = 0
+            for match in _NON_ASCII.finditer(self.original):
+                index = match.start()
+                origin.extend(range(position, index))
+                origin.extend([index] * len(table[ord(match.group())] or ""))
+                position = index + 1
+            origin.extend(range(position, len(self.original)))
             self._origin = origin
         return self._origin
 
 
 def normalise(text: str, vocabulary: Collection[str] = ()) -> MatchKey:
     """The ascii match key of ``text``; ``vocabulary`` (known single-word terms) helps undo disguises."""
-    return normalise_folded(text, _fold(text), vocabulary)
+    return normalise_folded(text, fold(text), vocabulary)
 
 
-def normalise_folded(text: str, folded: tuple[str, bool, bool], vocabulary: Collection[str] = ()) -> MatchKey:
+def normalise_folded(text: str, folded: Folded, vocabulary: Collection[str] = ()) -> MatchKey:
     """``normalise`` for a text already folded with ``fold`` (the scanner folds once and reuses it)."""
-    folded, uneven, non_latin = folded
-    table = ASCII_TABLE if uneven else None  # offsets need a map only if some character changed length
-    if needs_repair(folded):
-        repaired, pieces = _apply(folded, _edits(folded, vocabulary))
+    table = ASCII_TABLE if folded.uneven else None  # offsets need a map only if some character changed length
+    if folded.repair:
+        repaired, pieces = _apply(folded.text, _edits(folded.text, vocabulary))
         key = MatchKey(text, repaired, table, pieces)
     else:
-        key = MatchKey(text, folded, table)
-    key.non_latin = non_latin
+        key = MatchKey(text, folded.text, table)
+        key._data = folded.data
+    key.non_latin = folded.non_latin
     return key
 
 

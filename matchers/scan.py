@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from itertools import product
 from typing import Any, NamedTuple
@@ -18,13 +18,13 @@ from typing import Any, NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .normalise import MatchKey, fold, native_key, needs_repair, normalise_folded
+from .literals import probes
+from .normalise import MatchKey, fold, native_key, normalise_folded
 from .ruleset import FIELDS, Problem, Rule, Ruleset, TermClass
 from .terms import Hit, TermIndex, find_hits
 
 _WORD = re.compile(r"[^\W_]+")
 _KEY_WORD = re.compile(r"[a-z0-9]+")
-_LAST_WORD = re.compile(r"([^\W_]+)[\W_]*$")
 _FIRST_WORD = re.compile(r"^[\W_]*([^\W_]+)")
 #: Where one sentence, line or list item ends and the next begins: proximity never reaches across it.
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s")
@@ -131,29 +131,36 @@ def _one_edit(terms: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-@dataclass
 class _Field:
-    """One field of one listing while it is being scanned."""
+    """One field of one listing while it is being scanned (a plain slots class: one is made per field with a
+    hit, so its construction is on the hot path)."""
 
-    name: str
-    original: str
-    key: MatchKey
-    hits: dict[str, list[Hit]] = field(default_factory=dict)
-    anchor_hits: list[Hit] = field(default_factory=list)
-    native: MatchKey | None = None
-    fuzzy_done: set[str] = field(default_factory=set)
-    _distances: dict[tuple[int, int, bool], int] = field(default_factory=dict)
-    _sentence_starts: list[int] | None = None
-    #: Starts of anchor hits hidden from rules while looking for evidence that honest context does not explain.
-    hidden: frozenset[int] = frozenset()
-    #: Bits (see ``Scanner._bits``) of the classes with hits, set once term matching is over.
-    mask: int = 0
-    #: Hits per class-name tuple, once term matching is over (rules ask for the same few tuples again and again).
-    _by_names: dict[tuple[str, ...], list[Hit]] = field(default_factory=dict)
-    #: Starts of the hits of anchor classes (None: not known yet, or a lazy anchor class was added since).
-    _anchor_starts: set[int] | None = None
-    #: ``zones()`` around the anchor hits, on the key (False) and on the original (True); see ``add_anchors``.
-    _anchor_zones: dict[bool, list[tuple[int, int]]] = field(default_factory=dict)
+    __slots__ = (
+        "name", "original", "key", "hits", "anchor_hits", "native", "fuzzy_done", "_distances",
+        "_sentence_starts", "hidden", "mask", "_by_names", "_anchor_starts", "_anchor_zones",
+    )
+
+    def __init__(self, name: str, original: str, key: MatchKey, native: MatchKey | None = None) -> None:
+        self.name = name
+        self.original = original
+        self.key = key
+        self.native = native
+        self.hits: dict[str, list[Hit]] = {}
+        self.anchor_hits: list[Hit] = []
+        self.fuzzy_done: set[str] = set()
+        self._distances: dict[tuple[int, int, bool], int] = {}
+        self._sentence_starts: list[int] | None = None
+        #: Starts of anchor hits hidden from rules while looking for evidence that honest context does not
+        #: explain.
+        self.hidden: frozenset[int] = frozenset()
+        #: Bits (see ``Scanner._bits``) of the classes with hits, set once term matching is over.
+        self.mask = 0
+        #: Hits per class-name tuple, once term matching is over (rules ask for the same few tuples again).
+        self._by_names: dict[tuple[str, ...], list[Hit]] = {}
+        #: Starts of the hits of anchor classes (None: not known yet, or a lazy anchor class was added since).
+        self._anchor_starts: set[int] | None = None
+        #: ``zones()`` around the anchor hits, on the key (False) and on the original (True).
+        self._anchor_zones: dict[bool, list[tuple[int, int]]] = {}
 
     def add_anchors(self, hits: list[Hit]) -> None:
         """More anchor hits (misspelt terms): the zones around anchors change."""
@@ -227,6 +234,11 @@ class Scanner:
         watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
         self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()}, watched)
         self._lazy = {name for name, c in ruleset.classes.items() if c.patterns}
+        #: Per pattern class, per pattern: searches for what every match contains (see ``literals``).
+        self._pattern_needs = {
+            name: tuple(probes(p, lowercase_ascii=not c.on_original) for p in c.patterns)
+            for name, c in ruleset.classes.items()
+        }
         self._skipping = {name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable}
         self._negation = ruleset.negation
         self._fuzzy = [r for r in ruleset.rules if r.kind == "fuzzy"]
@@ -250,21 +262,14 @@ class Scanner:
         #: ``present`` (a bit per class) -> the positive and negative rules whose classes it has.
         self._by_present: dict[int, tuple[list[Rule], list[Rule]]] = {}
         self._fuzzy_memo: dict[str, dict[str, tuple[str, float] | None]] = {}
+        #: Per fuzzy rule, words known to read as no target term (the memo's None entries, as a set).
+        self._fuzzy_negatives: dict[str, set[str]] = {}
         self._fuzzy_vocab = {
             r.id: self._vocabulary_by_initial(ruleset.classes[r.target]) for r in self._fuzzy
         }
 
     def _bits_of(self, names: Iterable[str]) -> int:
         return sum(self._bits.get(n, 0) for n in set(names))
-
-    def _no_raw_anchor(self, key: str) -> bool:
-        """No anchor or watched term occurs anywhere in ``key``, word-bounded or not (one C pass)."""
-        automaton = self.index.anchor
-        if automaton is None:
-            return True
-        for _ in automaton.iter(key):
-            return False
-        return True
 
     @staticmethod
     def _vocabulary_by_initial(cls: TermClass) -> _FuzzyVocabulary:
@@ -312,7 +317,12 @@ class Scanner:
     # -- scanning -------------------------------------------------------------------------------------------
 
     def _scan(self, doc: Mapping[str, Any], everything: bool) -> tuple[Verdict, set[str]]:
-        fields = [f for f in (self._field(name, text) for name, text in field_texts(doc).items() if text) if f]
+        fields: list[_Field] = []
+        for name, text in field_texts(doc).items():
+            if text and (f := self._field(name, text)) is not None:
+                fields.append(f)
+        if not fields:
+            return Verdict(False, 0.0, [], self.version), set()  # most listings: no rating term, nothing to do
         for rule in self._fuzzy:  # misspelt anchors, where watched terms point at them
             self._run_fuzzy(rule, fields)
         fields = [f for f in fields if f.anchor_hits]
@@ -433,13 +443,15 @@ class Scanner:
         """Anchor and watched terms, looked for everywhere (one automaton pass); None when there are none."""
         index = self.index
         folded = fold(text)
-        if self.prefilter and not folded[2] and self._no_raw_anchor(folded[0]) and not needs_repair(folded[0]):
-            # The stage-one fold is the whole key here (nothing to repair, no native key), and not even an
-            # unbounded anchor or watched term occurs in it: the full path below would find no hit either.
-            return None
+        matches = None
+        if index.anchor is not None and not folded.repair:
+            # Nothing to repair: the stage-one fold is the whole key, so its matches are the key's.
+            matches = index.anchor.matches(folded.data)
+            if self.prefilter and not matches and not folded.non_latin:
+                return None  # not even an unbounded anchor or watched term, and no native key: no hit
         key = normalise_folded(text, folded, index.vocabulary)
         native = native_key(text, key) if index.anchor_native or index.context_native else None
-        hits = find_hits(key, index.anchor) + find_hits(native, index.anchor_native)
+        hits = find_hits(key, index.anchor, matches=matches) + find_hits(native, index.anchor_native)
         if hits:
             hits = self._kept(hits, text)
         if not hits:
@@ -470,8 +482,8 @@ class Scanner:
         if cls.skip_terms and hit.term not in cls.skip_terms:
             return False
         if cls.skip_after:
-            before = _LAST_WORD.search(text, max(0, hit.start - 30), hit.start)
-            if before and before.group(1).casefold() in cls.skip_after:
+            before = _WORD.findall(text, max(0, hit.start - 30), hit.start)  # the last is the word before
+            if before and before[-1].casefold() in cls.skip_after:
                 return True
         if cls.skip_before:
             after = _FIRST_WORD.match(text[hit.end : hit.end + 30])
@@ -519,16 +531,18 @@ class Scanner:
 
     def _pattern_hits(self, f: _Field, cls: TermClass) -> list[Hit]:
         found: list[Hit] = []
-        for pattern in cls.patterns:
+        for pattern, needs in zip(cls.patterns, self._pattern_needs[cls.name], strict=True):
             if cls.on_original:
                 for zone in f.zones(original=True):
-                    for m in pattern.finditer(f.original, *zone):
-                        found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
+                    if _could_match(needs, f.original, *zone):
+                        for m in pattern.finditer(f.original, *zone):
+                            found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
             else:
-                for zone_start, zone_end in f.zones():
-                    for m in pattern.finditer(f.key.text, zone_start, zone_end):
-                        text, start, end = f.key.quote(m.start(), m.end())
-                        found.append(Hit(cls.name, pattern.pattern, start, end, text, m.start()))
+                for zone in f.zones():
+                    if _could_match(needs, f.key.text, *zone):
+                        for m in pattern.finditer(f.key.text, *zone):
+                            text, start, end = f.key.quote(m.start(), m.end())
+                            found.append(Hit(cls.name, pattern.pattern, start, end, text, m.start()))
         return found
 
     def _possible(self, rule: Rule, present: int) -> bool:
@@ -734,7 +748,10 @@ class Scanner:
         text = f.key.text
         previous, previous_start = "", -1
         triggers = [h for name in rule.when_any for h in f.hits.get(name, ()) if h.key_start >= 0]
-        for zone in f.zones(triggers, _FUZZY_ZONE):
+        zones = f.zones(triggers, _FUZZY_ZONE)
+        if self._no_misspelling(rule, vocab, text, zones):
+            return
+        for zone in zones:
             for m in _KEY_WORD.finditer(text, *zone):
                 word = m.group()
                 start, end = m.span()
@@ -752,6 +769,29 @@ class Scanner:
             taken.append((start, end))
             quoted, o_start, o_end = f.key.quote(start, end)
             yield Hit(rule.target, best[0], o_start, o_end, quoted, start, fuzzy=round(float(best[1]), 3))
+
+    def _no_misspelling(self, rule: Rule, vocab: _FuzzyVocabulary, text: str, zones: list[tuple[int, int]]) -> bool:
+        """True when no word (or pair run together) in ``zones`` reads as a target term: the words the loop in
+        ``_fuzzy_hits`` would consider, checked as one set against the words known not to (most of them)."""
+        words = [w for zone in zones for w in _KEY_WORD.findall(text, *zone)]
+        known, initials, longest = self.index.vocabulary, vocab.initials, vocab.longest
+        considered = {w for w in words if w[0] in initials and w not in known}
+        considered.update([a + b for a, b in zip(words, words[1:], strict=False) if len(a) + len(b) <= longest])
+        negatives = self._fuzzy_negatives.setdefault(rule.id, set())
+        considered -= negatives
+        if not considered:
+            return True
+        memo = self._fuzzy_memo.setdefault(rule.id, {})
+        for word in considered:
+            best = memo.get(word, _UNSEEN)
+            if best is _UNSEEN:
+                best = self._candidate(rule, vocab, word)
+            if best is not None:
+                return False
+            if len(negatives) >= _MEMO_MAX:
+                negatives.clear()
+            negatives.add(word)
+        return True
 
     @classmethod
     def _candidate(cls, rule: Rule, vocab: _FuzzyVocabulary, word: str) -> tuple[str, float] | None:
@@ -790,6 +830,11 @@ class Scanner:
     @cached_property
     def rule_ids(self) -> list[str]:
         return [r.id for r in self.ruleset.rules]
+
+
+def _could_match(probes: tuple[re.Pattern[str], ...], text: str, start: int, end: int) -> bool:
+    """Does ``text[start:end]`` hold what every match of an expression contains (see ``literals.probes``)?"""
+    return all(probe.search(text, start, end) is not None for probe in probes)
 
 
 def _overlapping(hits: tuple[Hit, ...]) -> bool:

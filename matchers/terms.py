@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import product
+from operator import itemgetter
+from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 
 from .normalise import MatchKey, fold_ascii, fold_native, has_non_latin_letters
 
@@ -49,15 +51,45 @@ class Hit:
     fuzzy: float | None = None
 
 
-def build_automaton(entries: dict[str, list[tuple[str, str]]]) -> ahocorasick.Automaton | None:
+class Automaton:
+    """Terms in one Aho-Corasick automaton (Rust ``ahocorasick_rs``): every overlapping occurrence in one C
+    pass, each pattern with what it stands for (its classes' terms). Terms in plain ASCII (the ascii key's)
+    are matched as bytes, which skips the character-offset bookkeeping of string haystacks."""
+
+    __slots__ = ("_automaton", "native", "owners")
+
+    def __init__(self, entries: dict[str, list[tuple[str, str]]], implementation: Any = None) -> None:
+        keys = list(entries)
+        #: Some term is not plain ASCII: match on the text (the native key), not on bytes.
+        self.native = not all(k.isascii() for k in keys)
+        if self.native:
+            self._automaton: Any = ahocorasick_rs.AhoCorasick(keys, implementation=implementation)
+        else:
+            self._automaton = ahocorasick_rs.BytesAhoCorasick(
+                [k.encode("ascii") for k in keys], implementation=implementation
+            )
+        #: Per pattern index: the (class name, term as written in the ruleset) pairs it stands for.
+        self.owners: list[tuple[tuple[str, str], ...]] = [tuple(entries[k]) for k in keys]
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    def matches(self, haystack: str | bytes) -> list[tuple[int, int, int]]:
+        """(pattern index, start, end) of every occurrence, overlapping ones too, by end then longest first.
+        ``haystack``: bytes for an ASCII automaton, text for a native one."""
+        found = self._automaton.find_matches_as_indexes(haystack, overlapping=True)
+        if len(found) > 1:
+            found.sort(key=_BY_END_LONGEST_FIRST)
+        return found
+
+
+#: (pattern, start, end) -> (end, start): by end, and at one end the longest (earliest start) first.
+_BY_END_LONGEST_FIRST = itemgetter(2, 1)
+
+
+def build_automaton(entries: dict[str, list[tuple[str, str]]], implementation: Any = None) -> Automaton | None:
     """``entries``: key -> [(class name, term as written in the ruleset)]."""
-    if not entries:
-        return None
-    automaton = ahocorasick.Automaton()
-    for key, owners in entries.items():
-        automaton.add_word(key, (len(key), tuple(owners)))
-    automaton.make_automaton()
-    return automaton
+    return Automaton(entries, implementation) if entries else None
 
 
 def _soft_boundary(original: str, position: int) -> bool:
@@ -77,20 +109,37 @@ def _soft_boundary(original: str, position: int) -> bool:
 
 
 def find_hits(
-    key: MatchKey | None, automaton: ahocorasick.Automaton | None, start: int = 0, stop: int | None = None
+    key: MatchKey | None,
+    automaton: Automaton | None,
+    start: int = 0,
+    stop: int | None = None,
+    matches: list[tuple[int, int, int]] | None = None,
 ) -> list[Hit]:
-    """Word-bounded hits of every term in ``key`` (or in ``key.text[start:stop]``), with original offsets."""
+    """Word-bounded hits of every term in ``key`` (or in ``key.text[start:stop]``), with original offsets;
+    ``matches`` are the automaton's matches over the whole key when the caller already has them."""
     if automaton is None or key is None:
         return []
     text = key.text
     size = len(text)
+    offset = 0
+    if matches is None:
+        haystack = text if automaton.native else key.data
+        if start or (stop is not None and stop < size):
+            matches, offset = automaton.matches(haystack[start:stop]), start
+        else:
+            matches = automaton.matches(haystack)
+    if not matches:
+        return []
     identity = key.identity
     original = key.original
     span = key.span
+    owners_of = automaton.owners
     hits: list[Hit] = []
     append = hits.append
-    for end_index, (length, owners) in automaton.iter(text, start, size if stop is None else min(stop, size)):
-        begin, end = end_index - length + 1, end_index + 1
+    for index, begin, end in matches:
+        if offset:
+            begin += offset
+            end += offset
         o_start, o_end = (begin, end) if identity else span(begin, end)
         glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
         if glued_left and not _soft_boundary(original, o_start):
@@ -99,7 +148,7 @@ def find_hits(
         if glued_right and not _soft_boundary(original, o_end):
             continue
         written = original[o_start:o_end]
-        for cls, term in owners:
+        for cls, term in owners_of[index]:
             append(Hit(cls, term, o_start, o_end, written, begin))
     return hits
 
@@ -109,10 +158,10 @@ class TermIndex:
     """Automata for a ruleset's terms: anchors (looked for everywhere) and context (only near anchors),
     each split into ascii-key terms and native-script terms."""
 
-    anchor: ahocorasick.Automaton | None
-    anchor_native: ahocorasick.Automaton | None
-    context: ahocorasick.Automaton | None
-    context_native: ahocorasick.Automaton | None
+    anchor: Automaton | None
+    anchor_native: Automaton | None
+    context: Automaton | None
+    context_native: Automaton | None
     vocabulary: frozenset[str]
 
     @classmethod
@@ -132,7 +181,8 @@ class TermIndex:
                 if not native:
                     vocabulary.update(w for w in key.split() if w.isalpha())
         return cls(
-            build_automaton(entries[(True, False)]),
+            # anchors are looked for in every field, whole: a DFA scans fastest; context only near anchors
+            build_automaton(entries[(True, False)], ahocorasick_rs.Implementation.DFA),
             build_automaton(entries[(True, True)]),
             build_automaton(entries[(False, False)]),
             build_automaton(entries[(False, True)]),
