@@ -17,6 +17,7 @@ import pytest
 
 from conftest import LABELS
 from matchers import Scanner, load_ruleset
+from matchers import scan as scan_module
 from matchers.normalise import unmask
 
 _TESTS = Path(__file__).resolve().parent
@@ -126,3 +127,15 @@ def test_a_warm_fuzzy_memo_gives_the_same_verdicts(docs: list[dict[str, Any]]) -
 def test_a_masked_word_reads_the_same_whatever_the_vocabulary_order() -> None:
     # "o*er" fits "offer" and "order" equally well: the choice must not depend on set iteration order.
     assert unmask("o*er", ["order", "offer"]) == unmask("o*er", ["offer", "order"]) == "offer"
+
+
+def test_probes_and_the_fuzzy_miss_set_never_change_a_verdict(
+    docs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ruleset = load_ruleset()
+    sample = docs[::3]
+    shortcut = _summary(Scanner(ruleset), sample)
+    monkeypatch.setattr(scan_module, "_could_match", lambda *args: True)  # every pattern runs everywhere
+    monkeypatch.setattr(Scanner, "_no_misspelling", lambda *args: False)  # every word goes through the loop
+    assert _summary(Scanner(ruleset), sample) == shortcut
+    assert sum(v["flagged"] for v in shortcut) > 100
