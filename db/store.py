@@ -197,7 +197,7 @@ class Store:
             writer = BatchWriter(conn, run_id, utc_now(), Chain(conn, buffered=True), self._compressor, default_ruleset)
             for index, record in enumerate(records):
                 writer.add(index, record)
-            writer.chain.flush()
+            writer.finish()
         return writer.result
 
     def review_verdict(self, verdict_id: int, state: str, note: str | None, by: str) -> dict[str, Any]:

@@ -133,6 +133,7 @@ class BatchWriter:
     _seen: dict[tuple[Any, ...], Seen] = field(default_factory=dict)
     # (marketplace, username as written) -> [id, status, removed_at]: a search page names each seller twice
     _sellers: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    _sightings: list[tuple[Any, ...]] = field(default_factory=list)
 
     def add(self, index: int, record: Mapping[str, Any]) -> None:
         kind = record.get("type")
@@ -452,23 +453,23 @@ class BatchWriter:
     def _sighting(
         self, listing_id: int | None, seller_id: int | None, snapshot_id: int | None, seen: Seen, source: str
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO sightings (run_id, listing_id, seller_id, snapshot_id, seen_at, url, http_status,"
-            " source, body_sha256, capture_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self.run_id,
-                listing_id,
-                seller_id,
-                snapshot_id,
-                seen.at,
-                seen.url,
-                seen.status,
-                source,
-                seen.body_sha256,
-                seen.capture_id,
-            ),
+        """Queue a sighting: nothing in a batch reads them back, so ``finish`` inserts them all at once."""
+        self._sightings.append(
+            (self.run_id, listing_id, seller_id, snapshot_id, seen.at, seen.url, seen.status, source,
+             seen.body_sha256, seen.capture_id)
         )
         self.result.sightings += 1
+
+    def finish(self) -> None:
+        """Write what the batch queued (sightings, log entries); the caller's transaction commits it."""
+        if self._sightings:
+            self.conn.executemany(
+                "INSERT INTO sightings (run_id, listing_id, seller_id, snapshot_id, seen_at, url, http_status,"
+                " source, body_sha256, capture_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._sightings,
+            )
+            self._sightings.clear()
+        self.chain.flush()
 
 
 def record_event(
