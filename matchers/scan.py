@@ -775,8 +775,12 @@ class Scanner:
         ``_fuzzy_hits`` would consider, checked as one set against the words known not to (most of them)."""
         words = [w for zone in zones for w in _KEY_WORD.findall(text, *zone)]
         known, initials, longest = self.index.vocabulary, vocab.initials, vocab.longest
-        considered = {w for w in words if w[0] in initials and w not in known}
-        considered.update([a + b for a, b in zip(words, words[1:], strict=False) if len(a) + len(b) <= longest])
+        shortest = max(vocab.shortest, rule.min_length)  # shorter words, or other initials: ``_candidate`` is None
+        considered = {w for w in words if w[0] in initials and len(w) >= shortest and w not in known}
+        considered.update([
+            a + b for a, b in zip(words, words[1:], strict=False)
+            if a[0] in initials and shortest <= len(a) + len(b) <= longest
+        ])
         negatives = self._fuzzy_negatives.setdefault(rule.id, set())
         considered -= negatives
         if not considered:
