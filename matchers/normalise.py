@@ -167,7 +167,7 @@ class Folded(NamedTuple):
     uneven: bool
     #: Some letter outside the Latin script (a native key is worth building).
     non_latin: bool
-    #: The key may hold spaced-out, masked or digit-swapped words (see ``needs_repair``).
+    #: The key may hold spaced-out, masked or digit-swapped words (see ``_repair_shape``).
     repair: bool
 
 
@@ -216,12 +216,8 @@ _MIXED = re.compile(r"[a-z0-9$@!|]*[a-z][0-9$@!|]+[a-z][a-z0-9$@!|]*")
 _MASKED = re.compile(r"[a-z]+(?:\*+[a-z]+)+\**|[a-z]+\*+")
 
 
-def needs_repair(key: str) -> bool:
-    """True if the key may hold spaced-out, masked or digit-swapped words (most texts do not)."""
-    return _repair_shape(key.encode("ascii", "replace"))
-
-
 def _repair_shape(data: bytes) -> bool:
+    """True if the stage-one key (as bytes) may hold spaced-out, masked or digit-swapped words (most do not)."""
     # Substring tests whose first byte is rare ("*", "0") run at memchr speed; letters ("a") are everywhere,
     # so the tests that start with one only run when a cheap one says they may matter.
     if b"*" in data:
@@ -357,9 +353,10 @@ class MatchKey:
 
     @property
     def data(self) -> bytes:
-        """The key as bytes (UTF-8; plain ASCII for the ascii key), for byte automata."""
+        """The ascii key as bytes, for byte automata (a native key has none: its byte offsets would not be
+        character offsets, so asking fails loudly)."""
         if self._data is None:
-            self._data = self.text.encode()
+            self._data = self.text.encode("ascii")
         return self._data
 
     def __post_init__(self) -> None:

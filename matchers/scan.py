@@ -235,7 +235,7 @@ class Scanner:
         self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()}, watched)
         self._lazy = {name for name, c in ruleset.classes.items() if c.patterns}
         #: Per pattern class, per pattern: searches for what every match contains (see ``literals``).
-        self._pattern_needs = {
+        self._pattern_probes = {
             name: tuple(probes(p, lowercase_ascii=not c.on_original) for p in c.patterns)
             for name, c in ruleset.classes.items()
         }
@@ -531,7 +531,7 @@ class Scanner:
 
     def _pattern_hits(self, f: _Field, cls: TermClass) -> list[Hit]:
         found: list[Hit] = []
-        for pattern, needs in zip(cls.patterns, self._pattern_needs[cls.name], strict=True):
+        for pattern, needs in zip(cls.patterns, self._pattern_probes[cls.name], strict=True):
             if cls.on_original:
                 for zone in f.zones(original=True):
                     if _could_match(needs, f.original, *zone):
@@ -791,6 +791,7 @@ class Scanner:
             if best is _UNSEEN:
                 best = self._candidate(rule, vocab, word)
             if best is not None:
+                memo[word] = best  # the loop in ``_fuzzy_hits`` runs next and will want it
                 return False
             if len(negatives) >= _MEMO_MAX:
                 negatives.clear()

@@ -71,9 +71,6 @@ class Automaton:
         #: Per pattern index: the (class name, term as written in the ruleset) pairs it stands for.
         self.owners: list[tuple[tuple[str, str], ...]] = [tuple(entries[k]) for k in keys]
 
-    def __len__(self) -> int:
-        return len(self.owners)
-
     def matches(self, haystack: str | bytes) -> list[tuple[int, int, int]]:
         """(pattern index, start, end) of every occurrence, overlapping ones too, by end then longest first.
         ``haystack``: bytes for an ASCII automaton, text for a native one."""
