@@ -9,22 +9,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as gigscan_signals
 from crawler.items import Gone, Listing, Seller
 from crawler.scanning import scanner_for
 from db.store import BatchResult, Store
+from db.worker import StoreProcess
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone"}  # the store's record types
 
 
@@ -93,9 +95,10 @@ class ScanPipeline(_Component):
 class StorePipeline(_Component):
     """Write items to the evidence store in batched transactions and keep a run record with Scrapy's stats.
 
-    Writes run on one dedicated thread that owns the SQLite connection, so compressing bodies and committing
-    overlap with downloading and parsing on the reactor thread (sqlite3 and zstd release the GIL). At most
-    ``GIGSCAN_STORE_PENDING`` batches wait to be written; beyond that the pipeline waits, bounding memory.
+    The store runs in a process of its own (``db.worker.StoreProcess``): hashing, compressing and inserting
+    then use the machine's other core instead of taking turns with parsing on the reactor thread's GIL. Batches
+    are written in order, one transaction each. At most ``GIGSCAN_STORE_PENDING`` batches wait to be written;
+    beyond that the pipeline waits, bounding memory.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -107,26 +110,23 @@ class StorePipeline(_Component):
         self.rules_path = settings.get("GIGSCAN_RULES")
         self.buffer: list[dict[str, Any]] = []
         self.pending: deque[Future[BatchResult]] = deque()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gigscan-store")
-        self.store: Store | None = None
+        self.store: StoreProcess | None = StoreProcess(self.db_path)  # starts now, while the crawl starts
         self.run_id: int | None = None
+        self.store_died = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    def _on_writer(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn`` on the writer thread and wait for it (for the rare calls outside the item flow)."""
-        return self.executor.submit(fn, *args).result()
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
-        self.store = self._on_writer(Store, self.db_path)
+        assert self.store is not None
         spider = self.crawler.spider
-        self.run_id = self._on_writer(
-            self.store.start_run,
+        self.run_id = self.store.call(
+            "start_run",
             "crawl",
             spider.name if spider else None,
             dict(settings.getdict("GIGSCAN_RUN_ARGS")),
             scanner_for(self.rules_path).version,
             settings.get("GIGSCAN_VERSION"),
+            os.getpid(),
         )
         self.stats.set_value("gigscan/run_id", self.run_id)
 
@@ -136,7 +136,7 @@ class StorePipeline(_Component):
         if len(self.buffer) >= self.batch_size:
             self.flush()
             while len(self.pending) > self.max_pending:
-                await asyncio.wrap_future(self.pending[0])
+                await _finished(self.pending[0])
                 self.collect()
         return item
 
@@ -144,17 +144,23 @@ class StorePipeline(_Component):
         if not self.buffer or self.store is None or self.run_id is None:
             return
         batch, self.buffer = self.buffer, []
-        self.pending.append(self.executor.submit(self.store.record_batch, self.run_id, batch))
+        self.pending.append(self.store.submit("record_batch", self.run_id, batch))
         self.collect()
 
     def collect(self) -> None:
-        """Count finished batches into the stats; a failed batch is logged and counted, never silent."""
+        """Count finished batches into the stats; a failed batch is logged and counted, never silent. If the
+        store's process died, nothing more can be stored: the crawl stops (``store_failed``)."""
         while self.pending and self.pending[0].done():
             future = self.pending.popleft()
             error = future.exception()
             if error is not None:
                 self.stats.inc_value("gigscan/store/failed_batches")
                 logger.error("storing a batch failed: %s", error, exc_info=error)
+                if isinstance(error, BrokenProcessPool) and not self.store_died:
+                    self.store_died = True
+                    logger.error("the store's process died; closing the crawl, as nothing more can be stored")
+                    assert self.crawler.engine is not None
+                    deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
                 continue
             for name, value in dataclasses.asdict(future.result()).items():
                 if value:
@@ -163,7 +169,7 @@ class StorePipeline(_Component):
     async def close_spider(self) -> None:
         self.flush()
         for future in list(self.pending):
-            await asyncio.wrap_future(future)
+            await _finished(future)
         self.collect()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
@@ -171,10 +177,19 @@ class StorePipeline(_Component):
             return
         stats = self.stats.get_stats()
         status = run_status(reason, stats)
-        self._on_writer(self.store.finish_run, self.run_id, status, stats)
-        self._on_writer(self.store.close)
-        self.store = None
-        self.executor.shutdown(wait=True)
+        try:
+            self.store.call("finish_run", self.run_id, status, stats)
+        except BrokenProcessPool:  # the store's process died: close the run record from here instead
+            with Store(self.db_path) as store:
+                store.finish_run(self.run_id, status, stats)
+        finally:
+            self.store.close()
+            self.store = None
+
+
+async def _finished(future: Future[Any]) -> None:
+    """Wait for a store call to end, failed or not (``collect`` reports failures)."""
+    await asyncio.wait([asyncio.wrap_future(future)])
 
 
 def as_record(item: Any) -> dict[str, Any]:

@@ -134,7 +134,10 @@ class Store:
         args: Mapping[str, Any],
         ruleset_version: str | None,
         gigscan_version: str,
+        pid: int | None = None,
     ) -> int:
+        """Open a run record. ``pid`` is the crawl's process when the store is written from another one (see
+        ``db.worker``): it is what tells a later run whether this one's process died."""
         host = socket.gethostname()
         with self._write() as conn:
             self._close_abandoned_runs(conn, host)
@@ -148,7 +151,7 @@ class Store:
                     utc_now(),
                     gigscan_version,
                     ruleset_version,
-                    os.getpid(),
+                    pid or os.getpid(),
                     host,
                 ),
             )

@@ -137,10 +137,11 @@ def start_crawl(base_url: str, db: Path) -> subprocess.Popen[bytes]:
                                      "-q", "logo design", "--max-pages", "2"))  # fmt: skip
 
 
-def kill_when(proc: subprocess.Popen[bytes], db: Path, sql: str, at_least: int, reads: list[int]) -> None:
+def wait_for_count(proc: subprocess.Popen[bytes], db: Path, sql: str, at_least: int, reads: list[int]) -> None:
+    """Read ``sql``'s count while the crawl runs (appending each read to ``reads``) until it is ``at_least``."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "the crawl ended before it could be killed"
+        assert proc.poll() is None, "the crawl ended too early"
         if db.exists():
             try:
                 count = read_count(db, sql)
@@ -148,12 +149,16 @@ def kill_when(proc: subprocess.Popen[bytes], db: Path, sql: str, at_least: int, 
                 count = 0
             reads.append(count)
             if count >= at_least:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(10)
                 return
         time.sleep(0.02)
     proc.kill()
     raise AssertionError("the crawl stored too little in 20 s")
+
+
+def kill_when(proc: subprocess.Popen[bytes], db: Path, sql: str, at_least: int, reads: list[int]) -> None:
+    wait_for_count(proc, db, sql, at_least, reads)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
 
 
 def test_sigkill_mid_crawl_leaves_a_store_that_verifies_and_a_rerun_completes(tmp_path: Path) -> None:
@@ -193,3 +198,54 @@ def test_sigkill_mid_crawl_leaves_a_store_that_verifies_and_a_rerun_completes(tm
         killed_ids = {r[1] for r in listings}
     assert set(by_external_id(clean)) <= killed_ids
     assert len(killed_ids) == len(by_external_id(clean))
+
+
+def test_ctrl_c_mid_crawl_stores_every_item_it_scraped(tmp_path: Path) -> None:
+    """Ctrl-C signals the whole foreground process group, the store's process included: Scrapy shuts down
+    gracefully and the store must still take everything the crawl scraped, and close the run."""
+    db = tmp_path / "interrupted.db"
+    with TestbedServer(seed=5, listings=600) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gigscan", *crawl_args(server.url, db, "--delay", "0.01", "--concurrency", "2",
+                                                          "-q", "amazon reviews", "--max-pages", "3")],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        wait_for_count(proc, db, "SELECT count(*) FROM listings", 20, [])
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(60) is not None
+    with Store(db) as store:
+        assert store.verify().ok
+        run = store.get_run(1)
+        assert run is not None and run["status"] == "shutdown"
+        stats = json.loads(run["stats"])
+        sightings = store.conn.execute("SELECT count(*) FROM sightings WHERE run_id = 1").fetchone()[0]
+        assert stats["item_scraped_count"] == stats["gigscan/store/sightings"] == sightings
+        assert "gigscan/store/failed_batches" not in stats
+
+
+def store_process_of(crawl_pid: int) -> int | None:
+    """The crawl's store process (``db.worker``): the child spawned by multiprocessing to run a worker."""
+    for child in Path(f"/proc/{crawl_pid}/task/{crawl_pid}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            return int(child)
+    return None
+
+
+def test_a_crawl_whose_store_process_dies_stops_and_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "gigscan.db"
+    with TestbedServer(seed=5, listings=600) as server:
+        crawl = start_crawl(server.url, db)
+        try:
+            wait_for_count(crawl, db, "SELECT count(*) FROM listings", 1, [])
+            writer = store_process_of(crawl.pid)
+            assert writer is not None
+            os.kill(writer, signal.SIGKILL)  # as the kernel's OOM killer would
+            assert crawl.wait(60) != 0
+        finally:
+            crawl.kill()
+    with Store(db) as store:
+        assert store.verify().ok
+        run = store.get_run(1)
+        assert run is not None and run["status"] == "store_failed"
+        assert json.loads(run["stats"]).get("gigscan/store/failed_batches", 0) >= 1

@@ -258,7 +258,8 @@ def report_crawl(stats: dict[str, Any], db: Path) -> None:
     for label, key in (
         ("pages fetched", "response_received_count"),
         ("pages parsed", "gigscan/pages_parsed"),
-        ("items stored", "item_scraped_count"),
+        ("items scraped", "item_scraped_count"),
+        ("items stored", "gigscan/store/sightings"),  # what committed batches hold (one sighting per record)
         ("new listings", "gigscan/store/listings_new"),
         ("new snapshots", "gigscan/store/snapshots_new"),
         ("flagged listings", "gigscan/flagged_items"),
