@@ -63,8 +63,9 @@ def _close() -> None:
 class StoreProcess:
     """``Store(path)`` opened in a child process (spawned: forking a process with threads is unsafe).
 
-    ``submit("record_batch", run_id, records)`` returns a future; ``call`` waits for the result. Opening
-    happens in the first call, so an unusable file fails that call with the store's own error.
+    ``submit("record_batch", run_id, records)`` returns a future; ``call`` waits for the result. The child
+    starts and opens the store at once (while the crawl starts); if the file is unusable, every call fails with
+    the store's own error.
     """
 
     def __init__(self, path: str | Path, **store_kwargs: Any) -> None:
@@ -74,13 +75,14 @@ class StoreProcess:
         self._opened = self._executor.submit(_open, str(path), store_kwargs)
 
     def submit(self, method: str, *args: Any) -> Future[Any]:
-        """Queue a call. Never raises: a child that died (BrokenProcessPool) fails the future instead."""
+        """Queue a call. Never raises: a failed open, or a child that died (BrokenProcessPool), fails the
+        future instead."""
+        if self._opened.done() and self._opened.exception() is not None:
+            return _failed(self._opened.exception())
         try:
             return self._executor.submit(_call, method, args)
         except BrokenProcessPool as exc:
-            failed: Future[Any] = Future()
-            failed.set_exception(exc)
-            return failed
+            return _failed(exc)
 
     def call(self, method: str, *args: Any) -> Any:
         self._opened.result()
@@ -98,3 +100,9 @@ class StoreProcess:
             pass  # the child is gone, and its connection with it (SQLite rolled back what it had not committed)
         finally:
             self._executor.shutdown(wait=True)
+
+
+def _failed(error: BaseException | None) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_exception(error)
+    return future

@@ -73,6 +73,8 @@ def test_errors_come_back_as_the_store_raised_them(tmp_path: Path) -> None:
     try:
         with pytest.raises(sqlite3.DatabaseError, match="not a database"):
             broken.call("start_run", "crawl", "fiverr", {}, "r1", "0.1.0")
+        with pytest.raises(sqlite3.DatabaseError, match="not a database"):  # not "no open store"
+            broken.submit("record_batch", 1, records(1)).result(timeout=30)
     finally:
         broken.close()
 
