@@ -4,7 +4,8 @@ Both variants crawl the same testbed in this one invocation, each in a fresh pro
 once per process), with politeness off (no delay, no AutoThrottle: the testbed is on 127.0.0.1 and AutoThrottle's
 pacing would hide the pipeline's cost) and seller-following off, so both fetch the same pages. The variants
 alternate over several rounds and the medians are compared, because the machine is shared and noisy. Two
-figures: wall-clock pages/s (what a user sees) and CPU seconds per page of the crawl process (steadier under load).
+figures: wall-clock pages/s (what a user sees) and CPU seconds per page of the crawl process and its store process
+(steadier under load; it counts the store's work on the other core, which wall time does not show).
 """
 
 from __future__ import annotations
