@@ -13,6 +13,7 @@ import os
 from collections import deque
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
 from typing import Any
 
 from scrapy import signals
@@ -25,6 +26,7 @@ from crawler.items import Gone, Listing, Seller
 from crawler.scanning import scanner_for
 from db.store import BatchResult, Store
 from db.worker import StoreProcess
+from matchers import Verdict
 
 logger = logging.getLogger(__name__)
 RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone"}  # the store's record types
@@ -74,22 +76,37 @@ def validation_problem(item: Any) -> str | None:
 
 
 class ScanPipeline(_Component):
-    """Attach the matchers' verdict to every listing and announce flagged ones (sellers get followed)."""
+    """Attach the matchers' verdict to every listing and announce flagged ones (sellers get followed).
+
+    A crawl sees the same listing text again and again (one gig in the results of several queries, on its
+    seller's page, on every re-check), and a verdict is a pure function of the text and the ruleset: the last
+    ``GIGSCAN_SCAN_MEMO`` verdicts are kept and reused (each item still gets its own verdict dict).
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.scanner = scanner_for(crawler.settings.get("GIGSCAN_RULES"))
         self.stats.set_value("gigscan/ruleset_version", self.scanner.version)
+        size = crawler.settings.getint("GIGSCAN_SCAN_MEMO", 4096)
+        self.verdict_of = lru_cache(maxsize=size)(self._scan) if size > 0 else self._scan
+
+    def _scan(self, title: str, description: str | None, tags: tuple[str, ...]) -> Verdict:
+        return self.scanner.scan({"title": title, "description": description, "tags": list(tags)})
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Listing):
             return item
-        verdict = self.scanner.scan({"title": item.title, "description": item.description, "tags": item.tags})
+        verdict = self.verdict_of(item.title, item.description, tuple(item.tags or ()))
         item.verdict = verdict.to_dict()
         if verdict.flagged:
             self.stats.inc_value("gigscan/flagged_items")
             self.crawler.signals.send_catch_log(gigscan_signals.listing_flagged, item=item)
         return item
+
+    def close_spider(self) -> None:
+        info = getattr(self.verdict_of, "cache_info", None)
+        if info is not None and info().hits:
+            self.stats.set_value("gigscan/scan_memo_hits", info().hits)
 
 
 class StorePipeline(_Component):

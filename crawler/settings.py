@@ -80,6 +80,7 @@ GIGSCAN_DB = "gigscan.db"  # the evidence store (the CLI passes --db / GIGSCAN_D
 GIGSCAN_RULES = None  # a ruleset TOML file; None = the bundled default
 GIGSCAN_STORE_BATCH = 100  # items per write transaction
 GIGSCAN_STORE_PENDING = 2  # batches queued for the store's process before the pipeline waits
+GIGSCAN_SCAN_MEMO = 4096  # verdicts kept for listing texts seen again in the crawl (0: scan every item)
 GIGSCAN_BLOCK_BACKOFF = 2.0  # the download slot's delay is multiplied by this after a block page
 GIGSCAN_BLOCK_MAX_DELAY = 60.0
 GIGSCAN_RETRY_AFTER_MAX = 600.0  # longest Retry-After obeyed, seconds (a longer one is cut to this)

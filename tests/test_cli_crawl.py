@@ -93,3 +93,38 @@ def test_store_record_matches_asdict_without_deep_copies() -> None:
     assert record == {**dataclasses.asdict(item), "type": "listing"}
     assert record["extra"] is item.extra  # shared, not copied
     assert as_record(Seller(marketplace="fiverr", username="u", profile_url="http://x/u"))["type"] == "seller"
+
+
+def test_scan_pipeline_reuses_verdicts_for_texts_seen_again_and_matches_a_fresh_scan() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler import signals as gigscan_signals
+    from crawler.pipelines import ScanPipeline
+    from matchers import Scanner, load_ruleset
+
+    flagged: list[Listing] = []
+
+    def on_flagged(item: Listing) -> None:  # kept referenced: Scrapy holds signal receivers weakly
+        flagged.append(item)
+
+    crawler = get_crawler(settings_dict={"GIGSCAN_SCAN_MEMO": 16})
+    crawler.signals.connect(on_flagged, signal=gigscan_signals.listing_flagged)
+    pipeline = ScanPipeline.from_crawler(crawler)
+    texts = [("I will post 5 star Amazon reviews from real accounts", ["amazon reviews"]),
+             ("I will design a minimalist logo", ["logo"])]  # fmt: skip
+    items = [listing(external_id=str(i), title=title, tags=tags) for i, (title, tags) in enumerate(texts * 3)]
+    same_title = [listing(external_id=f"d{i}", title="I will help your product", description=text, tags=[])
+                  for i, text in enumerate(["Buy 5 star Amazon reviews from real accounts.", "Logo files in SVG."])]
+    for item in items + same_title:
+        pipeline.process_item(item)
+    fresh = Scanner(load_ruleset())
+    assert [item.verdict["flagged"] for item in same_title] == [True, False]  # the key is the whole text
+    for item in items + same_title:
+        assert item.verdict == fresh.scan({"title": item.title, "description": item.description,
+                                           "tags": item.tags}).to_dict()  # fmt: skip
+    assert items[0].verdict is not items[2].verdict  # equal, never shared
+    assert [item.external_id for item in flagged] == ["0", "2", "4", "d0"]  # every flagged item is announced
+    assert pipeline.verdict_of.cache_info().misses == 4
+    pipeline.close_spider()
+    assert crawler.stats.get_value("gigscan/scan_memo_hits") == 4
+    assert crawler.stats.get_value("gigscan/flagged_items") == 4
