@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from itertools import product
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -43,7 +43,6 @@ _FUZZY_ZONE = 60
 _MAX_CHARS_PER_WORD = 40
 #: Words remembered per fuzzy rule (word -> closest term or None); real text repeats its words.
 _MEMO_MAX = 100_000
-_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -650,7 +649,9 @@ class Scanner:
             return 0
         return f.near(first, last, window, clause)
 
-    def _context(self, rule: Rule, f: _Field, start: int, end: int, used: list[Hit]) -> Hit | None | bool:
+    def _context(
+        self, rule: Rule, f: _Field, start: int, end: int, used: list[Hit]
+    ) -> Hit | None | Literal[False]:
         """The nearest context hit (None when the rule needs none; False when it needs one and has none)."""
         if not rule.context:
             return None
@@ -737,8 +738,9 @@ class Scanner:
 
         def consider(word: str, start: int, end: int) -> None:
             seen.add(word)
-            best = memo.get(word, _UNSEEN)
-            if best is _UNSEEN:
+            if word in memo:
+                best = memo[word]
+            else:
                 best = memo[word] = self._candidate(rule, vocab, word)
                 if len(memo) > _MEMO_MAX:
                     memo.clear()
@@ -787,9 +789,7 @@ class Scanner:
             return True
         memo = self._fuzzy_memo.setdefault(rule.id, {})
         for word in considered:
-            best = memo.get(word, _UNSEEN)
-            if best is _UNSEEN:
-                best = self._candidate(rule, vocab, word)
+            best = memo[word] if word in memo else self._candidate(rule, vocab, word)
             if best is not None:
                 memo[word] = best  # the loop in ``_fuzzy_hits`` runs next and will want it
                 return False
