@@ -104,9 +104,10 @@ class ScanPipeline(_Component):
         return item
 
     def close_spider(self) -> None:
-        info = getattr(self.verdict_of, "cache_info", None)
-        if info is not None and info().hits:
-            self.stats.set_value("gigscan/scan_memo_hits", info().hits)
+        info = getattr(self.verdict_of, "cache_info", None)  # absent when the memo is off
+        hits = info().hits if info is not None else 0
+        if hits:
+            self.stats.set_value("gigscan/scan_memo_hits", hits)
 
 
 class StorePipeline(_Component):

@@ -77,8 +77,9 @@ class StoreProcess:
     def submit(self, method: str, *args: Any) -> Future[Any]:
         """Queue a call. Never raises: a failed open, or a child that died (BrokenProcessPool), fails the
         future instead."""
-        if self._opened.done() and self._opened.exception() is not None:
-            return _failed(self._opened.exception())
+        failed_open = self._opened.exception() if self._opened.done() else None
+        if failed_open is not None:
+            return _failed(failed_open)
         try:
             return self._executor.submit(_call, method, args)
         except BrokenProcessPool as exc:
@@ -102,7 +103,7 @@ class StoreProcess:
             self._executor.shutdown(wait=True)
 
 
-def _failed(error: BaseException | None) -> Future[Any]:
+def _failed(error: BaseException) -> Future[Any]:
     future: Future[Any] = Future()
     future.set_exception(error)
     return future
