@@ -345,11 +345,12 @@ class MatchKey:
     text: str
     table: dict | None = field(default=None, repr=False)
     pieces: list[Piece] = field(default_factory=list, repr=False)
-    _origin: list[int] | None = field(default=None, init=False, repr=False)
-    _starts: list[int] = field(default_factory=list, init=False, repr=False)
-    identity: bool = field(default=False, init=False, repr=False)
-    non_latin: bool = field(default=False, init=False, repr=False)
-    _data: bytes | None = field(default=None, init=False, repr=False)
+    # Set in ``__post_init__`` (not as field defaults, which a mypyc-compiled dataclass leaves unset).
+    _origin: list[int] | None = field(init=False, repr=False)
+    _starts: list[int] = field(init=False, repr=False)
+    identity: bool = field(init=False, repr=False)
+    non_latin: bool = field(init=False, repr=False)
+    _data: bytes | None = field(init=False, repr=False)
 
     @property
     def data(self) -> bytes:
@@ -360,8 +361,11 @@ class MatchKey:
         return self._data
 
     def __post_init__(self) -> None:
+        self._origin = None
         self._starts = [p.start for p in self.pieces]
         self.identity = self.table is None and not self.pieces
+        self.non_latin = False
+        self._data = None
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` for key ``[start, end)``, widened to whole characters as written."""

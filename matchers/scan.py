@@ -223,7 +223,8 @@ class Scanner:
     """Scans listings with one ruleset. Build once (it compiles automata) and reuse."""
 
     def __init__(self, ruleset: Ruleset, prefilter: bool = True) -> None:
-        """``prefilter=False`` forces the full path everywhere (the reference the fast paths are tested against)."""
+        """``prefilter=False`` forces the full path everywhere (the reference the fast paths are tested against):
+        every field is keyed, every pattern runs in every zone, every word near a trigger is compared."""
         self.ruleset = ruleset
         self.prefilter = prefilter
         self.version = ruleset.version
@@ -533,12 +534,12 @@ class Scanner:
         for pattern, needs in zip(cls.patterns, self._pattern_probes[cls.name], strict=True):
             if cls.on_original:
                 for zone in f.zones(original=True):
-                    if _could_match(needs, f.original, *zone):
+                    if not self.prefilter or _could_match(needs, f.original, *zone):
                         for m in pattern.finditer(f.original, *zone):
                             found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
             else:
                 for zone in f.zones():
-                    if _could_match(needs, f.key.text, *zone):
+                    if not self.prefilter or _could_match(needs, f.key.text, *zone):
                         for m in pattern.finditer(f.key.text, *zone):
                             text, start, end = f.key.quote(m.start(), m.end())
                             found.append(Hit(cls.name, pattern.pattern, start, end, text, m.start()))
@@ -751,7 +752,7 @@ class Scanner:
         previous, previous_start = "", -1
         triggers = [h for name in rule.when_any for h in f.hits.get(name, ()) if h.key_start >= 0]
         zones = f.zones(triggers, _FUZZY_ZONE)
-        if self._no_misspelling(rule, vocab, text, zones):
+        if self.prefilter and self._no_misspelling(rule, vocab, text, zones):
             return
         for zone in zones:
             for m in _KEY_WORD.finditer(text, *zone):

@@ -1,4 +1,5 @@
-"""The scanner's fast paths (prefilter, fuzzy memo) never change a verdict: the full path is the reference.
+"""The scanner's fast paths (prefilter, pattern probes, fuzzy miss set and memo) and its compiled build never
+change a verdict: the full path, in Python, is the reference.
 
 Texts: the labeled dev rows, the matcher tests' own texts, the rules' examples, and benchmark listings with
 random disguises (spacing, masking, digits, homoglyphs, zero-width characters, case, emoji) applied.
@@ -9,15 +10,19 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import matchers
 from conftest import LABELS
 from matchers import Scanner, load_ruleset
-from matchers import scan as scan_module
+from matchers.compiled import PURE_ENV
 from matchers.normalise import unmask
 
 _TESTS = Path(__file__).resolve().parent
@@ -129,13 +134,30 @@ def test_a_masked_word_reads_the_same_whatever_the_vocabulary_order() -> None:
     assert unmask("o*er", ["order", "offer"]) == unmask("o*er", ["offer", "order"]) == "offer"
 
 
-def test_probes_and_the_fuzzy_miss_set_never_change_a_verdict(
-    docs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+#: Scans the JSON list of listings in argv[1] with the Python sources, and prints the verdicts as JSON.
+_PYTHON_SCAN = """
+import json, sys
+from matchers import ENGINE, Scanner, load_ruleset
+assert ENGINE == "python", ENGINE
+with open(sys.argv[1], encoding="utf-8") as handle:
+    docs = json.load(handle)
+print(json.dumps([v.to_dict() for v in Scanner(load_ruleset()).scan_many(docs)]))
+"""
+
+
+def test_the_compiled_engine_gives_the_python_engines_verdicts(
+    docs: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    ruleset = load_ruleset()
-    sample = docs[::3]
-    shortcut = _summary(Scanner(ruleset), sample)
-    monkeypatch.setattr(scan_module, "_could_match", lambda *args: True)  # every pattern runs everywhere
-    monkeypatch.setattr(Scanner, "_no_misspelling", lambda *args: False)  # every word goes through the loop
-    assert _summary(Scanner(ruleset), sample) == shortcut
-    assert sum(v["flagged"] for v in shortcut) > 100
+    if matchers.ENGINE != "compiled":
+        pytest.skip("no fresh compiled build here (make builds one: scripts/build_native.py)")
+    sample = docs[::2]
+    path = tmp_path / "docs.json"
+    path.write_text(json.dumps(sample), encoding="utf-8")
+    python = subprocess.run(
+        [sys.executable, "-c", _PYTHON_SCAN, str(path)], env={**os.environ, PURE_ENV: "1"},
+        cwd=_TESTS.parent, capture_output=True, text=True, check=True,
+    )
+    compiled = _summary(Scanner(load_ruleset()), sample)
+    assert sum(v["flagged"] for v in compiled) > 300
+    for doc, a, b in zip(sample, compiled, json.loads(python.stdout), strict=True):
+        assert a == b, doc
