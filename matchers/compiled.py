@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 #: The modules compiled (the hot path of a scan); the rest of the package stays Python.
-MODULES = ("literals", "normalise", "ruleset", "scan", "terms")
+MODULES = ("literals", "normalise", "outline", "ruleset", "scan", "terms")
 #: Where the build puts the compiled modules, inside the package folder.
 NATIVE_DIR = "_native"
 #: What the build records: the digest of the sources it compiled, and the interpreter it compiled for.

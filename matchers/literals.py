@@ -25,15 +25,31 @@ class Needs:
     strings: frozenset[str] = frozenset()
     digit: bool = False
 
-    def probe(self, ascii_text: bool = False) -> re.Pattern[str]:
-        """One expression that finds any of it (a single C search, with ``re``'s fast scan for a first
-        character from a small set). ``ascii_text``: the searched text is ASCII, where a digit is [0-9] (a
-        bitmap test per character, much cheaper than the Unicode category test of ``\\d``)."""
-        options = [re.escape(s) for s in sorted(self.strings, key=lambda s: (-len(s), s))]
-        return re.compile("|".join(options + ([("[0-9]" if ascii_text else r"\d")] if self.digit else [])))
+    def probe(self, ascii_text: bool = False) -> Probe:
+        """The search that finds any of it. ``ascii_text``: the searched text is ASCII, where a digit is [0-9]
+        (a bitmap test per character, much cheaper than the Unicode category test of ``\\d``)."""
+        strings = tuple(sorted(self.strings, key=lambda s: (-len(s), s)))
+        digit = re.compile("[0-9]" if ascii_text else r"\d") if self.digit else None
+        return Probe(strings, digit)
 
     def __or__(self, other: Needs) -> Needs:
         return Needs(self.strings | other.strings, self.digit or other.digit)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A ``Needs`` as a search: a C substring search per string (``re`` tries an alternation of words at every
+    position, far slower), and one ``re`` search for a digit."""
+
+    strings: tuple[str, ...]
+    digit: re.Pattern[str] | None
+
+    def found(self, text: str, start: int, end: int) -> bool:
+        """Does ``text[start:end]`` hold one of the strings or a digit?"""
+        for string in self.strings:
+            if text.find(string, start, end) >= 0:
+                return True
+        return self.digit is not None and self.digit.search(text, start, end) is not None
 
 
 def requirements(pattern: re.Pattern[str], lowercase_ascii: bool) -> tuple[Needs, ...]:
@@ -46,9 +62,9 @@ def requirements(pattern: re.Pattern[str], lowercase_ascii: bool) -> tuple[Needs
     return tuple(_Derivation(bool(pattern.flags & re.IGNORECASE), lowercase_ascii).sequence(list(parsed)))
 
 
-def probes(pattern: re.Pattern[str], lowercase_ascii: bool) -> tuple[re.Pattern[str], ...]:
-    """``requirements`` as expressions: a match of ``pattern`` within a stretch of text is only possible
-    if each of them finds something in that stretch."""
+def probes(pattern: re.Pattern[str], lowercase_ascii: bool) -> tuple[Probe, ...]:
+    """``requirements`` as searches: a match of ``pattern`` within a stretch of text is only possible if each
+    of them finds something in that stretch."""
     return tuple(dict.fromkeys(n.probe(lowercase_ascii) for n in requirements(pattern, lowercase_ascii)))
 
 

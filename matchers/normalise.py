@@ -185,48 +185,6 @@ def fold(text: str) -> Folded:
                   _repair_shape(data))
 
 
-# ---------------------------------------------------------------------------------------------------------
-# The outline: the text as written, one byte per character, reduced to what sentence and word boundaries need.
-
-#: Outline bytes for characters that are neither a word character ("a"), a space (" ") nor anything else ("#").
-#: Line breaks stay themselves: they are spaces that also end a sentence.
-OUTLINE_MARKS = {"\n": "\n", "\r": "\r", ".": ".", "!": ".", "?": ".", "•": "|", "|": "|", "✅": "|", "✔": "|",
-                 "-": "-", "–": "-", "—": "-", "_": "_"} | dict.fromkeys(",;:()[]{}<>\"“”«»", ",")
-
-
-def _outline_char(char: str) -> str:
-    if char in OUTLINE_MARKS:
-        return OUTLINE_MARKS[char]
-    if char.isalnum():  # what ``[^\W_]`` matches
-        return "a"
-    return " " if char.isspace() else "#"  # ``\s`` is ``str.isspace``
-
-
-_OUTLINE_BYTES = bytes(ord(_outline_char(chr(c))) for c in range(128)) + b"#" * 128
-#: Outlines of runs of non-ASCII characters, as for ``_RUNS``.
-_OUTLINE_RUNS: dict[str, str] = {}
-
-
-def _outline_run(error: UnicodeError) -> tuple[str, int]:
-    run = error.object[error.start : error.end]  # type: ignore[attr-defined]  # a UnicodeEncodeError
-    out = _OUTLINE_RUNS.get(run)
-    if out is None:
-        if len(_OUTLINE_RUNS) >= _RUNS_MAX:
-            _OUTLINE_RUNS.clear()
-        out = _OUTLINE_RUNS[run] = "".join(map(_outline_char, run))
-    return out, error.end  # type: ignore[attr-defined]
-
-
-codecs.register_error("gigscan.outline", _outline_run)
-
-
-def outline(text: str) -> bytes:
-    """``text`` as one byte per character, offsets unchanged: "a" for a letter or digit, " " for a space, the
-    sentence and clause marks as ``OUTLINE_MARKS`` says, "#" for the rest. Byte expressions over it find
-    sentence breaks and count words as ``\\s`` and ``[^\\W_]`` would on the text, at C speed on ASCII."""
-    return text.encode("ascii", "gigscan.outline").translate(_OUTLINE_BYTES)
-
-
 def fold_ascii(text: str) -> str:
     """Stage one of the ascii key (no disguise repair); also how the ruleset's own terms are folded."""
     return fold(text).text

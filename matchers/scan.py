@@ -8,7 +8,6 @@ only when cheap signals point at them. Every reason quotes the original text, as
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
@@ -18,29 +17,15 @@ from typing import Any, Literal, NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .literals import probes
-from .normalise import MatchKey, fold, native_key, normalise_folded, outline
+from .literals import Probe, probes
+from .normalise import MatchKey, fold, native_key, normalise_folded
+from .outline import CLAUSE_END, Boundaries, outline
 from .ruleset import FIELDS, Problem, Rule, Ruleset, TermClass
 from .terms import Hit, TermIndex, find_hits
 
 _WORD = re.compile(r"[^\W_]+")
 _KEY_WORD = re.compile(r"[a-z0-9]+")
 _FIRST_WORD = re.compile(r"^[\W_]*([^\W_]+)")
-#: Where one sentence, line or list item ends and the next begins: proximity never reaches across it. Searched
-#: in the text's ``outline``, where it reads ``[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s`` in the text as written.
-_SENTENCE_END = re.compile(rb"\.(?:\s|$)|[\n\r|]|\s-\s")
-#: Where a clause ends: phrases that need their words together ("positive reviews") never reach across it.
-#: (Also in the outline, where ``,`` stands for any of ``,;:()[]{}<>"“”«»``.)
-_CLAUSE_END = re.compile(_SENTENCE_END.pattern + rb"|,")
-#: A word (``[^\W_]+`` in the text as written) in the outline.
-_OUTLINE_WORD = re.compile(rb"a+")
-#: Whether a stretch of the outline holds a ``_SENTENCE_END`` (or a ``_CLAUSE_END``), as substring tests (a C
-#: search each, far cheaper than ``re`` on short stretches): a line break or bullet, a sentence mark before a
-#: space, a dash between spaces, or (see ``_has_break``) a sentence mark that ends the stretch.
-_SENTENCE_BREAKS = (b"\n", b"\r", b"|", b". ", b" - ")
-_CLAUSE_BREAKS = (*_SENTENCE_BREAKS, b",")
-#: The outline with every byte but a word character's made a space: words are then counted as " a" pairs.
-_WORDS_ONLY = bytes(c if c == ord("a") else ord(" ") for c in range(256))
 _FAR = 1_000_000
 #: Characters looked back for a negation (a few words).
 _NEGATION_CHARS = 60
@@ -147,8 +132,7 @@ class _Field:
 
     __slots__ = (
         "name", "original", "key", "hits", "anchor_hits", "native", "fuzzy_done", "_distances",
-        "_sentence_starts", "hidden", "mask", "_by_names", "_anchor_starts", "_anchor_zones", "_outline",
-        "_words",
+        "hidden", "mask", "_by_names", "_anchor_starts", "_anchor_zones", "_boundaries",
     )
 
     def __init__(self, name: str, original: str, key: MatchKey, native: MatchKey | None = None) -> None:
@@ -160,7 +144,6 @@ class _Field:
         self.anchor_hits: list[Hit] = []
         self.fuzzy_done: set[str] = set()
         self._distances: dict[tuple[int, int, bool], int] = {}
-        self._sentence_starts: list[int] | None = None
         #: Starts of anchor hits hidden from rules while looking for evidence that honest context does not
         #: explain.
         self.hidden: frozenset[int] = frozenset()
@@ -172,9 +155,8 @@ class _Field:
         self._anchor_starts: set[int] | None = None
         #: ``zones()`` around the anchor hits, on the key (False) and on the original (True).
         self._anchor_zones: dict[bool, list[tuple[int, int]]] = {}
-        #: ``outline(original)``, made on first use (only fields with rules to weigh need it).
-        self._outline: bytes | None = None
-        self._words: bytes | None = None
+        #: Sentence and word boundaries of the original, found on first use (only fields with rules to weigh).
+        self._boundaries: Boundaries | None = None
 
     def add_anchors(self, hits: list[Hit]) -> None:
         """More anchor hits (misspelt terms): the zones around anchors change."""
@@ -190,30 +172,18 @@ class _Field:
         pair = (first.end, second.start, clause)
         known = self._distances.get(pair)
         if known is None:
-            start, end = first.end, second.start
-            if _has_break(self.outline()[start:end], clause):
-                known = _FAR
-            else:
-                words = self._words_only()[start:end]  # a word cut by the stretch's edge still counts
-                known = words.count(b" a") + words.startswith(b"a") + 1
-            self._distances[pair] = known
+            words = self.boundaries().gap(first.end, second.start, clause)
+            known = self._distances[pair] = _FAR if words is None else words + 1
         return known
 
-    def outline(self) -> bytes:
-        if self._outline is None:
-            self._outline = outline(self.original)
-        return self._outline
-
-    def _words_only(self) -> bytes:
-        if self._words is None:
-            self._words = self.outline().translate(_WORDS_ONLY)
-        return self._words
+    def boundaries(self) -> Boundaries:
+        if self._boundaries is None:
+            self._boundaries = Boundaries(self.original)
+        return self._boundaries
 
     def sentence(self, position: int) -> int:
         """Which sentence (line, list item) of the field ``position`` is in."""
-        if self._sentence_starts is None:
-            self._sentence_starts = [m.end() for m in _SENTENCE_END.finditer(self.outline())]
-        return bisect_right(self._sentence_starts, position)
+        return self.boundaries().sentence(position)
 
     def zones(
         self, around: Iterable[Hit] | None = None, margin: int = 0, original: bool = False
@@ -528,7 +498,7 @@ class Scanner:
         if not negation.words:
             return False
         before = text[max(0, start - _NEGATION_CHARS) : start]
-        breaks = [m.end() for m in _CLAUSE_END.finditer(outline(before))]
+        breaks = [m.end() for m in CLAUSE_END.finditer(outline(before))]
         if breaks:
             before = before[breaks[-1] :]
         words = _WORD.findall(before.casefold())[-negation.scope :]
@@ -866,16 +836,9 @@ class Scanner:
         return [r.id for r in self.ruleset.rules]
 
 
-def _has_break(stretch: bytes, clause: bool) -> bool:
-    """Does this stretch of an outline hold a ``_CLAUSE_END`` (``clause``) or a ``_SENTENCE_END``?"""
-    if stretch.endswith(b"."):  # "$" in the expression: the end of the stretch
-        return True
-    return any(mark in stretch for mark in (_CLAUSE_BREAKS if clause else _SENTENCE_BREAKS))
-
-
-def _could_match(probes: tuple[re.Pattern[str], ...], text: str, start: int, end: int) -> bool:
+def _could_match(probes: tuple[Probe, ...], text: str, start: int, end: int) -> bool:
     """Does ``text[start:end]`` hold what every match of an expression contains (see ``literals.probes``)?"""
-    return all(probe.search(text, start, end) is not None for probe in probes)
+    return all(probe.found(text, start, end) for probe in probes)
 
 
 def _overlapping(hits: tuple[Hit, ...]) -> bool:

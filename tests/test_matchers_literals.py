@@ -17,7 +17,7 @@ from matchers.literals import Needs, probes, requirements
 
 
 def _probes_allow(pattern: re.Pattern[str], text: str, lowercase_ascii: bool) -> bool:
-    return all(p.search(text) for p in probes(pattern, lowercase_ascii))
+    return all(p.found(text, 0, len(text)) for p in probes(pattern, lowercase_ascii))
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,14 @@ def test_probes_never_reject_a_stretch_where_a_ruleset_pattern_matches() -> None
                 elif not allowed:
                     rejected += 1
     assert checked > 1000 and rejected > 1000  # the probes are both safe and useful on this mix
+
+
+def test_a_probe_finds_what_the_alternation_of_its_strings_finds_in_a_stretch() -> None:
+    probe = Needs(frozenset({"ab", "c", "acc"}), digit=True).probe(ascii_text=True)
+    alternation = re.compile("acc|ab|c|[0-9]")
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice("abc9 x") for _ in range(rng.randint(0, 12)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert probe.found(text, start, end) == bool(alternation.search(text, start, end)), (text, start, end)

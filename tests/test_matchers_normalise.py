@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import random
 import re
 
 import pytest
 
 from matchers import normalise
-from matchers.normalise import native_key, outline
-from matchers.scan import _CLAUSE_END, _OUTLINE_WORD, _SENTENCE_END, _WORDS_ONLY, _has_break
+from matchers.normalise import native_key
 
 VOCABULARY = {"review", "reviews", "amazon", "google", "trustpilot", "rating", "ratings", "facebook"}
 
@@ -88,32 +86,3 @@ def test_expanding_characters_still_map_back() -> None:
     start = key.text.index("reviews")
     assert key.quote(start, start + 7) == ("reviews", 11, 18)
     assert key.quote(0, 7) == ("Straße", 0, 6)
-
-
-#: The boundaries as expressions over the text as written: what the outline's byte expressions stand for.
-_WRITTEN = {
-    _SENTENCE_END: re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s"),
-    _CLAUSE_END: re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s|[,;:()\[\]{}<>\"“”«»]"),
-    _OUTLINE_WORD: re.compile(r"[^\W_]+"),
-}
-
-
-def test_the_outline_finds_what_the_expressions_find_in_the_text_as_written() -> None:
-    rng = random.Random(5)
-    pieces = ["ab", "Z9", " ", "  ", "\t", "\x1c", "\xa0", "\u2003", ".", "!", "?", "\n", "\r", "-", "–", "—", "•", "|",
-              "✅", "✔", ",", ";", "“", "»", "_", "é", "½", "٣", "😊", "’", "*", "$", "Ж"]
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
-        start = rng.randint(0, len(text))
-        end = rng.randint(start, len(text))
-        shape = outline(text)
-        assert len(shape) == len(text)
-        for ours, written in _WRITTEN.items():
-            assert [m.span() for m in ours.finditer(shape[start:end])] == [
-                m.span() for m in written.finditer(text[start:end])
-            ], (text, start, end, written.pattern)
-        # The substring tests that stand for the expressions on short stretches.
-        for clause, written in ((False, _WRITTEN[_SENTENCE_END]), (True, _WRITTEN[_CLAUSE_END])):
-            assert _has_break(shape[start:end], clause) == bool(written.search(text[start:end])), (text, start, end)
-        words = shape.translate(_WORDS_ONLY)[start:end]
-        assert words.count(b" a") + words.startswith(b"a") == len(_WRITTEN[_OUTLINE_WORD].findall(text[start:end]))

@@ -1,0 +1,107 @@
+"""Where sentences, clauses and words begin and end in a text as written, read off its outline.
+
+Rules weigh how far apart two terms are: in words, and never across the end of a sentence (or, for phrases,
+of a clause). Asking a regular expression about every gap is slow; so each field is outlined once, one byte
+per character with offsets unchanged ("a" a letter or digit, " " a space, the marks as ``MARKS`` says, "#" the
+rest), and every gap is then answered with a few C substring searches over that outline. The outline answers
+exactly what ``[^\\W_]`` and ``\\s`` answer on the text itself (tested against them).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from bisect import bisect_right
+
+#: Outline bytes for the characters that are neither word characters ("a"), spaces (" ") nor the rest ("#").
+#: Line breaks stay themselves: they are spaces that also end a sentence.
+MARKS = {"\n": "\n", "\r": "\r", ".": ".", "!": ".", "?": ".", "•": "|", "|": "|", "✅": "|", "✔": "|",
+         "-": "-", "–": "-", "—": "-", "_": "_"} | dict.fromkeys(",;:()[]{}<>\"“”«»", ",")
+
+#: Where one sentence, line or list item ends and the next begins, in the outline: in the text as written,
+#: ``[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s``.
+SENTENCE_END = re.compile(rb"\.(?:\s|$)|[\n\r|]|\s-\s")
+#: Where a clause ends: a sentence end, or one of ``,;:()[]{}<>"“”«»`` (an outline ",").
+CLAUSE_END = re.compile(SENTENCE_END.pattern + rb"|,")
+#: A word in the outline: ``[^\W_]+`` in the text as written.
+WORD = re.compile(rb"a+")
+
+
+def _outline_char(char: str) -> str:
+    if char in MARKS:
+        return MARKS[char]
+    if char.isalnum():  # what ``[^\W_]`` matches
+        return "a"
+    return " " if char.isspace() else "#"  # ``\s`` is ``str.isspace``
+
+
+_OUTLINE_BYTES = bytes(ord(_outline_char(chr(c))) for c in range(128)) + b"#" * 128
+#: Outlines of runs of non-ASCII characters: the same few recur ("’", "😊", "✅").
+_RUNS: dict[str, str] = {}
+_RUNS_MAX = 50_000
+
+
+def _outline_run(error: UnicodeError) -> tuple[str, int]:
+    """Encoder error handler: outline one run of non-ASCII characters (the ASCII around it stays in C)."""
+    run = error.object[error.start : error.end]  # type: ignore[attr-defined]  # a UnicodeEncodeError
+    out = _RUNS.get(run)
+    if out is None:
+        if len(_RUNS) >= _RUNS_MAX:
+            _RUNS.clear()
+        out = _RUNS[run] = "".join(map(_outline_char, run))
+    return out, error.end  # type: ignore[attr-defined]
+
+
+codecs.register_error("gigscan.outline", _outline_run)
+
+
+def outline(text: str) -> bytes:
+    """``text`` as one byte per character, offsets unchanged (see the module's docstring)."""
+    return text.encode("ascii", "gigscan.outline").translate(_OUTLINE_BYTES)
+
+
+#: Outline -> break flags: "B" where a sentence ends at that byte whatever follows it (a line break, a bullet;
+#: a sentence mark already marked "B" when a space follows it), "D" a dash (marked only between spaces), "C" a
+#: clause mark; everything else a space.
+_FLAGS = bytes(
+    ord("B") if chr(c) in "B\n\r|" else ord("D") if chr(c) == "D" else ord("C") if chr(c) == "," else 32
+    for c in range(256)
+)
+#: Outline -> words: a word character stays "a", everything else becomes a space.
+_WORDS = bytes(c if c == ord("a") else 32 for c in range(256))
+
+
+class Boundaries:
+    """Sentence, clause and word boundaries of one text, for many questions about its gaps."""
+
+    __slots__ = ("_outline", "_flags", "_words", "_sentence_starts")
+
+    def __init__(self, text: str) -> None:
+        self._outline = outline(text)
+        marked = self._outline.replace(b". ", b"B ").replace(b" - ", b" D ")
+        # A second pass marks the dashes whose leading space the first pass's previous match used (" - - ").
+        self._flags = marked.replace(b" - ", b" D ").translate(_FLAGS)
+        self._words = self._outline.translate(_WORDS)
+        self._sentence_starts: list[int] | None = None
+
+    def gap(self, start: int, end: int, clause: bool = False) -> int | None:
+        """The words in ``text[start:end]`` (one cut by an edge counts too), or None if a sentence (``clause``:
+        a clause) ends in it: what ``SENTENCE_END`` / ``CLAUSE_END`` and ``WORD`` find in that slice."""
+        if end <= start:
+            return 0
+        flags = self._flags
+        if (
+            self._outline[end - 1] == 46  # "." at the very end of the slice: "$" in the expression
+            or flags.find(b"B", start, end) >= 0
+            or flags.find(b"D", start + 1, end - 1) >= 0  # a dash needs its spaces inside the slice
+            or (clause and flags.find(b"C", start, end) >= 0)
+        ):
+            return None
+        words = self._words
+        return words.count(b" a", start, end) + (words[start] == 97)  # 97: "a", a word cut by the start
+
+    def sentence(self, position: int) -> int:
+        """Which sentence (line, list item) ``position`` is in."""
+        if self._sentence_starts is None:
+            self._sentence_starts = [m.end() for m in SENTENCE_END.finditer(self._outline)]
+        return bisect_right(self._sentence_starts, position)

@@ -1,0 +1,53 @@
+"""The outline answers what the boundary expressions answer on the text as written, for any slice."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from matchers.outline import CLAUSE_END, SENTENCE_END, WORD, Boundaries, outline
+
+#: The expressions over the text as written that the outline's stand for.
+WRITTEN = {
+    SENTENCE_END: re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s"),
+    CLAUSE_END: re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s|[,;:()\[\]{}<>\"“”«»]"),
+    WORD: re.compile(r"[^\W_]+"),
+}
+PIECES = ["ab", "Z9", " ", "  ", "\t", "\x1c", "\xa0", "\u2003", ".", "!", "?", "\n", "\r", "-", "–", "—", "•", "|",
+          "✅", "✔", ",", ";", "“", "»", "_", "é", "½", "٣", "😊", "’", "*", "$", "Ж", " - ", ". "]
+
+
+def _texts(seed: int, count: int) -> list[tuple[str, int, int]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 25)))
+        start = rng.randint(0, len(text))
+        out.append((text, start, rng.randint(start, len(text))))
+    return out
+
+
+def test_the_outline_expressions_find_what_they_find_in_the_text() -> None:
+    for text, start, end in _texts(5, 3000):
+        shape = outline(text)
+        assert len(shape) == len(text)
+        for ours, written in WRITTEN.items():
+            assert [m.span() for m in ours.finditer(shape[start:end])] == [
+                m.span() for m in written.finditer(text[start:end])
+            ], (text, start, end, written.pattern)
+
+
+def test_a_gap_has_the_words_and_breaks_of_the_slice() -> None:
+    for text, start, end in _texts(7, 3000):
+        boundaries = Boundaries(text)
+        for clause, breaks in ((False, WRITTEN[SENTENCE_END]), (True, WRITTEN[CLAUSE_END])):
+            gap = text[start:end]
+            expected = None if breaks.search(gap) else len(WRITTEN[WORD].findall(gap))
+            assert boundaries.gap(start, end, clause) == expected, (text, start, end, clause)
+
+
+def test_sentences_are_numbered_as_the_text_as_written_ends_them() -> None:
+    text = "Buy reviews. Real ones!\nNo - drop ✅ fast. - ok"
+    boundaries = Boundaries(text)
+    ends = [m.end() for m in WRITTEN[SENTENCE_END].finditer(text)]
+    assert [boundaries.sentence(i) for i in range(len(text))] == [sum(e <= i for e in ends) for i in range(len(text))]
