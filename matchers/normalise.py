@@ -25,10 +25,9 @@ import threading
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
-from typing import NamedTuple
 
 import ahocorasick_rs
 from anyascii import anyascii
@@ -159,18 +158,21 @@ def _fold_run(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("gigscan.fold", _fold_run)
 
 
-class Folded(NamedTuple):
+class Folded:
     """Stage one of the ascii key of a text, and what the fold saw."""
 
-    text: str
-    #: The same key as ASCII bytes: byte automata and the shape test work on it without another encode.
-    data: bytes
-    #: Some character folded to other than exactly one character (offsets back to the text need a map).
-    uneven: bool
-    #: Some letter outside the Latin script (a native key is worth building).
-    non_latin: bool
-    #: The key may hold spaced-out, masked or digit-swapped words (see ``_repair_shape``).
-    repair: bool
+    __slots__ = ("text", "data", "uneven", "non_latin", "repair")
+
+    def __init__(self, text: str, data: bytes, uneven: bool, non_latin: bool, repair: bool) -> None:
+        self.text = text
+        #: The same key as ASCII bytes: byte automata and the shape test work on it without another encode.
+        self.data = data
+        #: Some character folded to other than exactly one character (offsets back to the text need a map).
+        self.uneven = uneven
+        #: Some letter outside the Latin script (a native key is worth building).
+        self.non_latin = non_latin
+        #: The key may hold spaced-out, masked or digit-swapped words (see ``_repair_shape``).
+        self.repair = repair
 
 
 def fold(text: str) -> Folded:
@@ -344,7 +346,6 @@ def _apply(folded: str, edits: list[tuple[int, int, str]]) -> tuple[str, list[Pi
 # ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass
 class MatchKey:
     """The key for one original string, with the map from key offsets back to original offsets.
 
@@ -352,16 +353,21 @@ class MatchKey:
     ``pieces`` are the stage-two repairs.
     """
 
-    original: str
-    text: str
-    table: dict | None = field(default=None, repr=False)
-    pieces: list[Piece] = field(default_factory=list, repr=False)
-    # Set in ``__post_init__`` (not as field defaults, which a mypyc-compiled dataclass leaves unset).
-    _origin: list[int] | None = field(init=False, repr=False)
-    _starts: list[int] = field(init=False, repr=False)
-    identity: bool = field(init=False, repr=False)
-    non_latin: bool = field(init=False, repr=False)
-    _data: bytes | None = field(init=False, repr=False)
+    __slots__ = ("original", "text", "table", "pieces", "_origin", "_starts", "identity", "non_latin", "_data")
+
+    def __init__(self, original: str, text: str, table: dict | None = None, pieces: list[Piece] | None = None) -> None:
+        self.original = original
+        self.text = text
+        self.table = table
+        self.pieces: list[Piece] = pieces if pieces is not None else []
+        self._origin: list[int] | None = None
+        self._starts = [p.start for p in self.pieces]
+        self.identity = table is None and not self.pieces
+        self.non_latin = False
+        self._data: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"MatchKey(original={self.original!r}, text={self.text!r})"
 
     @property
     def data(self) -> bytes:
@@ -370,13 +376,6 @@ class MatchKey:
         if self._data is None:
             self._data = self.text.encode("ascii")
         return self._data
-
-    def __post_init__(self) -> None:
-        self._origin = None
-        self._starts = [p.start for p in self.pieces]
-        self.identity = self.table is None and not self.pieces
-        self.non_latin = False
-        self._data = None
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` for key ``[start, end)``, widened to whole characters as written."""

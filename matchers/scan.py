@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from itertools import product
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -41,7 +41,11 @@ _MAX_CHARS_PER_WORD = 40
 _MEMO_MAX = 100_000
 
 
-@dataclass(frozen=True)
+#: Records made on every scan (``Reason``, ``Verdict``, ``Hit``...) have a written ``__init__``: the one a
+#: dataclass generates runs as interpreted Python even in the compiled build, and costs more than the rest.
+
+
+@dataclass(init=False)
 class Reason:
     """Why a rule fired: the text as written in ``field`` at ``[start, end)``, and one plain sentence."""
 
@@ -54,16 +58,34 @@ class Reason:
     weight: float
     explanation: str
 
+    def __init__(
+        self, rule_id: str, field: str, text: str, start: int, end: int, kind: str, weight: float, explanation: str
+    ) -> None:
+        self.rule_id = rule_id
+        self.field = field
+        self.text = text
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.weight = weight
+        self.explanation = explanation
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class Verdict:
     flagged: bool
     score: float
     reasons: list[Reason]
     ruleset_version: str
+
+    def __init__(self, flagged: bool, score: float, reasons: list[Reason], ruleset_version: str) -> None:
+        self.flagged = flagged
+        self.score = score
+        self.reasons = reasons
+        self.ruleset_version = ruleset_version
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,19 +108,25 @@ def field_texts(doc: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-class _Found(NamedTuple):
+class _Found:
     """A rule that fired, and the anchor hits (field, start) it rests on: what honest context may explain."""
 
-    reason: Reason
-    anchors: frozenset[tuple[str, int]]
+    __slots__ = ("reason", "anchors")
+
+    def __init__(self, reason: Reason, anchors: frozenset[tuple[str, int]]) -> None:
+        self.reason = reason
+        self.anchors = anchors
 
 
-class _Explained(NamedTuple):
+class _Explained:
     """Rating terms (field, start) that honest context explains, with the strongest explanation's weight, and
     the weight of an honest service named in the title (it explains the whole listing, except acts)."""
 
-    terms: dict[tuple[str, int], float]
-    listing: float
+    __slots__ = ("terms", "listing")
+
+    def __init__(self, terms: dict[tuple[str, int], float], listing: float) -> None:
+        self.terms = terms
+        self.listing = listing
 
 
 @dataclass(frozen=True)

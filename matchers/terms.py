@@ -38,9 +38,10 @@ def term_key(term: str) -> tuple[str, bool]:
     return " ".join(fold_ascii(term).split()), False
 
 
-@dataclass(slots=True)
+@dataclass(init=False)
 class Hit:
-    """One occurrence of a class's term: offsets into the original field text and the text as written."""
+    """One occurrence of a class's term: offsets into the original field text and the text as written.
+    (A written ``__init__``: a generated one runs as interpreted Python even when compiled, see ``scan``.)"""
 
     cls: str
     term: str
@@ -48,7 +49,18 @@ class Hit:
     end: int
     text: str
     key_start: int
-    fuzzy: float | None = None
+    fuzzy: float | None
+
+    def __init__(
+        self, cls: str, term: str, start: int, end: int, text: str, key_start: int, fuzzy: float | None = None
+    ) -> None:
+        self.cls = cls
+        self.term = term
+        self.start = start
+        self.end = end
+        self.text = text
+        self.key_start = key_start
+        self.fuzzy = fuzzy
 
 
 class Automaton:

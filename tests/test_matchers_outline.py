@@ -47,7 +47,9 @@ def test_a_gap_has_the_words_and_breaks_of_the_slice() -> None:
 
 
 def test_sentences_are_numbered_as_the_text_as_written_ends_them() -> None:
-    text = "Buy reviews. Real ones!\nNo - drop ✅ fast. - ok"
-    boundaries = Boundaries(text)
-    ends = [m.end() for m in WRITTEN[SENTENCE_END].finditer(text)]
-    assert [boundaries.sentence(i) for i in range(len(text))] == [sum(e <= i for e in ends) for i in range(len(text))]
+    texts = ["Buy reviews. Real ones!\nNo - drop ✅ fast. - ok", ". - x", " -\n- -", "a.\n"]
+    for text in texts + [text for text, _, _ in _texts(3, 3000)]:
+        boundaries = Boundaries(text)
+        ends = [m.end() for m in WRITTEN[SENTENCE_END].finditer(text)]
+        numbers = [sum(e <= i for e in ends) for i in range(len(text) + 1)]
+        assert [boundaries.sentence(i) for i in range(len(text) + 1)] == numbers, text
