@@ -491,7 +491,7 @@ class Scanner:
     def _add_context(self, f: _Field) -> None:
         """The common context words, only around anchors (most fields have none, so most skip this)."""
         index = self.index
-        context = [h for zone in f.zones() for h in find_hits(f.key, index.context, *zone)]
+        context = [h for start, end in f.zones() for h in find_hits(f.key, index.context, start, end)]
         context += find_hits(f.native, index.context_native)
         for hit in self._kept(context, f.original):
             f.hits.setdefault(hit.cls, []).append(hit)
@@ -559,16 +559,16 @@ class Scanner:
         found: list[Hit] = []
         for pattern, needs in zip(cls.patterns, self._pattern_probes[cls.name], strict=True):
             if cls.on_original:
-                for zone in f.zones(original=True):
-                    if not self.prefilter or _could_match(needs, f.original, *zone):
-                        for m in pattern.finditer(f.original, *zone):
+                for start, end in f.zones(original=True):  # (no *zone: a star call is a slow generic call)
+                    if not self.prefilter or _could_match(needs, f.original, start, end):
+                        for m in pattern.finditer(f.original, start, end):
                             found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
             else:
-                for zone in f.zones():
-                    if not self.prefilter or _could_match(needs, f.key.text, *zone):
-                        for m in pattern.finditer(f.key.text, *zone):
-                            text, start, end = f.key.quote(m.start(), m.end())
-                            found.append(Hit(cls.name, pattern.pattern, start, end, text, m.start()))
+                for start, end in f.zones():
+                    if not self.prefilter or _could_match(needs, f.key.text, start, end):
+                        for m in pattern.finditer(f.key.text, start, end):
+                            quoted, o_start, o_end = f.key.quote(m.start(), m.end())
+                            found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
         return found
 
     def _possible(self, rule: Rule, present: int) -> bool:
@@ -781,7 +781,7 @@ class Scanner:
         if self.prefilter and self._no_misspelling(rule, vocab, text, zones):
             return
         for zone in zones:
-            for m in _KEY_WORD.finditer(text, *zone):
+            for m in _KEY_WORD.finditer(text, zone[0], zone[1]):
                 word = m.group()
                 start, end = m.span()
                 if previous_start >= 0 and len(previous) + len(word) <= longest:
@@ -802,7 +802,7 @@ class Scanner:
     def _no_misspelling(self, rule: Rule, vocab: _FuzzyVocabulary, text: str, zones: list[tuple[int, int]]) -> bool:
         """True when no word (or pair run together) in ``zones`` reads as a target term: the words the loop in
         ``_fuzzy_hits`` would consider, checked as one set against the words known not to (most of them)."""
-        words = [w for zone in zones for w in _KEY_WORD.findall(text, *zone)]
+        words = [w for start, end in zones for w in _KEY_WORD.findall(text, start, end)]
         known, initials, longest = self.index.vocabulary, vocab.initials, vocab.longest
         shortest = max(vocab.shortest, rule.min_length)  # shorter words, or other initials: ``_candidate`` is None
         considered = {w for w in words if w[0] in initials and len(w) >= shortest and w not in known}
