@@ -76,33 +76,83 @@ _WORDS = bytes(c if c == ord("a") else 32 for c in range(256))
 
 
 class Boundaries:
-    """Sentence, clause and word boundaries of one text, for many questions about its gaps."""
+    """Sentence, clause and word boundaries of one text, for many questions about its gaps and words. Each view
+    of the outline is made on first use."""
 
-    __slots__ = ("_outline", "_flags", "_words", "_sentence_starts")
+    __slots__ = ("text", "_outline", "_flags", "_words", "_sentence_starts")
 
     def __init__(self, text: str) -> None:
-        self._outline = outline(text)
-        marked = self._outline.replace(b". ", b"B ").replace(b" - ", b" D ")
-        # A second pass marks the dashes whose leading space the first pass's previous match used (" - - ").
-        self._flags = marked.replace(b" - ", b" D ").translate(_FLAGS)
-        self._words = self._outline.translate(_WORDS)
+        self.text = text
+        self._outline: bytes | None = None
+        self._flags: bytes | None = None
+        self._words: bytes | None = None
         self._sentence_starts: list[int] | None = None
+
+    def outline(self) -> bytes:
+        if self._outline is None:
+            self._outline = outline(self.text)
+        return self._outline
+
+    def flags(self) -> bytes:
+        """The outline's breaks as ``_FLAGS`` says."""
+        if self._flags is None:
+            marked = self.outline().replace(b". ", b"B ").replace(b" - ", b" D ")
+            # A second pass marks the dashes whose leading space the first pass's previous match used (" - - ").
+            self._flags = marked.replace(b" - ", b" D ").translate(_FLAGS)
+        return self._flags
+
+    def words(self) -> bytes:
+        """The outline with word characters "a" and everything else a space."""
+        if self._words is None:
+            self._words = self.outline().translate(_WORDS)
+        return self._words
 
     def gap(self, start: int, end: int, clause: bool = False) -> int | None:
         """The words in ``text[start:end]`` (one cut by an edge counts too), or None if a sentence (``clause``:
         a clause) ends in it: what ``SENTENCE_END`` / ``CLAUSE_END`` and ``WORD`` find in that slice."""
         if end <= start:
             return 0
-        flags = self._flags
-        if (
-            self._outline[end - 1] == 46  # "." at the very end of the slice: "$" in the expression
+        if self._ends_in_break(start, end, clause):
+            return None
+        words = self.words()
+        return words.count(b" a", start, end) + (words[start] == 97)  # 97: "a", a word cut by the start
+
+    def _ends_in_break(self, start: int, end: int, clause: bool) -> bool:
+        flags = self.flags()
+        return (
+            self.outline()[end - 1] == 46  # "." at the very end of the slice: "$" in the expression
             or flags.find(b"B", start, end) >= 0
             or flags.find(b"D", start + 1, end - 1) >= 0  # a dash needs its spaces inside the slice
             or (clause and flags.find(b"C", start, end) >= 0)
-        ):
+        )
+
+    def clause_start(self, start: int, end: int) -> int:
+        """Where the last clause of ``text[start:end]`` begins: after its last ``CLAUSE_END`` (give or take the
+        marks and spaces next to it, which hold no word), ``start`` if it has none, ``end`` if it ends in one."""
+        if end <= start or self.outline()[end - 1] == 46:
+            return end
+        flags = self.flags()
+        last = max(flags.rfind(b"B", start, end), flags.rfind(b"C", start, end), flags.rfind(b"D", start + 1, end - 1))
+        return last + 1 if last >= 0 else start
+
+    def word_after(self, position: int, reach: int) -> str | None:
+        """The first word in ``text[position:position + reach]`` (cut short at its end), if any."""
+        words = self.words()
+        limit = min(position + reach, len(words))
+        start = words.find(b"a", position, limit)
+        if start < 0:
             return None
-        words = self._words
-        return words.count(b" a", start, end) + (words[start] == 97)  # 97: "a", a word cut by the start
+        end = words.find(b" ", start, limit)
+        return self.text[start : end if end >= 0 else limit]
+
+    def word_before(self, position: int, reach: int) -> str | None:
+        """The last word in ``text[position - reach:position]`` (cut short at its start), if any."""
+        words = self.words()
+        limit = max(0, position - reach)
+        end = words.rfind(b"a", limit, position) + 1
+        if not end:
+            return None
+        return self.text[max(limit, words.rfind(b" ", limit, end) + 1) : end]
 
     def sentence(self, position: int) -> int:
         """Which sentence (line, list item) ``position`` is in."""
@@ -114,11 +164,11 @@ class Boundaries:
         """Where each ``SENTENCE_END`` match ends, as ``finditer`` finds them (left to right, none overlapping),
         visiting only the marks that can start one: a C search from mark to mark instead of ``re`` at every
         character."""
-        text = self._outline
+        text = self.outline()
         size = len(text)
         ends: list[int] = []
         free = 0  # where the next match may start: earlier characters belong to the last match
-        marks = self._outline.translate(_SENTENCE_MARKS)
+        marks = text.translate(_SENTENCE_MARKS)
         at = marks.find(b"X")
         while at >= 0:
             mark = text[at]

@@ -19,13 +19,12 @@ from rapidfuzz.distance import OSA
 
 from .literals import Probe, probes
 from .normalise import MatchKey, fold, native_key, normalise_folded
-from .outline import CLAUSE_END, Boundaries, outline
+from .outline import Boundaries
 from .ruleset import FIELDS, Problem, Rule, Ruleset, TermClass
 from .terms import Hit, TermIndex, find_hits
 
 _WORD = re.compile(r"[^\W_]+")
 _KEY_WORD = re.compile(r"[a-z0-9]+")
-_FIRST_WORD = re.compile(r"^[\W_]*([^\W_]+)")
 _FAR = 1_000_000
 #: Characters looked back for a negation (a few words).
 _NEGATION_CHARS = 60
@@ -163,7 +162,10 @@ class _Field:
         "hidden", "mask", "_by_names", "_anchor_starts", "_anchor_zones", "_boundaries",
     )
 
-    def __init__(self, name: str, original: str, key: MatchKey, native: MatchKey | None = None) -> None:
+    def __init__(
+        self, name: str, original: str, key: MatchKey, native: MatchKey | None = None,
+        boundaries: Boundaries | None = None,
+    ) -> None:
         self.name = name
         self.original = original
         self.key = key
@@ -184,7 +186,7 @@ class _Field:
         #: ``zones()`` around the anchor hits, on the key (False) and on the original (True).
         self._anchor_zones: dict[bool, list[tuple[int, int]]] = {}
         #: Sentence and word boundaries of the original, found on first use (only fields with rules to weigh).
-        self._boundaries: Boundaries | None = None
+        self._boundaries = boundaries
 
     def add_anchors(self, hits: list[Hit]) -> None:
         """More anchor hits (misspelt terms): the zones around anchors change."""
@@ -478,11 +480,13 @@ class Scanner:
         key = normalise_folded(text, folded, index.vocabulary)
         native = native_key(text, key) if index.anchor_native or index.context_native else None
         hits = find_hits(key, index.anchor, matches=matches) + find_hits(native, index.anchor_native)
-        if hits:
-            hits = self._kept(hits, text)
         if not hits:
             return None
-        f = _Field(name, text, key, native=native)
+        bounds = Boundaries(text)  # (lazy: only outlined if a hit needs a look at the words around it)
+        hits = self._kept(hits, bounds)
+        if not hits:
+            return None
+        f = _Field(name, text, key, native=native, boundaries=bounds)
         for hit in hits:
             f.hits.setdefault(hit.cls, []).append(hit)
         f.anchor_hits = [h for h in hits if h.cls in self.anchors]
@@ -493,43 +497,40 @@ class Scanner:
         index = self.index
         context = [h for start, end in f.zones() for h in find_hits(f.key, index.context, start, end)]
         context += find_hits(f.native, index.context_native)
-        for hit in self._kept(context, f.original):
+        for hit in self._kept(context, f.boundaries()):
             f.hits.setdefault(hit.cls, []).append(hit)
 
-    def _kept(self, hits: list[Hit], text: str) -> list[Hit]:
-        return [h for h in hits if h.cls not in self._skipping or not self._skipped(h, text)]
+    def _kept(self, hits: list[Hit], bounds: Boundaries) -> list[Hit]:
+        return [h for h in hits if h.cls not in self._skipping or not self._skipped(h, bounds)]
 
-    def _skipped(self, hit: Hit, text: str) -> bool:
+    def _skipped(self, hit: Hit, bounds: Boundaries) -> bool:
         """A hit right after a word such as "will" ("I will review your CV") is a verb, not the noun; a negated
         selling word ("I never post or buy reviews") sells nothing."""
         cls = self.classes[hit.cls]
-        if cls.negatable and self._negated(hit.start, hit.end, text):
+        if cls.negatable and self._negated(hit.start, hit.end, bounds):
             return True
         if cls.skip_terms and hit.term not in cls.skip_terms:
             return False
         if cls.skip_after:
-            before = _WORD.findall(text, max(0, hit.start - 30), hit.start)  # the last is the word before
-            if before and before[-1].casefold() in cls.skip_after:
+            before = bounds.word_before(hit.start, 30)
+            if before is not None and before.casefold() in cls.skip_after:
                 return True
         if cls.skip_before:
-            after = _FIRST_WORD.match(text[hit.end : hit.end + 30])
-            if after and after.group(1).casefold() in cls.skip_before:
+            after = bounds.word_after(hit.end, 30)
+            if after is not None and after.casefold() in cls.skip_before:
                 return True
         return False
 
-    def _negated(self, start: int, end: int, text: str) -> bool:
+    def _negated(self, start: int, end: int, bounds: Boundaries) -> bool:
         """Is there a negation up to ``scope`` words before ``start`` in the same clause, or right after ``end``?"""
         negation = self._negation
-        after = _FIRST_WORD.match(text[end : end + 30])
-        if after and after.group(1).casefold() in negation.after:
+        after = bounds.word_after(end, 30)
+        if after is not None and after.casefold() in negation.after:
             return True
         if not negation.words:
             return False
-        before = text[max(0, start - _NEGATION_CHARS) : start]
-        breaks = [m.end() for m in CLAUSE_END.finditer(outline(before))]
-        if breaks:
-            before = before[breaks[-1] :]
-        words = _WORD.findall(before.casefold())[-negation.scope :]
+        clause = bounds.clause_start(max(0, start - _NEGATION_CHARS), start)
+        words = _WORD.findall(bounds.text[clause:start].casefold())[-negation.scope :]
         for i, word in enumerate(words):
             negates = word in negation.words or (word == "t" and i > 0 and words[i - 1].endswith("n"))
             if negates and (i + 1 >= len(words) or words[i + 1] not in negation.unless):

@@ -53,3 +53,22 @@ def test_sentences_are_numbered_as_the_text_as_written_ends_them() -> None:
         ends = [m.end() for m in WRITTEN[SENTENCE_END].finditer(text)]
         numbers = [sum(e <= i for e in ends) for i in range(len(text) + 1)]
         assert [boundaries.sentence(i) for i in range(len(text) + 1)] == numbers, text
+
+
+def test_words_around_a_position_are_the_ones_the_expressions_find() -> None:
+    first_word = re.compile(r"^[\W_]*([^\W_]+)")
+    for text, start, _ in _texts(13, 3000):
+        boundaries = Boundaries(text)
+        after = first_word.match(text[start : start + 30])
+        assert boundaries.word_after(start, 30) == (after.group(1) if after else None), (text, start)
+        before = WRITTEN[WORD].findall(text, max(0, start - 30), start)
+        assert boundaries.word_before(start, 30) == (before[-1] if before else None), (text, start)
+
+
+def test_the_last_clause_holds_the_words_after_the_last_clause_end() -> None:
+    for text, start, end in _texts(17, 3000):
+        before = text[start:end]
+        ends = [m.end() for m in WRITTEN[CLAUSE_END].finditer(before)]
+        expected = WRITTEN[WORD].findall(before[ends[-1] :] if ends else before)
+        clause = Boundaries(text).clause_start(start, end)
+        assert WRITTEN[WORD].findall(text[clause:end]) == expected, (text, start, end)
