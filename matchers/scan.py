@@ -25,6 +25,8 @@ from .terms import Hit, TermIndex, find_hits
 
 _WORD = re.compile(r"[^\W_]+")
 _KEY_WORD = re.compile(r"[a-z0-9]+")
+#: ``str.translate`` table that makes every character but [a-z0-9] a space: split, the words of ``_KEY_WORD``.
+_KEY_SPACES = {c: " " for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
 _FAR = 1_000_000
 #: Characters looked back for a negation (a few words).
 _NEGATION_CHARS = 60
@@ -803,16 +805,17 @@ class Scanner:
     def _no_misspelling(self, rule: Rule, vocab: _FuzzyVocabulary, text: str, zones: list[tuple[int, int]]) -> bool:
         """True when no word (or pair run together) in ``zones`` reads as a target term: the words the loop in
         ``_fuzzy_hits`` would consider, checked as one set against the words known not to (most of them)."""
-        words = [w for start, end in zones for w in _KEY_WORD.findall(text, start, end)]
+        # ``_KEY_WORD.findall`` per zone, as a C translate and split (the key is ASCII).
+        words = [w for start, end in zones for w in text[start:end].translate(_KEY_SPACES).split()]
         known, initials, longest = self.index.vocabulary, vocab.initials, vocab.longest
         shortest = max(vocab.shortest, rule.min_length)  # shorter words, or other initials: ``_candidate`` is None
-        considered = {w for w in words if w[0] in initials and len(w) >= shortest and w not in known}
-        considered.update([
-            a + b for a, b in zip(words, words[1:], strict=False)
-            if a[0] in initials and shortest <= len(a) + len(b) <= longest
-        ])
-        negatives = self._fuzzy_negatives.setdefault(rule.id, set())
-        considered -= negatives
+        negatives = self._fuzzy_negatives.setdefault(rule.id, set())  # (large: filtered against, never walked)
+        considered = {
+            w for w in words if w[0] in initials and len(w) >= shortest and w not in known and w not in negatives
+        }
+        for a, b in zip(words, words[1:], strict=False):
+            if a[0] in initials and shortest <= len(a) + len(b) <= longest and a + b not in negatives:
+                considered.add(a + b)
         if not considered:
             return True
         memo = self._fuzzy_memo.setdefault(rule.id, {})
