@@ -25,8 +25,8 @@ from .terms import Hit, TermIndex, find_hits
 
 _WORD = re.compile(r"[^\W_]+")
 _KEY_WORD = re.compile(r"[a-z0-9]+")
-#: ``str.translate`` table that makes every character but [a-z0-9] a space: split, the words of ``_KEY_WORD``.
-_KEY_SPACES = {c: " " for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
+#: A bytes table that makes every byte but [a-z0-9] a space: split, the words of ``_KEY_WORD``.
+_KEY_SPACES = bytes(c if chr(c).isascii() and (chr(c).islower() or chr(c).isdigit()) else 32 for c in range(256))
 _FAR = 1_000_000
 #: Characters looked back for a negation (a few words).
 _NEGATION_CHARS = 60
@@ -781,7 +781,7 @@ class Scanner:
         previous, previous_start = "", -1
         triggers = [h for name in rule.when_any for h in f.hits.get(name, ()) if h.key_start >= 0]
         zones = f.zones(triggers, _FUZZY_ZONE)
-        if self.prefilter and self._no_misspelling(rule, vocab, text, zones):
+        if self.prefilter and self._no_misspelling(rule, vocab, f.key.data, zones):
             return
         for zone in zones:
             for m in _KEY_WORD.finditer(text, zone[0], zone[1]):
@@ -802,11 +802,11 @@ class Scanner:
             quoted, o_start, o_end = f.key.quote(start, end)
             yield Hit(rule.target, best[0], o_start, o_end, quoted, start, fuzzy=round(float(best[1]), 3))
 
-    def _no_misspelling(self, rule: Rule, vocab: _FuzzyVocabulary, text: str, zones: list[tuple[int, int]]) -> bool:
+    def _no_misspelling(self, rule: Rule, vocab: _FuzzyVocabulary, key: bytes, zones: list[tuple[int, int]]) -> bool:
         """True when no word (or pair run together) in ``zones`` reads as a target term: the words the loop in
         ``_fuzzy_hits`` would consider, checked as one set against the words known not to (most of them)."""
-        # ``_KEY_WORD.findall`` per zone, as a C translate and split (the key is ASCII).
-        words = [w for start, end in zones for w in text[start:end].translate(_KEY_SPACES).split()]
+        # ``_KEY_WORD.findall`` per zone of the key (ASCII bytes), as C translate and split.
+        words = [w for start, end in zones for w in key[start:end].translate(_KEY_SPACES).decode("ascii").split()]
         known, initials, longest = self.index.vocabulary, vocab.initials, vocab.longest
         shortest = max(vocab.shortest, rule.min_length)  # shorter words, or other initials: ``_candidate`` is None
         negatives = self._fuzzy_negatives.setdefault(rule.id, set())  # (large: filtered against, never walked)
