@@ -49,7 +49,15 @@ class Probe:
         for string in self.strings:
             if text.find(string, start, end) >= 0:
                 return True
-        return self.digit is not None and self.digit.search(text, start, end) is not None
+        if self.digit is None:
+            return False
+        for digit in _ASCII_DIGITS:  # a C search each; most stretches hold an ASCII digit or are ASCII
+            if text.find(digit, start, end) >= 0:
+                return True
+        return not text.isascii() and self.digit.search(text, start, end) is not None  # other scripts' digits
+
+
+_ASCII_DIGITS = "0123456789"
 
 
 def requirements(pattern: re.Pattern[str], lowercase_ascii: bool) -> tuple[Needs, ...]:

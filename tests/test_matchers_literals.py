@@ -75,3 +75,13 @@ def test_a_probe_finds_what_the_alternation_of_its_strings_finds_in_a_stretch() 
         start = rng.randint(0, len(text))
         end = rng.randint(start, len(text))
         assert probe.found(text, start, end) == bool(alternation.search(text, start, end)), (text, start, end)
+
+
+def test_a_digit_probe_on_the_text_as_written_finds_digits_of_any_script() -> None:
+    probe = Needs(digit=True).probe(ascii_text=False)
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = "".join(rng.choice(["a", "7", "٣", "😊", " ", "x"]) for _ in range(rng.randint(0, 10)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert probe.found(text, start, end) == bool(re.search(r"\d", text[start:end])), (text, start, end)
