@@ -193,7 +193,7 @@ class TermIndex:
             # anchors are looked for in every field, whole: a DFA scans fastest; context only near anchors
             build_automaton(entries[(True, False)], ahocorasick_rs.Implementation.DFA),
             build_automaton(entries[(True, True)]),
-            build_automaton(entries[(False, False)]),
+            build_automaton(entries[(False, False)], ahocorasick_rs.Implementation.DFA),
             build_automaton(entries[(False, True)]),
             frozenset(vocabulary),
         )
