@@ -650,7 +650,6 @@ class Scanner:
         best: tuple[int, Hit, Hit] | None = None
         ordered, window, clause = rule.ordered, rule.window, rule.span == "clause"
         reach = window * _MAX_CHARS_PER_WORD
-        distance = f.distance
         for a in firsts:
             a_start, a_end = a.start, a.end
             for b in seconds:
@@ -660,11 +659,11 @@ class Scanner:
                 if a_start <= b_start:  # f.near, inlined: the pair in text order, a cheap bound, then words
                     if b_start - a_end > reach:
                         continue
-                    d = distance(a, b, clause)
+                    d = f.distance(a, b, clause)
                 elif a_start - b.end > reach:
                     continue
                 else:
-                    d = distance(b, a, clause)
+                    d = f.distance(b, a, clause)
                 if d <= window and (best is None or d < best[0]):
                     best = (d, a, b)
         if best is None:

@@ -141,15 +141,13 @@ def find_hits(
         return []
     identity = key.identity
     original = key.original
-    span = key.span
     owners_of = automaton.owners
     hits: list[Hit] = []
-    append = hits.append
     for index, begin, end in matches:
         if offset:
             begin += offset
             end += offset
-        o_start, o_end = (begin, end) if identity else span(begin, end)
+        o_start, o_end = (begin, end) if identity else key.span(begin, end)
         glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
         if glued_left and not _soft_boundary(original, o_start):
             continue
@@ -158,7 +156,7 @@ def find_hits(
             continue
         written = original[o_start:o_end]
         for cls, term in owners_of[index]:
-            append(Hit(cls, term, o_start, o_end, written, begin))
+            hits.append(Hit(cls, term, o_start, o_end, written, begin))
     return hits
 
 
