@@ -18,6 +18,9 @@ from bisect import bisect_right
 MARKS = {"\n": "\n", "\r": "\r", ".": ".", "!": ".", "?": ".", "•": "|", "|": "|", "✅": "|", "✔": "|",
          "-": "-", "–": "-", "—": "-", "_": "_"} | dict.fromkeys(",;:()[]{}<>\"“”«»", ",")
 
+# The boundaries as expressions over the outline: the specification that ``Boundaries`` answers with byte
+# searches (not searched at scan time; the tests hold both to the same expressions over the text as written).
+
 #: Where one sentence, line or list item ends and the next begins, in the outline: in the text as written,
 #: ``[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s``.
 SENTENCE_END = re.compile(rb"\.(?:\s|$)|[\n\r|]|\s-\s")
