@@ -26,8 +26,8 @@ class Needs:
     digit: bool = False
 
     def probe(self, ascii_text: bool = False) -> Probe:
-        """The search that finds any of it. ``ascii_text``: the searched text is ASCII, where a digit is [0-9]
-        (a bitmap test per character, much cheaper than the Unicode category test of ``\\d``)."""
+        """The search that finds any of it. ``ascii_text``: the searched text is ASCII (the match key), where
+        a digit can only be one of 0-9."""
         strings = tuple(sorted(self.strings, key=lambda s: (-len(s), s)))
         digit = re.compile("[0-9]" if ascii_text else r"\d") if self.digit else None
         return Probe(strings, digit)

@@ -42,8 +42,8 @@ _MAX_CHARS_PER_WORD = 40
 _MEMO_MAX = 100_000
 
 
-#: Records made on every scan (``Reason``, ``Verdict``, ``Hit``...) have a written ``__init__``: the one a
-#: dataclass generates runs as interpreted Python even in the compiled build, and costs more than the rest.
+# Records made on every scan (``Reason``, ``Verdict``, ``Hit``...) have a written ``__init__``: the one a
+# dataclass generates runs as interpreted Python even in the compiled build, and cost more than the rest.
 
 
 @dataclass(init=False)
@@ -187,7 +187,8 @@ class _Field:
         self._anchor_starts: set[int] | None = None
         #: ``zones()`` around the anchor hits, on the key (False) and on the original (True).
         self._anchor_zones: dict[bool, list[tuple[int, int]]] = {}
-        #: Sentence and word boundaries of the original, found on first use (only fields with rules to weigh).
+        #: Sentence and word boundaries of the original (``_field`` hands over the ones its skip checks used;
+        #: each view of them is made on first use).
         self._boundaries = boundaries
 
     def add_anchors(self, hits: list[Hit]) -> None:
