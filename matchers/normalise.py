@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
+from typing import Any
 
 import ahocorasick_rs
 from anyascii import anyascii
@@ -142,14 +143,21 @@ def _fold_chars(run: str) -> tuple[str, int]:
     return "".join(parts), (_UNEVEN if uneven else 0) | (_NON_LATIN_LETTER if non_latin else 0)
 
 
+def run_result(memo: dict[str, Any], error: UnicodeError, compute: Callable[[str], Any]) -> Any:
+    """What ``compute`` gives for the run of non-ASCII characters an encoder error handler was called for,
+    kept in ``memo`` (the same few runs recur in most listings; a full memo starts again)."""
+    run = error.object[error.start : error.end]  # type: ignore[attr-defined]  # a UnicodeEncodeError
+    known = memo.get(run)
+    if known is None:
+        if len(memo) >= _RUNS_MAX:
+            memo.clear()
+        known = memo[run] = compute(run)
+    return known
+
+
 def _fold_run(error: UnicodeError) -> tuple[str, int]:
     """Encoder error handler: fold one run of non-ASCII characters (the ASCII around it stays in C)."""
-    run = error.object[error.start : error.end]  # type: ignore[attr-defined]  # a UnicodeEncodeError
-    folded = _RUNS.get(run)
-    if folded is None:
-        if len(_RUNS) >= _RUNS_MAX:
-            _RUNS.clear()
-        folded = _RUNS[run] = _fold_chars(run)
+    folded: tuple[str, int] = run_result(_RUNS, error, _fold_chars)
     if folded[1]:
         _NOTES.seen |= folded[1]
     return folded[0], error.end  # type: ignore[attr-defined]

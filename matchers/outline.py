@@ -13,6 +13,8 @@ import codecs
 import re
 from bisect import bisect_right
 
+from .normalise import run_result
+
 #: Outline bytes for the characters that are neither word characters ("a"), spaces (" ") nor the rest ("#").
 #: Line breaks stay themselves: they are spaces that also end a sentence.
 MARKS = {"\n": "\n", "\r": "\r", ".": ".", "!": ".", "?": ".", "•": "|", "|": "|", "✅": "|", "✔": "|",
@@ -38,21 +40,18 @@ def _outline_char(char: str) -> str:
     return " " if char.isspace() else "#"  # ``\s`` is ``str.isspace``
 
 
+def _outline_chars(run: str) -> str:
+    return "".join(map(_outline_char, run))
+
+
 _OUTLINE_BYTES = bytes(ord(_outline_char(chr(c))) for c in range(128)) + b"#" * 128
 #: Outlines of runs of non-ASCII characters: the same few recur ("’", "😊", "✅").
 _RUNS: dict[str, str] = {}
-_RUNS_MAX = 50_000
 
 
 def _outline_run(error: UnicodeError) -> tuple[str, int]:
     """Encoder error handler: outline one run of non-ASCII characters (the ASCII around it stays in C)."""
-    run = error.object[error.start : error.end]  # type: ignore[attr-defined]  # a UnicodeEncodeError
-    out = _RUNS.get(run)
-    if out is None:
-        if len(_RUNS) >= _RUNS_MAX:
-            _RUNS.clear()
-        out = _RUNS[run] = "".join(map(_outline_char, run))
-    return out, error.end  # type: ignore[attr-defined]
+    return run_result(_RUNS, error, _outline_chars), error.end  # type: ignore[attr-defined]
 
 
 codecs.register_error("gigscan.outline", _outline_run)
