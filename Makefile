@@ -11,7 +11,8 @@ ENGINE := $(if $(filter 1,$(NATIVE)),$(NATIVE_BUILD),)
 
 .PHONY: demo test test-fast bench lint clean native
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/system_deps.sh
+	bash scripts/system_deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,native]'
