@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -24,6 +24,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler import signals as gigscan_signals
 from crawler.items import Gone, Listing, Seller
 from crawler.scanning import scanner_for
+from db.records import Record, VerdictRecord
 from db.store import BatchResult, Store
 from db.worker import StoreProcess
 from matchers import Verdict
@@ -97,7 +98,7 @@ class ScanPipeline(_Component):
         if not isinstance(item, Listing):
             return item
         verdict = self.verdict_of(item.title, item.description, tuple(item.tags or ()))
-        item.verdict = verdict.to_dict()
+        item.verdict = cast(VerdictRecord, verdict.to_dict())
         if verdict.flagged:
             self.stats.inc_value("gigscan/flagged_items")
             self.crawler.signals.send_catch_log(gigscan_signals.listing_flagged, item=item)
@@ -126,7 +127,7 @@ class StorePipeline(_Component):
         self.batch_size = settings.getint("GIGSCAN_STORE_BATCH")
         self.max_pending = max(1, settings.getint("GIGSCAN_STORE_PENDING", 2))
         self.rules_path = settings.get("GIGSCAN_RULES")
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[Record] = []
         self.pending: deque[Future[BatchResult]] = deque()
         self.store: StoreProcess | None = StoreProcess(self.db_path)  # starts now, while the crawl starts
         self.run_id: int | None = None
@@ -210,8 +211,9 @@ async def _finished(future: Future[Any]) -> None:
     await asyncio.wait([asyncio.wrap_future(future)])
 
 
-def as_record(item: Any) -> dict[str, Any]:
-    """The item as the store's record: a shallow dict (nested dataclasses such as the capture become dicts too).
+def as_record(item: Listing | Seller | Gone) -> Record:
+    """The item as the store's record (:mod:`db.records`): a shallow dict (nested dataclasses such as the
+    capture become dicts too).
 
     Shallow on purpose: ``dataclasses.asdict`` deep-copies every header dict and ``extra`` value, which cost
     about a tenth of a crawl's CPU; items are not changed after this stage, so sharing their values is safe.
@@ -221,7 +223,7 @@ def as_record(item: Any) -> dict[str, Any]:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             record[name] = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     record["type"] = RECORD_TYPES[type(item)]
-    return record
+    return cast(Record, record)
 
 
 def run_status(reason: str, stats: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ import zstandard
 from sqlite_utils import Database
 
 from db.evidence import Chain, utc_now
+from db.records import Record, VerdictRecord
 from db.schema import migrate
 from db.verify import VerifyResult, verify
 from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, Seen, insert_logged, record_event, store_verdict
@@ -193,8 +194,9 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------------------------------
 
-    def record_batch(self, run_id: int, records: Sequence[Mapping[str, Any]]) -> BatchResult:
-        """Store a batch of crawled records in one transaction: all of it, or (on any error) none of it."""
+    def record_batch(self, run_id: int, records: Sequence[Record]) -> BatchResult:
+        """Store a batch of crawled records (:mod:`db.records`) in one transaction: all of it, or (on any error)
+        none of it."""
         default_ruleset = self._run_ruleset(run_id)
         with self._write() as conn:
             writer = BatchWriter(conn, run_id, utc_now(), Chain(conn, buffered=True), self._compressor, default_ruleset)
@@ -257,14 +259,14 @@ class Store:
         self,
         run_id: int,
         ruleset_version: str,
-        verdicts: Iterable[tuple[int, int, Mapping[str, Any]]],
+        verdicts: Iterable[tuple[int, int, VerdictRecord]],
         *,
         chunk: int = 1000,
     ) -> ScanChanges:
         """Store a rescan's verdicts (old verdicts stay); a listing's current verdict moves to the new one
         when it judges the listing's current snapshot. Commits every ``chunk`` verdicts."""
         changes = ScanChanges()
-        pending: list[tuple[int, int, Mapping[str, Any]]] = []
+        pending: list[tuple[int, int, VerdictRecord]] = []
         for item in verdicts:
             pending.append(item)
             if len(pending) >= chunk:
@@ -278,7 +280,7 @@ class Store:
         self,
         run_id: int,
         ruleset_version: str,
-        items: list[tuple[int, int, Mapping[str, Any]]],
+        items: list[tuple[int, int, VerdictRecord]],
         changes: ScanChanges,
     ) -> None:
         now = utc_now()
