@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 from collections import deque
 from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from typing import Any, cast
 
@@ -25,8 +23,8 @@ from crawler import signals as gigscan_signals
 from crawler.items import Gone, Listing, Seller
 from crawler.scanning import scanner_for
 from db.records import Record, VerdictRecord
-from db.store import BatchResult, Store
-from db.worker import StoreProcess
+from db.store import BatchResult
+from db.store_thread import StoreThread
 from matchers import Verdict
 
 logger = logging.getLogger(__name__)
@@ -114,44 +112,36 @@ class ScanPipeline(_Component):
 class StorePipeline(_Component):
     """Write items to the evidence store in batched transactions and keep a run record with Scrapy's stats.
 
-    The store runs in a process of its own (``db.worker.StoreProcess``): hashing, compressing and inserting
-    then use the machine's other core instead of taking turns with parsing on the reactor thread's GIL. Batches
-    are written in order, one transaction each. At most ``GIGSCAN_STORE_PENDING`` batches wait to be written;
-    beyond that the pipeline waits, bounding memory.
+    The store is written by a thread of the crawl process (``db.store_thread.StoreThread``): the reactor hands a
+    batch over and goes on parsing while it is written. Batches are written in order, one transaction each. At
+    most ``GIGSCAN_STORE_PENDING`` batches wait to be written; beyond that the pipeline waits, bounding memory.
+    A batch the store cannot write stops the crawl (``store_failed``): nothing after it could be stored either.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
-        self.db_path = settings.get("GIGSCAN_DB")
         self.batch_size = settings.getint("GIGSCAN_STORE_BATCH")
-        self.max_pending = max(1, settings.getint("GIGSCAN_STORE_PENDING", 2))
-        self.rules_path = settings.get("GIGSCAN_RULES")
+        self.max_pending = max(1, settings.getint("GIGSCAN_STORE_PENDING"))
         self.buffer: list[Record] = []
         self.pending: deque[Future[BatchResult]] = deque()
-        self.store: StoreProcess | None = StoreProcess(self.db_path)  # starts now, while the crawl starts
+        self.store: StoreThread | None = StoreThread(settings.get("GIGSCAN_DB"))  # opens while the crawl starts
         self.run_id: int | None = None
-        self.store_died = False
+        self.store_failed = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
-        settings = self.crawler.settings
         assert self.store is not None
-        spider = self.crawler.spider
-        self.run_id = self.store.call(
-            "start_run",
-            "crawl",
-            spider.name if spider else None,
-            dict(settings.getdict("GIGSCAN_RUN_ARGS")),
-            scanner_for(self.rules_path).version,
-            settings.get("GIGSCAN_VERSION"),
-            os.getpid(),
-        )
+        settings, spider = self.crawler.settings, self.crawler.spider
+        args = dict(settings.getdict("GIGSCAN_RUN_ARGS"))
+        ruleset = scanner_for(settings.get("GIGSCAN_RULES")).version
+        name = spider.name if spider else None
+        version = settings.get("GIGSCAN_VERSION")
+        self.run_id = self.store.call(lambda store: store.start_run("crawl", name, args, ruleset, version))
         self.stats.set_value("gigscan/run_id", self.run_id)
 
     async def process_item(self, item: Any) -> Any:
-        record = as_record(item)
-        self.buffer.append(record)
+        self.buffer.append(as_record(item))
         if len(self.buffer) >= self.batch_size:
             self.flush()
             while len(self.pending) > self.max_pending:
@@ -163,27 +153,31 @@ class StorePipeline(_Component):
         if not self.buffer or self.store is None or self.run_id is None:
             return
         batch, self.buffer = self.buffer, []
-        self.pending.append(self.store.submit("record_batch", self.run_id, batch))
+        self.pending.append(self.store.record_batch(self.run_id, batch))
         self.collect()
 
     def collect(self) -> None:
-        """Count finished batches into the stats; a failed batch is logged and counted, never silent. If the
-        store's process died, nothing more can be stored: the crawl stops (``store_failed``)."""
+        """Count finished batches into the stats. A failed batch is logged and counted, never silent, and stops
+        the crawl (``store_failed``): a store that cannot write one batch will not write the next."""
         while self.pending and self.pending[0].done():
             future = self.pending.popleft()
             error = future.exception()
             if error is not None:
                 self.stats.inc_value("gigscan/store/failed_batches")
                 logger.error("storing a batch failed: %s", error, exc_info=error)
-                if isinstance(error, BrokenProcessPool) and not self.store_died:
-                    self.store_died = True
-                    logger.error("the store's process died; closing the crawl, as nothing more can be stored")
-                    assert self.crawler.engine is not None
-                    deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+                self.stop()
                 continue
             for name, value in dataclasses.asdict(future.result()).items():
                 if value:
                     self.stats.inc_value(f"gigscan/store/{name}", value)
+
+    def stop(self) -> None:
+        if self.store_failed:
+            return
+        self.store_failed = True
+        logger.error("closing the crawl, as nothing more can be stored")
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
 
     async def close_spider(self) -> None:
         self.flush()
@@ -192,15 +186,13 @@ class StorePipeline(_Component):
         self.collect()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.store is None or self.run_id is None:
+        if self.store is None:
             return
-        stats = self.stats.get_stats()
+        run_id, stats = self.run_id, self.stats.get_stats()
         status = run_status(reason, stats)
         try:
-            self.store.call("finish_run", self.run_id, status, stats)
-        except BrokenProcessPool:  # the store's process died: close the run record from here instead
-            with Store(self.db_path) as store:
-                store.finish_run(self.run_id, status, stats)
+            if run_id is not None:
+                self.store.call(lambda store: store.finish_run(run_id, status, stats))
         finally:
             self.store.close()
             self.store = None
