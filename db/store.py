@@ -39,6 +39,7 @@ _COUNTED_TABLES = (
     "reviews",
     "evidence_log",
 )
+DEFAULT_PATH = "gigscan.db"  # the store's file when none is named (--db, GIGSCAN_DB): the CLI's and the crawl's
 REVIEW_STATES = ("new", "confirmed", "dismissed")
 _LISTING_SUMMARY = (
     "id, marketplace, external_id, url, title, price, currency, rating, review_count, status, first_seen,"
@@ -80,6 +81,7 @@ class Store:
             raise
         self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
         self._run_rulesets: dict[int, str | None] = {}
+        self.caches: dict[str, Any] = {}  # what readers build once per open store (db.search's username index)
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Self:
@@ -137,8 +139,8 @@ class Store:
         gigscan_version: str,
         pid: int | None = None,
     ) -> int:
-        """Open a run record. ``pid`` is the crawl's process when the store is written from another one (see
-        ``db.worker``): it is what tells a later run whether this one's process died."""
+        """Open a run record. ``pid`` is the crawl's process when the run is recorded from another one (a
+        scheduler, a distributed worker): it is what tells a later run whether this one's process died."""
         host = socket.gethostname()
         with self._write() as conn:
             self._close_abandoned_runs(conn, host)

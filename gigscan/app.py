@@ -13,6 +13,8 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from db.store import DEFAULT_PATH
+
 app = typer.Typer(
     name="gigscan",
     help="Find sellers of fake reviews on freelance marketplaces and keep the evidence.",
@@ -24,7 +26,7 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_DB = "gigscan.db"
+DEFAULT_DB = DEFAULT_PATH
 
 DbOption = Annotated[
     Path,

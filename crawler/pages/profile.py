@@ -251,6 +251,9 @@ def _table(check: _Checker, data: dict[str, Any], name: str, required: bool) -> 
     return value
 
 
+_TABLES = ("site", "search", "listing", "block", "seller")
+
+
 def parse_profile(text: str, path: Path | None = None) -> Profile:
     """A profile from TOML text; `ProfileError` listing every problem found (with line numbers)."""
     check = _Checker(path, text)
@@ -258,15 +261,30 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError([f"{check.where}: not valid TOML: {exc}"]) from None
-    unknown = sorted(set(data) - {"site", "search", "listing", "block", "seller"})
+    unknown = sorted(set(data) - set(_TABLES))
     if unknown:
         check.add(f"unknown table(s) {', '.join(unknown)}", unknown[0])
-    site = _table(check, data, "site", True)
-    search = _table(check, data, "search", True)
-    listing = _table(check, data, "listing", True)
-    block = _table(check, data, "block", False)
-    seller = _table(check, data, "seller", False)
+    tables = {name: _table(check, data, name, name in ("site", "search", "listing")) for name in _TABLES}
+    site, search = _site(check, tables["site"]), _search(check, tables["search"])
+    fields = _listing_fields(check, tables["listing"])
+    block, seller = tables["block"], tables["seller"]
+    markers = block.get("markers", [])
+    if not isinstance(markers, list) or not all(isinstance(m, str) and m for m in markers):
+        check.add("[block] markers must be a list of non-empty strings", "block", "markers")
+        markers = []
+    require = _field(check, "block", "require", block["require"]) if "require" in block else None
+    seller_url = _template(check, seller["url"], {"username"}, "seller", "url") if "url" in seller else None
+    seller_links = _field(check, "seller", "links", seller["links"]) if "links" in seller else None
+    if check.problems:
+        raise ProfileError(check.problems)
+    return Profile(
+        path=path, **site, **search, fields=fields, block_markers=tuple(markers), require=require,
+        seller_url=seller_url, seller_links=seller_links,
+    )  # fmt: skip
 
+
+def _site(check: _Checker, site: dict[str, Any]) -> dict[str, Any]:
+    """The [site] table's checked values, as Profile arguments."""
     name = site.get("marketplace")
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         check.add("[site] marketplace must be a short lowercase name (letters, digits, - and _)", "site", "marketplace")
@@ -276,7 +294,13 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
     kind = site.get("kind", "gig")
     if kind not in ("gig", "job"):
         check.add(f"[site] kind must be \"gig\" or \"job\", not {kind!r}", "site", "kind")
+    currency = site.get("currency")
+    return {"name": str(name), "base_url": str(base_url).rstrip("/") + "/", "kind": str(kind),
+            "currency": currency if isinstance(currency, str) else None}  # fmt: skip
 
+
+def _search(check: _Checker, search: dict[str, Any]) -> dict[str, Any]:
+    """The [search] table's checked values, as Profile arguments."""
     search_url = start_urls = None
     if ("url" in search) == ("start_urls" in search):
         check.add("[search] needs exactly one of url (a template with {query} and {page}) or start_urls", "search")
@@ -295,7 +319,13 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
     if "links" not in search:
         check.add("[search] needs links: the selector of listing links on a search page", "search")
     next_link = _field(check, "search", "next", search["next"]) if "next" in search else None
+    return {"search_url": search_url, "start_urls": tuple(u for u in start_urls or () if u),
+            "first_page": first_page if isinstance(first_page, int) else 1, "next_link": next_link,
+            "links": links}  # fmt: skip
 
+
+def _listing_fields(check: _Checker, listing: dict[str, Any]) -> dict[str, FieldSpec]:
+    """The [listing] table's field specs, every required one present."""
     fields: dict[str, FieldSpec] = {}
     for key, raw in listing.items():
         if key not in LISTING_FIELDS:
@@ -305,24 +335,7 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
     for key in REQUIRED_FIELDS:
         if key not in listing:
             check.add(f"[listing] needs a {key} field", "listing")
-
-    markers = block.get("markers", [])
-    if not isinstance(markers, list) or not all(isinstance(m, str) and m for m in markers):
-        check.add("[block] markers must be a list of non-empty strings", "block", "markers")
-        markers = []
-    require = _field(check, "block", "require", block["require"]) if "require" in block else None
-    seller_url = _template(check, seller["url"], {"username"}, "seller", "url") if "url" in seller else None
-    seller_links = _field(check, "seller", "links", seller["links"]) if "links" in seller else None
-
-    if check.problems:
-        raise ProfileError(check.problems)
-    return Profile(
-        name=str(name), base_url=str(base_url).rstrip("/") + "/", path=path, kind=str(kind),
-        currency=site.get("currency") if isinstance(site.get("currency"), str) else None,
-        search_url=search_url, start_urls=tuple(u for u in start_urls or () if u), first_page=int(first_page),
-        next_link=next_link, links=links, fields=fields, block_markers=tuple(markers), require=require,
-        seller_url=seller_url, seller_links=seller_links,
-    )
+    return fields
 
 
 def load_profile(path: str | Path) -> Profile:
