@@ -91,8 +91,11 @@ def crawl_once(
         cmd += ["--set", "ITEM_PIPELINES={}"]
     env = {**os.environ, "PYTHONPATH": str(src)} if src else None
     cpu_before = children_cpu()
-    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=src, env=env)
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=src, env=env)
     cpu = children_cpu() - cpu_before
+    # A polite crawl is cut short by CLOSESPIDER_PAGECOUNT, which the crawl reports as not finished (exit 1).
+    if done.returncode not in ((0, 1) if polite else (0,)):
+        raise RuntimeError(f"the crawl exited {done.returncode}: {done.stderr[-2000:]}")
     stats, pages, seconds = read_stats(workdir / f"{label}.json")
     return {
         "pages": pages,
