@@ -28,7 +28,7 @@ from db.review import STATE_FILTERS
 from db.search import SellerHit, search_many
 from db.store import Store
 from gigscan import __version__
-from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
+from gigscan.app import DEFAULT_DB, DbOption, app, console, fail, open_db
 
 TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv")
 FILE_FORMATS = {"xlsx": "xlsx", "bundle": "zip"}  # binary: written to a file, never stdout
@@ -37,9 +37,8 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(\S+)")
 
 
 def open_existing(db: Path) -> Store:
-    if not db.is_file():
-        fail(f"no store at {db} (run `gigscan crawl` first, or pass --db)")
-    return Store(str(db))
+    """An existing store, or one line saying why not (missing, a directory, corrupt, foreign) and exit 2."""
+    return open_db(db)
 
 
 def print_flagged_sellers(db: Path, run_id: int | None = None) -> None:
