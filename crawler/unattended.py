@@ -159,10 +159,11 @@ def judge_run(db: Path, run_id: int, thresholds: Thresholds | None = None) -> Ru
 
 def record_failed_run(db: Path, spider: str | None, args: Mapping[str, Any], reason: str, version: str) -> RunReport:
     """A crawl that could not start (its store, ruleset or settings are broken): a ``failed`` run with its reason
-    where the store is writable, and in any case the report a notification carries."""
+    in the store when it exists and is writable (bad input never creates a store), and in any case the report a
+    notification carries."""
     run_id, known = 0, False
     try:
-        with open_store(db, create=True) as store:
+        with open_store(db) as store:
             run_id = store.start_run("crawl", spider, args, None, version)
             store.finish_run(run_id, "failed", {REASON: reason})
             known = True
