@@ -57,49 +57,77 @@ def check_url(option: str, url: str | None) -> str | None:
     return url
 
 
+# The crawl command's longer options, named so that its signature stays readable.
+QueryOption = Annotated[list[str], typer.Option(
+    "--query", "-q", help="Search query; repeatable. Default: the ruleset's seed queries.", show_default=False,
+)]
+
+MirrorOption = Annotated[str | None, typer.Option(
+    envvar="GIGSCAN_MIRROR",
+    help="A host serving every marketplace as the testbed does (Fiverr at /, others at /NAME). "
+    "Env: GIGSCAN_MIRROR.")]
+
+IgnoreRobotsOption = Annotated[bool, typer.Option(
+    "--ignore-robots", help="Do not obey robots.txt (recorded in the run).")]
+
+DelayOption = Annotated[float | None, typer.Option(
+    min=0.0, help="Least delay between requests to a site, seconds. Default: 1 (and robots.txt's).")]
+
+SetOption = Annotated[list[str], typer.Option(
+    "--set", "-s", help="Any Scrapy setting, NAME=VALUE; repeatable.", show_default=False)]
+
+LogFileOption = Annotated[Path | None, typer.Option(
+    help="Scrapy's log (tracebacks included). Default: .gigscan/logs/crawl.log beside the store.",
+    show_default=False)]
+
+ProgressOption = Annotated[bool, typer.Option(
+    help="Show progress: a live line on a terminal, else a line every --progress-every seconds.")]
+
+ProgressEveryOption = Annotated[float, typer.Option(
+    min=0.0, help="Seconds between progress lines when not on a terminal (0: none).")]
+
+ProfileOption = Annotated[Path | None, typer.Option(
+    help="Site profile TOML for the generic spider (see `gigscan profile check`).")]
+
+ResumeOption = Annotated[bool, typer.Option(
+    "--resume", help="Keep crawl state in the data directory; continue a paused crawl.")]
+
+NotifyOption = Annotated[str | None, typer.Option(
+    help="When a run fails, is blocked or degraded (or cannot start): POST JSON to this URL, or run this "
+    "command with the JSON on stdin.")]
+
+RecheckOption = Annotated[bool, typer.Option(
+    "--recheck", help="Visit again every known flagged listing and its seller (takedowns).")]
+
+MissingAfterOption = Annotated[int, typer.Option(
+    min=1, help="With --recheck: a listing missed by this many re-checks in a row is removed.")]
+
+
 @app.command()
 def crawl(  # noqa: PLR0913 (the options are the command's interface; the body only packs them)
     spider: Annotated[str, typer.Argument(help=SPIDERS_HELP, show_default=False)],
-    query: Annotated[list[str], typer.Option(
-        "--query", "-q", help="Search query; repeatable. Default: the ruleset's seed queries.", show_default=False,
-    )] = [],  # noqa: B006
+    query: QueryOption = [],  # noqa: B006
     max_pages: Annotated[int, typer.Option(min=1, help="Search result pages per query.")] = 3,
     base_url: Annotated[str | None, typer.Option(help="Crawl this host instead of the marketplace.")] = None,
-    mirror: Annotated[str | None, typer.Option(
-        envvar="GIGSCAN_MIRROR",
-        help="A host serving every marketplace as the testbed does (Fiverr at /, others at /NAME). "
-        "Env: GIGSCAN_MIRROR.")] = None,
+    mirror: MirrorOption = None,
     db: DbOption = Path(DEFAULT_DB),
     rules: Annotated[Path | None, typer.Option(help="Ruleset TOML file. Default: the bundled one.")] = None,
-    ignore_robots: Annotated[bool, typer.Option(
-        "--ignore-robots", help="Do not obey robots.txt (recorded in the run).")] = False,
-    delay: Annotated[float | None, typer.Option(
-        min=0.0, help="Least delay between requests to a site, seconds. Default: 1 (and robots.txt's).")] = None,
+    ignore_robots: IgnoreRobotsOption = False,
+    delay: DelayOption = None,
     concurrency: Annotated[int | None, typer.Option(min=1, help="Concurrent requests per site. Default: 4.")] = None,
     follow_sellers: Annotated[bool, typer.Option(help="Crawl profiles and other gigs of flagged sellers.")] = True,
-    set_: Annotated[list[str], typer.Option(
-        "--set", "-s", help="Any Scrapy setting, NAME=VALUE; repeatable.", show_default=False)] = [],  # noqa: B006
+    set_: SetOption = [],  # noqa: B006
     log_level: Annotated[LogLevel, typer.Option(help="Level of the crawl's log file.")] = LogLevel.INFO,
-    log_file: Annotated[Path | None, typer.Option(
-        help="Scrapy's log (tracebacks included). Default: .gigscan/logs/crawl.log beside the store.",
-        show_default=False)] = None,
-    progress: Annotated[bool, typer.Option(
-        help="Show progress: a live line on a terminal, else a line every --progress-every seconds.")] = True,
-    progress_every: Annotated[float, typer.Option(
-        min=0.0, help="Seconds between progress lines when not on a terminal (0: none).")] = 30.0,
+    log_file: LogFileOption = None,
+    progress: ProgressOption = True,
+    progress_every: ProgressEveryOption = 30.0,
     stats_file: Annotated[Path | None, typer.Option(help="Also write the final Scrapy stats here as JSON.")] = None,
-    profile: Annotated[Path | None, typer.Option(
-        help="Site profile TOML for the generic spider (see `gigscan profile check`).")] = None,
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="Keep crawl state in the data directory; continue a paused crawl.")] = False,
-    notify: Annotated[str | None, typer.Option(
-        help="When a run fails, is blocked or degraded (or cannot start): POST JSON to this URL, or run this "
-        "command with the JSON on stdin.")] = None,
-    recheck: Annotated[bool, typer.Option(
-        "--recheck", help="Visit again every known flagged listing and its seller (takedowns).")] = False,
+    profile: ProfileOption = None,
+    resume: ResumeOption = False,
+    notify: NotifyOption = None,
+    recheck: RecheckOption = False,
     recheck_all: Annotated[bool, typer.Option("--all", help="With --recheck: every known listing and seller.")] = False,
-    missing_after: Annotated[int, typer.Option(
-        min=1, help="With --recheck: a listing missed by this many re-checks in a row is removed.")] = 3,
+    missing_after: MissingAfterOption = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (one object per run).")] = False,
 ) -> None:
     """Crawl a marketplace: flag listings that sell reviews and store everything seen as evidence.
