@@ -50,7 +50,7 @@ class OneLineErrors(TyperGroup):
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption...
             ctx = getattr(exc, "ctx", None)
-            _one_line(exc.format_message().replace("\n", " "), ctx.command_path if ctx is not None else None)
+            _one_line(exc.format_message().replace("\n", " "), ctx.command_path if ctx is not None else "gigscan")
             sys.exit(exc.exit_code)
         except typer.Abort:
             err_console.print("aborted")

@@ -71,6 +71,7 @@ def listen(port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
+        sock.listen(128)  # connections made as soon as the address is announced wait for the server
     except OSError as exc:
         sock.close()
         fail(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}")
