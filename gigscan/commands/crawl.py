@@ -71,7 +71,8 @@ IgnoreRobotsOption = Annotated[bool, typer.Option(
     "--ignore-robots", help="Do not obey robots.txt (recorded in the run).")]
 
 DelayOption = Annotated[float | None, typer.Option(
-    min=0.0, help="Least delay between requests to a site, seconds. Default: 1 (and robots.txt's).")]
+    min=0.0, envvar="GIGSCAN_DELAY",
+    help="Least delay between requests to a site, seconds. Default: 1 (and robots.txt's). Env: GIGSCAN_DELAY.")]
 
 SetOption = Annotated[list[str], typer.Option(
     "--set", "-s", help="Any Scrapy setting, NAME=VALUE; repeatable.", show_default=False)]
