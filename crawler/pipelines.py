@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sqlite3
 from collections import deque
 from concurrent.futures import Future
 from functools import lru_cache
@@ -21,7 +22,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as gigscan_signals
 from crawler.items import Gone, Listing, Seller
+from crawler.monitors import failure_reason
 from crawler.scanning import scanner_for
+from crawler.unattended import REASON
 from db.records import Record, VerdictRecord
 from db.store import BatchResult
 from db.store_thread import StoreThread
@@ -158,24 +161,27 @@ class StorePipeline(_Component):
 
     def collect(self) -> None:
         """Count finished batches into the stats. A failed batch is logged and counted, never silent, and stops
-        the crawl (``store_failed``): a store that cannot write one batch will not write the next."""
+        the crawl (``store_failed``), with the store's error as the run's reason: a store that cannot write one
+        batch (a full disk, a file gone read-only, a broken record) will not write the next."""
         while self.pending and self.pending[0].done():
             future = self.pending.popleft()
             error = future.exception()
             if error is not None:
                 self.stats.inc_value("gigscan/store/failed_batches")
                 logger.error("storing a batch failed: %s", error, exc_info=error)
-                self.stop()
+                self.stop(error)
                 continue
             for name, value in dataclasses.asdict(future.result()).items():
                 if value:
                     self.stats.inc_value(f"gigscan/store/{name}", value)
 
-    def stop(self) -> None:
+    def stop(self, error: BaseException) -> None:
+        """Close the crawl once, on the store's first failure."""
         if self.store_failed:
             return
         self.store_failed = True
-        logger.error("closing the crawl, as nothing more can be stored")
+        self.stats.set_value("gigscan/store/error", str(error))
+        logger.error("the store failed (%s); closing the crawl, as nothing more can be stored", error)
         assert self.crawler.engine is not None
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
 
@@ -190,9 +196,17 @@ class StorePipeline(_Component):
             return
         run_id, stats = self.run_id, self.stats.get_stats()
         status = run_status(reason, stats)
+        why = failure_reason(status, stats)
+        if why:
+            self.stats.set_value(REASON, why)
+            stats = self.stats.get_stats()
         try:
             if run_id is not None:
                 self.store.call(lambda store: store.finish_run(run_id, status, stats))
+        except (sqlite3.Error, OSError) as exc:  # a full disk: the run cannot be closed; say so, loudly
+            logger.error("could not record the end of run %s: %s", run_id, exc)
+            self.stats.set_value("gigscan/store/error", str(exc))
+            self.stats.set_value(REASON, f"store failure: {exc}")
         finally:
             self.store.close()
             self.store = None
@@ -220,6 +234,8 @@ def as_record(item: Listing | Seller | Gone) -> Record:
 
 def run_status(reason: str, stats: dict[str, Any]) -> str:
     """``finished``; ``blocked`` when block pages were given up on; ``failed`` when nothing could be parsed."""
+    if reason == "store_failed":
+        return "failed"
     if reason != "finished":
         return reason
     if stats.get("gigscan/blocked_gave_up"):
