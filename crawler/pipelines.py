@@ -89,7 +89,7 @@ class ScanPipeline(_Component):
         super().__init__(crawler)
         self.scanner = scanner_for(crawler.settings.get("GIGSCAN_RULES"))
         self.stats.set_value("gigscan/ruleset_version", self.scanner.version)
-        size = crawler.settings.getint("GIGSCAN_SCAN_MEMO", 4096)
+        size = crawler.settings.getint("GIGSCAN_SCAN_MEMO")  # default in crawler.settings
         self.verdict_of = lru_cache(maxsize=size)(self._scan) if size > 0 else self._scan
 
     def _scan(self, title: str, description: str | None, tags: tuple[str, ...]) -> Verdict:

@@ -34,6 +34,7 @@ from crawler.unattended import (
     open_job_dir,
     record_failed_run,
 )
+from db.recheck import MISSING_AFTER
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -75,7 +76,7 @@ class CrawlOptions:
     log_file: Path | None = None  # None: Scrapy logs to stderr
     resume: bool = False
     recheck: str | None = None  # "flagged" or "all": visit known listings again instead of searching
-    missing_after: int = 3
+    missing_after: int = MISSING_AFTER
     notify: str | None = None
 
     def run_args(self) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from rapidfuzz import fuzz, process
 from db.store import Store
 
 MATCH_ORDER = ("exact", "case", "variant", "fuzzy")
+HIT_LIMIT = 20  # hits per name, unless asked otherwise (the library's and the CLI's default)
+MIN_SCORE = 75.0  # least rapidfuzz ratio (0-100) of a fuzzy hit, unless asked otherwise
 _SEPARATORS = re.compile(r"[\s._\-]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 _RUNS = re.compile(r"(.)\1+")
@@ -258,9 +260,9 @@ def search_sellers(
     name: str,
     *,
     fuzzy: bool = False,
-    limit: int = 20,
+    limit: int = HIT_LIMIT,
     marketplace: str | None = None,
-    min_score: float = 75.0,
+    min_score: float = MIN_SCORE,
 ) -> list[SellerHit]:
     """Sellers named ``name``: exact and case-insensitive matches first; with ``fuzzy``, then variants
     (separators, digits, digit-for-letter swaps), doubled letters and rapidfuzz look-alikes scoring at least
@@ -273,9 +275,9 @@ def search_many(
     names: Iterable[str],
     *,
     fuzzy: bool = False,
-    limit: int = 20,
+    limit: int = HIT_LIMIT,
     marketplace: str | None = None,
-    min_score: float = 75.0,
+    min_score: float = MIN_SCORE,
 ) -> list[tuple[str, list[SellerHit]]]:
     """:func:`search_sellers` for many names at once (an exhibit list of thousands): the username index is
     built once and fuzzy scores come from one rapidfuzz ``cdist`` per block of names. Returns ``(name, hits)``
