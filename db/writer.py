@@ -28,13 +28,19 @@ import zstandard
 
 from db.evidence import (
     LOGGED_ROWS,
+    SELLER_STATE_COLUMNS,
+    SIGHTINGS_KIND,
     SNAPSHOT_FIELDS,
+    SNAPSHOT_KIND,
     Chain,
     canonical_json,
     fields_hash,
+    log_state,
     normalise_ts,
+    read_sightings,
     row_digest,
     sha256_hex,
+    sightings_digest,
 )
 
 ZSTD_LEVEL = 3
@@ -134,6 +140,8 @@ class BatchWriter:
     # (marketplace, username as written) -> [id, status, removed_at]: a search page names each seller twice
     _sellers: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     _sightings: list[tuple[Any, ...]] = field(default_factory=list)
+    # seller id -> digest of its state as last logged (this batch's entries are not in the table until flush)
+    _seller_logged: dict[int, str] = field(default_factory=dict)
 
     def add(self, index: int, record: Mapping[str, Any]) -> None:
         kind = record.get("type")
@@ -237,6 +245,8 @@ class BatchWriter:
             )
             self.result.sellers_new += 1
             self._sellers[(marketplace, username)] = [cursor.lastrowid, "active", None]
+            self._seller_logged[cursor.lastrowid] = log_state(self.conn, self.chain, "seller", cursor.lastrowid,
+                                                              self.now)  # fmt: skip
             return cursor.lastrowid
         seller_id, status, removed_at = state
         sets = "".join(f", {c} = COALESCE({c}, ?)" if fill_only else f", {c} = ?" for c in columns)
@@ -244,11 +254,29 @@ class BatchWriter:
             sets += ", status = 'reappeared', removed_at = NULL"
             state[1:] = ["reappeared", None]
             self._event(None, seller_id, "reappeared", "seen live again", seen)
-        self.conn.execute(
-            f"UPDATE sellers SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?){sets} WHERE id = ?",
+        returning = f" RETURNING {', '.join(SELLER_STATE_COLUMNS)}" if sets else ""
+        values = self.conn.execute(
+            f"UPDATE sellers SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?){sets} WHERE id = ?"
+            + returning,
             (seen.at, seen.at, *params, seller_id),
-        )
+        ).fetchone()
+        if sets:
+            self._log_seller_change(seller_id, values)
         return seller_id
+
+    def _log_seller_change(self, seller_id: int, values: tuple[Any, ...]) -> None:
+        """Log a seller's state when an update changed it (the digest differs from the one logged last)."""
+        digest = sha256_hex(canonical_json(list(values)))
+        last = self._seller_logged.get(seller_id)
+        if last is None:
+            row = self.conn.execute(
+                "SELECT content_sha256 FROM evidence_log WHERE kind = 'seller' AND ref = ? ORDER BY seq DESC LIMIT 1",
+                (str(seller_id),),
+            ).fetchone()
+            last = row[0] if row else None
+        if digest != last:
+            self.chain.append("seller", seller_id, digest, self.now)
+        self._seller_logged[seller_id] = digest
 
     def _seller_state(self, marketplace: str, username: str) -> list[Any] | None:
         """[id, status, removed_at] of a stored seller (cached for the batch), or None."""
@@ -284,17 +312,17 @@ class BatchWriter:
         )
         current = self._current_values(record)
         row = self.conn.execute(
-            "SELECT id, current_detail, current_snapshot_id, status, removed_at FROM listings"
+            "SELECT id, current_detail, current_snapshot_id, status, removed_at, verdict_id FROM listings"
             " WHERE marketplace = ? AND external_id = ?",
             (marketplace, external_id),
         ).fetchone()
         sets: dict[str, Any] = {}
         if row is None:
             listing_id = self._insert_listing(marketplace, external_id, seller_id, current, detail, seen.at)
-            stored_detail, current_snapshot, status, removed_at = detail, None, "active", None
+            stored_detail, current_snapshot, status, removed_at, verdict_id = detail, None, "active", None, None
             self.result.listings_new += 1
         else:
-            listing_id, stored_detail, current_snapshot, status, removed_at = row
+            listing_id, stored_detail, current_snapshot, status, removed_at, verdict_id = row
         self.result.listings_seen += 1
         snapshot_id, fresh = self._snapshot(listing_id, record, source, detail, seen, new_listing=row is None)
         takes_over = detail >= stored_detail
@@ -305,7 +333,7 @@ class BatchWriter:
         verdict = record.get("verdict")
         if verdict is not None:
             stored = self._verdict(listing_id, snapshot_id, verdict, fresh)
-            if takes_over:
+            if takes_over and stored.id != verdict_id:
                 sets.update(flagged=stored.flagged, score=stored.score, verdict_id=stored.id)
         if status == "removed" and seen.at > (removed_at or ""):
             self._event(listing_id, None, "reappeared", "seen live again", seen)
@@ -314,7 +342,8 @@ class BatchWriter:
         self._sighting(listing_id, seller_id, snapshot_id, seen, source)
 
     def _update_listing(self, listing_id: int, sets: Mapping[str, Any], seen_at: str | None) -> None:
-        """One UPDATE per listing record: seen times (for a listing that existed) and whatever changed."""
+        """One UPDATE per listing record: seen times (for a listing that existed) and whatever changed; a change
+        of state (a new listing, anything in ``sets``) is logged."""
         clauses = [f"{name} = ?" for name in sets]
         params = list(sets.values())
         if seen_at is not None:
@@ -327,6 +356,8 @@ class BatchWriter:
             params[:0] = [seen_at, seen_at]
         if clauses:
             self.conn.execute(f"UPDATE listings SET {', '.join(clauses)} WHERE id = ?", (*params, listing_id))
+        if sets:
+            log_state(self.conn, self.chain, "listing", listing_id, self.now)
 
     @staticmethod
     def _current_values(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -384,7 +415,7 @@ class BatchWriter:
             "created_at": self.now,
         }
         self.result.snapshots_new += 1
-        snapshot_id = insert_logged(self.conn, self.chain, "snapshot", row, self.now)
+        snapshot_id = insert_logged(self.conn, self.chain, SNAPSHOT_KIND, row, self.now)
         assert snapshot_id is not None
         return snapshot_id, True
 
@@ -429,6 +460,9 @@ class BatchWriter:
         self.conn.execute(
             f"UPDATE {table} SET status = 'removed', removed_at = ?{extra} WHERE id = ?", (seen.at, target_id)
         )
+        digest = log_state(self.conn, self.chain, record["kind"], target_id, self.now)
+        if not is_listing:
+            self._seller_logged[target_id] = digest
         self._event(target_id if is_listing else None, None if is_listing else target_id, "removed",
                     record["reason"], seen)  # fmt: skip
 
@@ -455,7 +489,7 @@ class BatchWriter:
     ) -> None:
         """Queue a sighting: nothing in a batch reads them back, so ``finish`` inserts them all at once."""
         self._sightings.append(
-            (self.run_id, listing_id, seller_id, snapshot_id, seen.at, seen.url, seen.status, source,
+            (None, self.run_id, listing_id, seller_id, snapshot_id, seen.at, seen.url, seen.status, source,
              seen.body_sha256, seen.capture_id)
         )
         self.result.sightings += 1
@@ -463,13 +497,23 @@ class BatchWriter:
     def finish(self) -> None:
         """Write what the batch queued (sightings, log entries); the caller's transaction commits it."""
         if self._sightings:
-            self.conn.executemany(
-                "INSERT INTO sightings (run_id, listing_id, seller_id, snapshot_id, seen_at, url, http_status,"
-                " source, body_sha256, capture_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._sightings,
-            )
+            insert_sightings(self.conn, self.chain, self._sightings, self.now)
             self._sightings.clear()
         self.chain.flush()
+
+
+def insert_sightings(conn: sqlite3.Connection, chain: Chain, rows: list[tuple[Any, ...]], now: str) -> None:
+    """Insert sightings (tuples in :data:`db.evidence.SIGHTING_DIGEST_COLUMNS` order, the id left None) under
+    consecutive ids, and log the range in one entry. Inside the write transaction no one else can take ids."""
+    first = conn.execute("SELECT COALESCE(max(id), 0) + 1 FROM sightings").fetchone()[0]
+    numbered = [(first + offset, *row[1:]) for offset, row in enumerate(rows)]
+    conn.executemany(
+        "INSERT INTO sightings (id, run_id, listing_id, seller_id, snapshot_id, seen_at, url, http_status,"
+        " source, body_sha256, capture_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        numbered,
+    )
+    last = first + len(numbered) - 1
+    chain.append(SIGHTINGS_KIND, f"{first}-{last}", sightings_digest(read_sightings(conn, first, last)), now)
 
 
 def record_event(

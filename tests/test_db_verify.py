@@ -43,9 +43,11 @@ def log_seq(store: Store, kind: str, ref: str | int) -> int:
 def test_untouched_store_verifies(store):
     result = store.verify()
     assert result.ok and result.broken_seq is None
-    assert result.entries == store.counts()["evidence_log"] == 9
+    assert result.entries == store.counts()["evidence_log"] == 16
     kinds = dict(store.conn.execute("SELECT kind, count(*) FROM evidence_log GROUP BY kind").fetchall())
-    assert kinds == {"body": 2, "capture": 2, "snapshot": 3, "verdict": 2}
+    assert kinds == {
+        "body": 2, "capture": 2, "snapshot2": 3, "verdict": 2, "run": 1, "seller": 1, "listing": 3, "sightings": 2
+    }
     assert result.head == store.conn.execute("SELECT entry_hash FROM evidence_log ORDER BY seq DESC").fetchone()[0]
 
 
@@ -53,15 +55,15 @@ def test_tampered_snapshot_fields_are_named(store):
     tamper(store, "snapshots", "UPDATE snapshots SET fields = replace(fields, 'Changed', 'Innocent') WHERE id = 2")
     result = store.verify()
     assert not result.ok
-    assert (result.broken_seq, result.kind, result.ref) == (log_seq(store, "snapshot", 2), "snapshot", "2")
+    assert (result.broken_seq, result.kind, result.ref) == (log_seq(store, "snapshot2", 2), "snapshot2", "2")
     assert "content_hash" in result.problem
 
 
 def test_tampered_snapshot_capture_column_is_named(store):
     tamper(store, "snapshots", "UPDATE snapshots SET http_status = 404 WHERE id = 3")
     result = store.verify()
-    assert (result.ok, result.kind, result.ref) == (False, "snapshot", "3")
-    assert result.broken_seq == log_seq(store, "snapshot", 3)
+    assert (result.ok, result.kind, result.ref) == (False, "snapshot2", "3")
+    assert result.broken_seq == log_seq(store, "snapshot2", 3)
     assert "differs from what was logged" in result.problem
 
 
@@ -97,5 +99,5 @@ def test_evidence_without_log_entry_is_reported(store):
         " VALUES (1, 'gig', 2, '{}', 'x', '2024-01-01')",
     )
     result = store.verify()
-    assert (result.ok, result.broken_seq, result.kind) == (False, None, "snapshot")
+    assert (result.ok, result.broken_seq, result.kind) == (False, None, "snapshot2")
     assert "no evidence_log entry" in result.problem

@@ -133,6 +133,7 @@ def crawl(
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
 
+    from gigscan.commands.evidence import checkpoint_after_crawl
     from gigscan.unattended import after_crawl, close_job_dir, lock_or_skip, use_job_dir
 
     if base_url is not None and not base_url.startswith(("http://", "https://")):
@@ -198,6 +199,7 @@ def crawl(
         close_recheck(Path(db), targets, next(iter(all_stats.values())), missing_after, spider_args["recheck"])
     for label, path in job_dirs.items():
         close_job_dir(path, all_stats[label].get("finish_reason"))
+    checkpoint_after_crawl(Path(db))  # the log's head, signed, outside the store (db/checkpoint.py)
     if stats_file is not None:  # one spider: its stats; `all`: stats by marketplace
         written = all_stats if spider == "all" else next(iter(all_stats.values()))
         stats_file.write_text(json.dumps(written, default=str, indent=1), encoding="utf-8")
