@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 app = typer.Typer(
     name="gigscan",
@@ -42,6 +43,9 @@ def default_db() -> Path:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear line on stderr and exit: 2 = bad usage or bad input (see ARCHITECTURE.md)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    """Print one clear line on stderr and exit: 2 = bad usage or bad input (see ARCHITECTURE.md).
+
+    ``message`` is printed as plain text: it often quotes what the user typed or a page held, and ``[/x]`` in it
+    must neither crash rich nor turn into markup."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(code)

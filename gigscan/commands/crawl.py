@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape as markup_escape
 from rich.table import Table
 
 from gigscan import __version__
@@ -249,7 +248,7 @@ def load_checked_profile(path: Path) -> Any:
     try:
         return load_profile(path)
     except ProfileError as exc:
-        fail(markup_escape("invalid site profile:\n" + "\n".join(exc.problems)))  # "[site]" is not rich markup
+        fail("invalid site profile:\n" + "\n".join(exc.problems))  # printed as plain text: "[site]" stays
 
 
 def report_crawl(stats: dict[str, Any], db: Path) -> None:

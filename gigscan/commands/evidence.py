@@ -96,7 +96,7 @@ def verify(
             try:
                 key = trusted_key(public_key, default_key(db))
             except (CheckpointError, OSError) as exc:
-                fail(escape(str(exc)))
+                fail(str(exc))
             try:
                 found, recorded = read_checkpoints(used, key)
             except CheckpointError as exc:

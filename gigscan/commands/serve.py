@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,12 +19,52 @@ from gigscan.app import DEFAULT_DB, DbOption, app, console
 from gigscan.commands.store import open_existing
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, MutableMapping
+
     from datasette.app import Datasette
+
+    Scope = MutableMapping[str, Any]
+    ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 HOST = "127.0.0.1"
 # Facet suggestions scan whole tables on every page (seconds on a million listings); downloads of the whole
 # file are for copying evidence, which is what `gigscan export --format bundle` is for.
 SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500, "suggest_facets": False, "allow_download": False}
+
+
+#: The names this server answers to: the address it binds and what resolves to it on every machine.
+ALLOWED_HOSTS = frozenset({HOST, "localhost"})
+
+
+class HostCheck:
+    """ASGI middleware answering 421 to a request whose Host header is not one of :data:`ALLOWED_HOSTS`.
+
+    Why: a web page on any site can make the browser fetch ``http://evil.example:8001/`` after pointing that
+    name at 127.0.0.1 (DNS rebinding); the browser then treats the whole store as that site's own, readable by
+    its scripts. The Host header still says ``evil.example``: refusing it closes the door."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
+                       send: Callable[[Any], Awaitable[None]]) -> None:
+        if scope["type"] in ("http", "websocket") and not allowed_host(scope):
+            body = b"gigscan serve answers only to 127.0.0.1 and localhost\n"
+            await send({"type": "http.response.start", "status": 421,
+                        "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def allowed_host(scope: Scope) -> bool:
+    hosts = [value for name, value in scope.get("headers", ()) if name.lower() == b"host"]
+    if len(hosts) != 1:
+        return False
+    name, _, port = hosts[0].decode("latin-1").strip().lower().rpartition(":")
+    if not name or not port.isdigit():  # no port given: the whole value is the name
+        name = hosts[0].decode("latin-1").strip().lower()
+    return name in ALLOWED_HOSTS
 
 
 def build_datasette(db: Path, *, immutable: bool = False) -> Datasette:
@@ -57,4 +97,4 @@ def serve(
     datasette = build_datasette(db, immutable=immutable)
     asyncio.run(datasette.invoke_startup())
     console.print(f"serving {db} read-only at http://{HOST}:{port}/ (Ctrl-C to stop)", highlight=False)
-    uvicorn.run(datasette.app(), host=HOST, port=port, log_level="warning")
+    uvicorn.run(HostCheck(datasette.app()), host=HOST, port=port, log_level="warning")

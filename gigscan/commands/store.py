@@ -212,7 +212,7 @@ def output_stream(output: Path | None, inputs: list[Path]) -> Iterator[TextIO]:
         with atomic_text(output, inputs) as fh:
             yield fh
     except ClobberError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
 
 
 def _filters_text(filters: dict[str, Any]) -> str:
@@ -328,4 +328,4 @@ def _write_file(store: Store, format: str, filters: dict[str, Any], target: Path
                 return write_xlsx(flagged_rows(store, **filters), partial, about=about)
             return write_bundle(store, partial, filters).listings
     except ClobberError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
