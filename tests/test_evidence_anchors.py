@@ -120,6 +120,17 @@ def test_an_edit_of_what_outputs_show_is_caught_by_verify(original, name):
     assert verify_exit(copy) == 1, f"{name} changed {[k for k in before if before[k] != after[k]]} unseen"
 
 
+@pytest.mark.parametrize("name", ["edit-a-sighting", "delete-a-sighting", "backdate-a-snapshot", "add-a-sighting"])
+def test_sightings_and_snapshot_times_are_chained(original, name):
+    """Whether or not an output shows them today: a sighting proves a listing was live at a time."""
+    sql = EDITS.get(name) or (
+        "INSERT INTO sightings (run_id, listing_id, seller_id, snapshot_id, seen_at, source)"
+        " SELECT run_id, listing_id, seller_id, snapshot_id, '2019-01-01T00:00:00.000Z', source FROM sightings"
+        " WHERE id = 1"
+    )
+    assert verify_exit(tampered(original, sql)) == 1
+
+
 def test_an_unchained_review_column_no_longer_decides_anything(original):
     copy = tampered(original, EDITS["dismiss-the-flags"])
     assert outputs(copy)["exhibit"] == outputs(original)["exhibit"]

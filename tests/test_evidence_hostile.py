@@ -165,3 +165,44 @@ def test_a_symlink_to_the_store_takes_the_same_crawl_lock(tmp_path):
         for lock in held:
             lock.release()
     assert Path(hold_crawl_locks(alias, ["fiverr"])[0].lock_file).parent == tmp_path / ".gigscan" / "locks"
+
+
+# -- page caps ------------------------------------------------------------------------------------------------
+
+
+def test_a_page_with_ten_thousand_links_yields_at_most_the_caps():
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+
+    import crawler.settings as project
+    from crawler.items import Listing, Seller
+    from crawler.middlewares import PageCapMiddleware
+
+    settings = Settings()
+    settings.setmodule(project)
+    assert "crawler.middlewares.PageCapMiddleware" in settings.getdict("SPIDER_MIDDLEWARES")
+    settings.set("TWISTED_REACTOR_ENABLED", False)  # no crawl: no reactor needed
+    crawler = get_crawler(settings_dict=dict(settings))
+    crawler.stats.open_spider()
+    middleware = PageCapMiddleware.from_crawler(crawler)
+    page = HtmlResponse("https://www.fiverr.com/search/gigs?query=x", body=b"<html></html>",
+                        request=Request("https://www.fiverr.com/search/gigs?query=x"))
+    output = []
+    for n in range(10_000):
+        output.append(Listing("fiverr", str(n), f"https://www.fiverr.com/s/{n}", "s", "t"))
+        output.append(Request(f"https://www.fiverr.com/s/{n}"))
+    output.append(Seller("fiverr", "s", "https://www.fiverr.com/s"))
+    kept = list(middleware.process_spider_output(page, iter(output)))
+    cap_listings = settings.getint("GIGSCAN_MAX_LISTINGS_PER_PAGE")
+    cap_links = settings.getint("GIGSCAN_MAX_LINKS_PER_PAGE")
+    assert sum(isinstance(o, Listing) for o in kept) == cap_listings
+    assert sum(isinstance(o, Request) for o in kept) == cap_links
+    assert isinstance(kept[-1], Seller)  # other items pass
+    stats = crawler.stats.get_stats()
+    assert stats["gigscan/page_cap/listings_dropped"] == 10_000 - cap_listings
+    assert stats["gigscan/page_cap/links_dropped"] == 10_000 - cap_links
+    assert stats["gigscan/page_cap/pages_over_listings_cap"] == 1
+    start = list(middleware.process_spider_output(None, iter([Request("https://x.example")] * 2000)))
+    assert len(start) == 2000  # the user's start requests are never cut

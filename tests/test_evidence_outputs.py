@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 import gigscan.commands.store as store_commands
 from db import Store
-from db.exports.files import ClobberError, atomic_text
 from db.testing import listing_record, verdict
 from gigscan.cli import app
 
@@ -76,6 +75,8 @@ def test_a_failed_export_leaves_the_old_file_and_no_partial(db, tmp_path, monkey
 
 
 def test_atomic_text_replaces_the_target_only_when_complete(tmp_path):
+    from db.exports.files import ClobberError, atomic_text
+
     target = tmp_path / "out.csv"
     with atomic_text(target) as fh:
         fh.write("a,b\n")
