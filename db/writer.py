@@ -28,7 +28,6 @@ import zstandard
 
 from db.evidence import (
     LOGGED_ROWS,
-    SELLER_STATE_COLUMNS,
     SIGHTINGS_KIND,
     SNAPSHOT_FIELDS,
     SNAPSHOT_KIND,
@@ -137,11 +136,11 @@ class BatchWriter:
     result: BatchResult = field(default_factory=BatchResult)
     _flagged_ids: set[int] = field(default_factory=set)
     _seen: dict[tuple[Any, ...], Seen] = field(default_factory=dict)
-    # (marketplace, username as written) -> [id, status, removed_at]: a search page names each seller twice
-    _sellers: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    # (marketplace, username as written) -> id, and id -> [id, status, removed_at, {column: value}]: a search page
+    # names each seller twice, and the same seller may be written in another case (the column is NOCASE)
+    _sellers: dict[tuple[str, str], int] = field(default_factory=dict)
+    _seller_rows: dict[int, list[Any]] = field(default_factory=dict)
     _sightings: list[tuple[Any, ...]] = field(default_factory=list)
-    # seller id -> digest of its state as last logged (this batch's entries are not in the table until flush)
-    _seller_logged: dict[int, str] = field(default_factory=dict)
 
     def add(self, index: int, record: Mapping[str, Any]) -> None:
         kind = record.get("type")
@@ -244,51 +243,45 @@ class BatchWriter:
                 (marketplace, username, *params, seen.at, seen.at),
             )
             self.result.sellers_new += 1
-            self._sellers[(marketplace, username)] = [cursor.lastrowid, "active", None]
-            self._seller_logged[cursor.lastrowid] = log_state(self.conn, self.chain, "seller", cursor.lastrowid,
-                                                              self.now)  # fmt: skip
+            stored = dict.fromkeys(_SELLER_COLUMNS) | dict(zip(columns, params, strict=True))
+            self._sellers[(marketplace, username)] = cursor.lastrowid
+            self._seller_rows[cursor.lastrowid] = [cursor.lastrowid, "active", None, stored]
+            log_state(self.conn, self.chain, "seller", cursor.lastrowid, self.now)
             return cursor.lastrowid
-        seller_id, status, removed_at = state
-        sets = "".join(f", {c} = COALESCE({c}, ?)" if fill_only else f", {c} = ?" for c in columns)
+        seller_id, status, removed_at, stored = state
+        # only what changes is written, and only a change is logged (a search page names its sellers again
+        # and again, with less than their profile page said)
+        changed = {c: v for c, v in zip(columns, params, strict=True)
+                   if (stored[c] is None if fill_only else stored[c] != v)}  # fmt: skip
+        sets = "".join(f", {c} = ?" for c in changed)
         if status == "removed" and seen.at > (removed_at or ""):
             sets += ", status = 'reappeared', removed_at = NULL"
-            state[1:] = ["reappeared", None]
+            state[1:3] = ["reappeared", None]
             self._event(None, seller_id, "reappeared", "seen live again", seen)
-        returning = f" RETURNING {', '.join(SELLER_STATE_COLUMNS)}" if sets else ""
-        values = self.conn.execute(
-            f"UPDATE sellers SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?){sets} WHERE id = ?"
-            + returning,
-            (seen.at, seen.at, *params, seller_id),
-        ).fetchone()
+        self.conn.execute(
+            f"UPDATE sellers SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?){sets} WHERE id = ?",
+            (seen.at, seen.at, *changed.values(), seller_id),
+        )
         if sets:
-            self._log_seller_change(seller_id, values)
+            stored.update(changed)
+            log_state(self.conn, self.chain, "seller", seller_id, self.now)
         return seller_id
 
-    def _log_seller_change(self, seller_id: int, values: tuple[Any, ...]) -> None:
-        """Log a seller's state when an update changed it (the digest differs from the one logged last)."""
-        digest = sha256_hex(canonical_json(list(values)))
-        last = self._seller_logged.get(seller_id)
-        if last is None:
-            row = self.conn.execute(
-                "SELECT content_sha256 FROM evidence_log WHERE kind = 'seller' AND ref = ? ORDER BY seq DESC LIMIT 1",
-                (str(seller_id),),
-            ).fetchone()
-            last = row[0] if row else None
-        if digest != last:
-            self.chain.append("seller", seller_id, digest, self.now)
-        self._seller_logged[seller_id] = digest
-
     def _seller_state(self, marketplace: str, username: str) -> list[Any] | None:
-        """[id, status, removed_at] of a stored seller (cached for the batch), or None."""
+        """[id, status, removed_at, {column: value}] of a stored seller (cached for the batch), or None."""
         key = (marketplace, username)
-        state = self._sellers.get(key)
-        if state is None:
-            row = self.conn.execute(
-                "SELECT id, status, removed_at FROM sellers WHERE marketplace = ? AND username = ?", key
-            ).fetchone()
-            if row is None:
-                return None
-            state = self._sellers[key] = list(row)
+        seller_id = self._sellers.get(key)
+        if seller_id is not None:
+            return self._seller_rows[seller_id]
+        row = self.conn.execute(
+            f"SELECT id, status, removed_at, {', '.join(_SELLER_COLUMNS)} FROM sellers"
+            " WHERE marketplace = ? AND username = ?",
+            key,
+        ).fetchone()
+        if row is None:
+            return None
+        self._sellers[key] = row[0]
+        state = self._seller_rows.setdefault(row[0], [*row[:3], dict(zip(_SELLER_COLUMNS, row[3:], strict=True))])
         return state
 
     def _seller(self, record: Mapping[str, Any]) -> None:
@@ -430,6 +423,7 @@ class BatchWriter:
         marketplace = record["marketplace"]
         if record["kind"] == "seller":
             self._sellers.clear()  # its status may change here (cache keys are usernames as written)
+            self._seller_rows.clear()
             row = self.conn.execute(
                 "SELECT id, id, status, last_seen FROM sellers WHERE marketplace = ? AND username = ?",
                 (marketplace, record.get("username") or ""),
@@ -460,9 +454,7 @@ class BatchWriter:
         self.conn.execute(
             f"UPDATE {table} SET status = 'removed', removed_at = ?{extra} WHERE id = ?", (seen.at, target_id)
         )
-        digest = log_state(self.conn, self.chain, record["kind"], target_id, self.now)
-        if not is_listing:
-            self._seller_logged[target_id] = digest
+        log_state(self.conn, self.chain, record["kind"], target_id, self.now)
         self._event(target_id if is_listing else None, None if is_listing else target_id, "removed",
                     record["reason"], seen)  # fmt: skip
 

@@ -189,19 +189,22 @@ def lock_or_skip(db: Path, spiders: Mapping[str, str], run_args: Mapping[str, An
 
 def after_crawl(db: Path, all_stats: Mapping[str, Mapping[str, Any]], notify_to: str | None) -> bool:
     """Judge each crawl's run with the monitors, print what failed, notify; True when any run is unhealthy."""
+    from rich.markup import escape
+
     from gigscan.app import err_console
 
     reports = [judge_run(db, stats["gigscan/run_id"]) for stats in all_stats.values() if stats.get("gigscan/run_id")]
     unhealthy = [r for r in reports if not r.healthy]
     for report in unhealthy:
-        err_console.print(f"[red]run {report.run_id} ({report.marketplace}) is {report.status}[/]", highlight=False)
+        err_console.print(f"[red]run {report.run_id} ({escape(report.marketplace)}) is {report.status}[/]",
+                          highlight=False)
         for failure in report.failures:
             err_console.print(f"  {failure['monitor']}: {failure['message']}", highlight=False, markup=False,
                               soft_wrap=True)
     if unhealthy and notify_to:
         problem = notify(notify_to, unhealthy)
         if problem:
-            err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
+            err_console.print(f"[yellow]warning:[/] {escape(problem)}", highlight=False)
     return bool(unhealthy)
 
 

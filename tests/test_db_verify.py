@@ -101,3 +101,22 @@ def test_evidence_without_log_entry_is_reported(store):
     result = store.verify()
     assert (result.ok, result.broken_seq, result.kind) == (False, None, "snapshot2")
     assert "no evidence_log entry" in result.problem
+
+
+def test_sellers_named_in_two_cases_and_int_ratings_verify(tmp_path):
+    """A search page names a seller in another case than their profile; a profile's rating may be an int: the
+    logged state is what the row holds, and a card never overwrites what the profile said."""
+    from db.testing import seller_record
+
+    with Store(tmp_path / "s.db") as store:
+        run = store.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
+        store.record_batch(run, [
+            listing_record(seller="VPross", seller_profile_url="https://www.fiverr.com/VPross"),
+            seller_record(username="vpross", profile_url="https://www.fiverr.com/vpross", rating=0, review_count=0,
+                          display_name="V. Pross"),
+            listing_record(external_id="2", seller="VPross", seller_profile_url="https://card.example/VPross"),
+        ])  # fmt: skip
+        store.record_batch(run, [listing_record(external_id="3", seller="vPROSS", seller_profile_url="https://x")])
+        seller = store.get_seller("fiverr", "vpross")
+        assert (seller["profile_url"], seller["display_name"]) == ("https://www.fiverr.com/vpross", "V. Pross")
+        assert store.verify().ok, store.verify()
