@@ -150,10 +150,8 @@ LISTING_STATE_COLUMNS = (
     "score",
     "verdict_id",
 )
-SELLER_STATE_COLUMNS = (
-    "id",
-    "marketplace",
-    "username",
+#: What a seller's pages say about them (the writer fills and refreshes these).
+SELLER_PROFILE_COLUMNS = (
     "display_name",
     "profile_url",
     "country",
@@ -162,9 +160,8 @@ SELLER_STATE_COLUMNS = (
     "rating",
     "review_count",
     "description",
-    "status",
-    "removed_at",
 )
+SELLER_STATE_COLUMNS = ("id", "marketplace", "username", *SELLER_PROFILE_COLUMNS, "status", "removed_at")
 RUN_STATE_COLUMNS = (
     "id",
     "kind",

@@ -28,6 +28,7 @@ import zstandard
 
 from db.evidence import (
     LOGGED_ROWS,
+    SELLER_PROFILE_COLUMNS,
     SIGHTINGS_KIND,
     SNAPSHOT_FIELDS,
     SNAPSHOT_KIND,
@@ -45,16 +46,7 @@ from db.evidence import (
 ZSTD_LEVEL = 3
 # The listing row keeps the latest value of every snapshot field but the seller, which is its seller_id.
 CURRENT_COLUMNS = tuple(key for key in SNAPSHOT_FIELDS if key != "seller")
-_SELLER_COLUMNS = (
-    "display_name",
-    "profile_url",
-    "country",
-    "level",
-    "member_since",
-    "rating",
-    "review_count",
-    "description",
-)
+_SELLER_COLUMNS = SELLER_PROFILE_COLUMNS
 
 _REQUIRED = {
     "listing": ("marketplace", "external_id", "url", "seller", "title"),
