@@ -143,7 +143,8 @@ def read_checkpoints(path: Path, key: Ed25519PublicKey) -> tuple[list[Checkpoint
     """Every checkpoint in ``path``, each signature checked against ``key``, as anchors for :func:`db.verify`.
 
     Raises :class:`CheckpointError` naming the first line that does not hold: unreadable, signed by another key,
-    a bad signature, or a log that got shorter from one checkpoint to the next."""
+    a bad signature, or another head than an earlier line for the same length. (Lines need not grow in file order:
+    two crawls finishing together may append in either order; each is checked at its own length.)"""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -162,8 +163,6 @@ def read_checkpoints(path: Path, key: Ed25519PublicKey) -> tuple[list[Checkpoint
             key.verify(bytes.fromhex(checkpoint.signature), checkpoint.signed_text())
         except (InvalidSignature, ValueError):
             raise CheckpointError(f"{where}: the signature does not match the line (edited or forged)") from None
-        if found and checkpoint.entries < found[-1].entries:
-            raise CheckpointError(f"{where}: records {checkpoint.entries} entries, fewer than the line before")
         if anchors.at.get(checkpoint.entries, checkpoint.head) != checkpoint.head:
             raise CheckpointError(f"{where}: another head for {checkpoint.entries} entries than an earlier line")
         if checkpoint.entries:
