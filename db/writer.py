@@ -35,7 +35,7 @@ from db.evidence import (
     Chain,
     canonical_json,
     fields_hash,
-    log_state,
+    log_states,
     normalise_ts,
     read_sightings,
     row_digest,
@@ -132,6 +132,9 @@ class BatchWriter:
     # names each seller twice, and the same seller may be written in another case (the column is NOCASE)
     _sellers: dict[tuple[str, str], int] = field(default_factory=dict)
     _seller_rows: dict[int, list[Any]] = field(default_factory=dict)
+    # listings and sellers whose state changed: logged once each when the batch finishes (a gig page and its
+    # card in one batch change a listing twice; one query reads them all)
+    _changed: dict[str, set[int]] = field(default_factory=lambda: {"listing": set(), "seller": set()})
     _sightings: list[tuple[Any, ...]] = field(default_factory=list)
 
     def add(self, index: int, record: Mapping[str, Any]) -> None:
@@ -238,7 +241,7 @@ class BatchWriter:
             stored = dict.fromkeys(_SELLER_COLUMNS) | dict(zip(columns, params, strict=True))
             self._sellers[(marketplace, username)] = cursor.lastrowid
             self._seller_rows[cursor.lastrowid] = [cursor.lastrowid, "active", None, stored]
-            log_state(self.conn, self.chain, "seller", cursor.lastrowid, self.now)
+            self._changed["seller"].add(cursor.lastrowid)
             return cursor.lastrowid
         seller_id, status, removed_at, stored = state
         # only what changes is written, and only a change is logged (a search page names its sellers again
@@ -256,7 +259,7 @@ class BatchWriter:
         )
         if sets:
             stored.update(changed)
-            log_state(self.conn, self.chain, "seller", seller_id, self.now)
+            self._changed["seller"].add(seller_id)
         return seller_id
 
     def _seller_state(self, marketplace: str, username: str) -> list[Any] | None:
@@ -342,7 +345,7 @@ class BatchWriter:
         if clauses:
             self.conn.execute(f"UPDATE listings SET {', '.join(clauses)} WHERE id = ?", (*params, listing_id))
         if sets:
-            log_state(self.conn, self.chain, "listing", listing_id, self.now)
+            self._changed["listing"].add(listing_id)
 
     @staticmethod
     def _current_values(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -446,7 +449,7 @@ class BatchWriter:
         self.conn.execute(
             f"UPDATE {table} SET status = 'removed', removed_at = ?{extra} WHERE id = ?", (seen.at, target_id)
         )
-        log_state(self.conn, self.chain, record["kind"], target_id, self.now)
+        self._changed[record["kind"]].add(target_id)
         self._event(target_id if is_listing else None, None if is_listing else target_id, "removed",
                     record["reason"], seen)  # fmt: skip
 
@@ -483,6 +486,9 @@ class BatchWriter:
         if self._sightings:
             insert_sightings(self.conn, self.chain, self._sightings, self.now)
             self._sightings.clear()
+        for kind, ids in self._changed.items():
+            log_states(self.conn, self.chain, kind, sorted(ids), self.now)
+            ids.clear()
         self.chain.flush()
 
 
