@@ -19,6 +19,7 @@ JSON of the other fields). Lines only ever get appended.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -30,7 +31,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from db.evidence import GENESIS, canonical_json, utc_now
+from db.store import Store
 from db.verify import Anchors
+
+logger = logging.getLogger(__name__)
 
 CHECKPOINTS_ENV = "GIGSCAN_CHECKPOINTS"
 KEY_ENV = "GIGSCAN_CHECKPOINT_KEY"
@@ -124,6 +128,19 @@ def append_checkpoint(conn: sqlite3.Connection, store: str | Path, checkpoints: 
         fh.flush()
         os.fsync(fh.fileno())
     return signed
+
+
+def checkpoint_after_crawl(db: str | Path) -> Checkpoint | None:
+    """The checkpoint every crawl ends with, into the store's default checkpoint file (``GIGSCAN_CHECKPOINT=0``
+    turns it off). One that cannot be written is logged as a warning: the crawl's own outcome stands."""
+    if os.environ.get("GIGSCAN_CHECKPOINT", "1") == "0" or not Path(db).is_file():
+        return None
+    try:
+        with Store(db) as store:
+            return append_checkpoint(store.conn, db, default_checkpoints(db), default_key(db))
+    except (CheckpointError, OSError, sqlite3.Error) as exc:
+        logger.warning("no checkpoint written for %s: %s", db, exc)
+        return None
 
 
 def trusted_key(public_key: str | None, key_path: Path) -> Ed25519PublicKey:

@@ -11,12 +11,12 @@ import pytest
 from crontab import CronTab
 from typer.testing import CliRunner
 
+from crawler.unattended import Locked, hold_crawl_locks
 from db import Store
 from db.exports.flagged import flagged_rows
 from db.exports.report import write_html
 from db.testing import listing_record, verdict
 from gigscan.cli import app
-from gigscan.unattended import Locked, hold_crawl_locks
 
 runner = CliRunner()
 MARKUP = "[/x] [bold]loud[/bold] [link=https://evil.example]click[/link]"

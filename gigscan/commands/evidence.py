@@ -4,8 +4,6 @@ evidence views: ``history`` (a seller's or listing's timeline), ``stats`` (taked
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from crawler.monitors import counters
+from crawler.unattended import REASON
 from db.checkpoint import (
     CheckpointError,
     append_checkpoint,
@@ -27,7 +26,6 @@ from db.history import History, Timeline
 from db.history import history as store_history
 from db.runs import MONITORS_KEY, list_runs
 from db.stats import human_duration, takedown_stats
-from db.store import Store
 from db.verify import Anchors
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
@@ -159,18 +157,6 @@ def checkpoint(
                   f"{escape(str(target))}", highlight=False)
 
 
-def checkpoint_after_crawl(db: Path) -> None:
-    """Every crawl ends with a checkpoint of the store it wrote (``GIGSCAN_CHECKPOINT=0`` turns it off); a
-    checkpoint that cannot be written is a warning, the crawl's own outcome stands."""
-    if os.environ.get("GIGSCAN_CHECKPOINT", "1") == "0" or not db.is_file():
-        return
-    try:
-        with Store(db) as store:
-            append_checkpoint(store.conn, db, default_checkpoints(db), default_key(db))
-    except (CheckpointError, OSError, sqlite3.Error) as exc:
-        err_console.print(f"[yellow]warning:[/] no checkpoint written: {escape(str(exc))}", highlight=False)
-
-
 @app.command()
 def runs(
     limit: Annotated[int, typer.Option(min=1, help="Most recent runs to show.")] = 20,
@@ -183,12 +169,13 @@ def runs(
     for row in rows:
         row.update(counters(row["stats"]))
         row["monitors"] = [f.get("monitor") for f in row["stats"].get(MONITORS_KEY, [])]
+        row["reason"] = row["stats"].get(REASON)
     if as_json:
         typer.echo(json.dumps(rows, default=str))
         return
     table = Table(title="runs")
     columns = ("id", "kind", "spider", "status", "started", "duration", "pages", "items", "flagged", "blocked",
-               "errors", "monitors")
+               "errors", "why")
     for column in columns:
         table.add_column(column)
     for row in rows:
@@ -197,7 +184,7 @@ def runs(
             str(row["id"]), row["kind"], row.get("spider") or "", row.get("status") or "running",
             str(row.get("started_at") or ""), "" if duration is None else f"{duration:.0f}s",
             *(str(row[k]) for k in ("pages", "items", "flagged", "blocked", "errors")),
-            escape(", ".join(row["monitors"])),
+            escape(row["reason"] or ", ".join(row["monitors"])),
         )
     console.print(table)
 
@@ -263,7 +250,9 @@ def event_details(event: dict) -> str:
     if kind == "verdict":
         rules = ", ".join(sorted({str(r.get("rule_id") or r.get("rule") or "?") for r in event["reasons"]}))
         state = f"flagged ({rules})" if event["flagged"] else "not flagged"
-        return f"{state}, score {event['score']}, ruleset {event['ruleset_version']}"
+        which = "CURRENT" if event.get("current") else "earlier or other view"
+        return (f"{which}: {state}, score {event['score']:.2f}, of the {event.get('source') or '?'} snapshot "
+                f"{event['snapshot_id']}, ruleset {event['ruleset_version']}")
     if kind == "review":
         return f"{event['state']} by {event['reviewed_by']}" + (f": {event['note']}" if event.get("note") else "")
     if kind in ("removed", "reappeared"):
@@ -305,6 +294,7 @@ def warc(
     username: Annotated[str | None, typer.Option(help="Only this seller (and their listings).")] = None,
     listing: Annotated[str | None, typer.Option(help="Only this listing URL.")] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every stored response, not only flagged ones.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts: the file and its count.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Export stored responses as WARC 1.1 (request/response records, original headers and times, warcinfo).
@@ -318,4 +308,7 @@ def warc(
         if count == 0:
             fail("nothing stored matches; no WARC written", code=1)
         path = write_warc(store, output, username=username, listing=listing, flagged_only=not everything)
+    if as_json:
+        typer.echo(json.dumps({"path": str(path), "pairs": count}))
+        return
     console.print(f"wrote {count} request/response pair(s) to [bold]{escape(str(path))}[/]")
