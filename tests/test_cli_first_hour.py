@@ -225,3 +225,8 @@ def test_progress_lines_when_not_on_a_terminal_and_counts_agree(tmp_path: Path) 
     timeline = json.loads(run_gigscan("history", first["listing_url"], "--json", "--db", str(db)).stdout)
     verdicts = [e for t in timeline["listings"] for e in t["events"] if e["kind"] == "verdict"]
     assert sum(e["current"] for e in verdicts) == 1 and all(e["source"] for e in verdicts)
+
+
+def test_a_group_without_a_command_shows_its_help_not_an_error() -> None:
+    proc = run_gigscan("schedule", check=False)
+    assert "Usage: gigscan schedule" in proc.stdout and proc.stderr == ""
