@@ -230,3 +230,31 @@ def test_progress_lines_when_not_on_a_terminal_and_counts_agree(tmp_path: Path) 
 def test_a_group_without_a_command_shows_its_help_not_an_error() -> None:
     proc = run_gigscan("schedule", check=False)
     assert "Usage: gigscan schedule" in proc.stdout and proc.stderr == ""
+
+
+@pytest.mark.slow
+def test_on_a_terminal_the_progress_line_is_live(tmp_path: Path) -> None:
+    """Under a pseudo-terminal, the crawl draws its live line: pages done of scheduled, rate, elapsed."""
+    import os
+    import pty
+
+    main, child = pty.openpty()
+    with TestbedServer(seed=7, listings=40) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gigscan", "crawl", "fiverr", "--base-url", server.url, "--db",
+             str(tmp_path / "t.db"), "--delay", "0.2", "--max-pages", "1", "-q", "amazon reviews"],
+            stdin=child, stdout=child, stderr=child, cwd=ROOT, env={**os.environ, "COLUMNS": "160", "TERM": "xterm"})
+        os.close(child)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=120) == 0, seen.decode(errors="replace")[-2000:]
+    os.close(main)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode(errors="replace"))  # colours and cursor moves
+    assert re.search(r"crawling.*pages \d+/\d+ .*pages/s +elapsed \d+:\d\d", text), text[-2000:]
