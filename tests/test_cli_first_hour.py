@@ -190,6 +190,8 @@ def test_output_does_not_depend_on_the_path_or_the_terminal_width(tmp_path: Path
     result = CliRunner().invoke(app, ["profile", "check", str(profile)], env={"COLUMNS": "40"})
     assert result.exit_code == 0, result.output
     assert "12 of 12 selectors not confirmed" in result.output  # one line, not wrapped mid-sentence
+    checked = json.loads(CliRunner().invoke(app, ["profile", "check", str(profile), "--json"]).output)
+    assert checked["marketplace"] == "seoclerks" and len(checked["unconfirmed"]) == checked["selectors"] == 12
 
 
 def test_progress_counts_listings_and_shows_totals_rate_and_elapsed() -> None:
