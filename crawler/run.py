@@ -164,7 +164,7 @@ def checked_profile_name(path: Path) -> str:
     try:
         return load_profile(path).name
     except ProfileError as exc:
-        raise CrawlError("invalid site profile:\n" + "\n".join(exc.problems)) from None
+        raise CrawlError(exc.message()) from None
 
 
 def check_recheck(options: CrawlOptions, classes: Mapping[str, Any]) -> None:

@@ -260,3 +260,17 @@ def test_on_a_terminal_the_progress_line_is_live(tmp_path: Path) -> None:
     os.close(main)
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode(errors="replace"))  # colours and cursor moves
     assert re.search(r"crawling.*pages \d+/\d+ .*pages/s +elapsed \d+:\d\d", text), text[-2000:]
+
+
+@pytest.mark.parametrize("command", [
+    ["classify", "MISSING"], ["eval", "MISSING"], ["rules", "check", "MISSING"],
+    ["search", "--from-file", "MISSING", "--db", "DB"], ["profile", "check", "MISSING"],
+    ["profile", "test", "MISSING", "MISSING"], ["crawl", "fiverr", "--rules", "MISSING", "--db", "DB"],
+    ["crawl", "generic", "--profile", "MISSING", "--db", "DB"],
+], ids=lambda c: "-".join(c[:2]))
+def test_every_command_on_a_missing_input_file_is_one_line_exit_2(small_store: Path, command: list[str]) -> None:
+    missing = str(small_store.parent / "no-such-file")
+    args = [missing if a == "MISSING" else str(small_store) if a == "DB" else a for a in command]
+    proc = run_gigscan(*args, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "no-such-file" in proc.stderr, proc.stderr

@@ -28,7 +28,7 @@ def _load(path: Path) -> Profile:
     try:
         return load_profile(path)
     except ProfileError as exc:
-        fail(markup_escape("invalid site profile:\n" + "\n".join(exc.problems)))  # "[site]" is not rich markup
+        fail(markup_escape(exc.message()))  # "[site]" is not rich markup
 
 
 @profile_app.command("check")
