@@ -93,8 +93,9 @@ def crawl_once(
     cpu_before = children_cpu()
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=src, env=env)
     cpu = children_cpu() - cpu_before
-    # A polite crawl is cut short by CLOSESPIDER_PAGECOUNT, which the crawl reports as not finished (exit 1).
-    if done.returncode not in ((0, 1) if polite else (0,)):
+    # Exit 1 is a crawl that did not finish well, measured all the same: the bare variant stores nothing on
+    # purpose, and a polite crawl is cut short by CLOSESPIDER_PAGECOUNT. Judged by its stats file.
+    if done.returncode not in (0, 1) or not (workdir / f"{label}.json").is_file():
         raise RuntimeError(f"the crawl exited {done.returncode}: {done.stderr[-2000:]}")
     stats, pages, seconds = read_stats(workdir / f"{label}.json")
     return {
