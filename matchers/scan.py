@@ -77,20 +77,28 @@ class Reason:
 
 @dataclass(init=False)
 class Verdict:
+    """``grade``: ``flagged`` (score reaches the threshold: what exports take), ``suspect`` (score reaches the
+    ruleset's ``suspect_threshold``: worth an analyst's look) or ``clear``."""
+
     flagged: bool
     score: float
     reasons: list[Reason]
     ruleset_version: str
+    grade: str
 
-    def __init__(self, flagged: bool, score: float, reasons: list[Reason], ruleset_version: str) -> None:
+    def __init__(
+        self, flagged: bool, score: float, reasons: list[Reason], ruleset_version: str, grade: str = ""
+    ) -> None:
         self.flagged = flagged
         self.score = score
         self.reasons = reasons
         self.ruleset_version = ruleset_version
+        self.grade = grade or ("flagged" if flagged else "clear")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "flagged": self.flagged,
+            "grade": self.grade,
             "score": self.score,
             "reasons": [r.to_dict() for r in self.reasons],
             "ruleset_version": self.ruleset_version,
@@ -260,6 +268,7 @@ class Scanner:
         self.prefilter = prefilter
         self.version = ruleset.version
         self.threshold = ruleset.threshold
+        self.suspect_threshold = ruleset.suspect_threshold
         self.classes = ruleset.classes
         self.anchors = {name for name, c in ruleset.classes.items() if c.anchor}
         watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
@@ -380,8 +389,15 @@ class Scanner:
         reasons, score = self._weigh(found, explained, fields, present)
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
-        verdict = Verdict(score >= self.threshold, score, reasons, self.version)
+        verdict = Verdict(score >= self.threshold, score, reasons, self.version, self._grade(score))
         return verdict, {r.rule_id for r in reasons}
+
+    def _grade(self, score: float) -> str:
+        """``flagged``, ``suspect`` (some evidence, short of the threshold) or ``clear``."""
+        if score >= self.threshold:
+            return "flagged"
+        suspect = self.suspect_threshold
+        return "suspect" if suspect is not None and score > 0 and score >= suspect else "clear"
 
     def _weigh(
         self, found: list[_Found], explained: _Explained, fields: list[_Field], present: int
