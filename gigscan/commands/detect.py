@@ -93,6 +93,11 @@ def classify(
 
 
 def read_labeled(path: Path) -> list[dict[str, Any]]:
+    return [row for _, row in _numbered_rows(path)]
+
+
+def _numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The labeled rows of a JSON Lines file with their line numbers; exit 2 naming the first bad line."""
     rows = []
     try:
         with open(path, encoding="utf-8") as handle:
@@ -101,10 +106,12 @@ def read_labeled(path: Path) -> list[dict[str, Any]]:
                     continue
                 row = parse_listing(line, number)
                 if row.get("label") not in (0, 1):
-                    fail(f"line {number}: \"label\" must be 0 or 1")
-                rows.append(row)
+                    fail(f"{path}: line {number}: \"label\" must be 0 or 1")
+                rows.append((number, row))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"cannot read {path}: not UTF-8 text")
     return rows
 
 
@@ -193,19 +200,44 @@ def print_evaluation(result: Evaluation, errors: bool = False) -> None:
 @rules_app.command("check")
 def rules_check(
     file: Annotated[Path | None, typer.Argument(help="Ruleset TOML file (default: the bundled one).")] = None,
+    examples: Annotated[
+        list[Path] | None,
+        typer.Option("--examples", help="Labeled JSON Lines (e.g. from `gigscan labels export`) whose label-1 rows "
+                     "must be flagged and label-0 rows not. Repeatable.", dir_okay=False),
+    ] = None,
 ) -> None:
-    """Validate a ruleset and run every rule's examples. Exit 1 if an example fails, 2 if the file is invalid."""
+    """Validate a ruleset and run every rule's examples (and labeled example files). Exit 1 if an example
+    fails, 2 if the file is invalid."""
     problems = check_ruleset(file)
     for problem in problems:
         err_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
     if any(p.severity == "error" for p in problems):
         raise typer.Exit(2)
-    if problems:
-        raise typer.Exit(1)
     ruleset = load_ruleset(file)
-    examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
+    extra = _check_example_files(Scanner(ruleset), examples or [])
+    if problems or extra:
+        raise typer.Exit(1)
+    rule_examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
+    files = f" and {len(examples)} example files" if examples else ""
     console.print(
-        f"ok: ruleset {ruleset.version}, {len(ruleset.rules)} rules, {examples} rule examples and "
-        f"{len(ruleset.flagged_examples) + len(ruleset.unflagged_examples)} listing examples pass",
-        highlight=False,
+        f"ok: ruleset {ruleset.version}, {len(ruleset.rules)} rules, {rule_examples} rule examples and "
+        f"{len(ruleset.flagged_examples) + len(ruleset.unflagged_examples)} listing examples{files} pass",
+        highlight=False, soft_wrap=True,
     )
+
+
+def _check_example_files(scanner: Scanner, paths: list[Path]) -> int:
+    """Print every labeled row the ruleset gets wrong (``path:line: ...``); return how many."""
+    failures = 0
+    for path in paths:
+        for number, row in _numbered_rows(path):
+            verdict = scanner.scan(row)
+            if verdict.flagged == bool(row["label"]):
+                continue
+            failures += 1
+            should = "be flagged but is" if row["label"] else "not be flagged but is"
+            err_console.print(
+                f"{path}:{number}: example {row['id']} should {should} {verdict.grade} (score {verdict.score:.2f}):"
+                f" {str(row.get('title') or '')[:100]!r}", highlight=False, markup=False, soft_wrap=True,
+            )
+    return failures
