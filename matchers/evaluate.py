@@ -125,6 +125,7 @@ class Evaluation:
     tn: int
     wide: Counts = field(default_factory=Counts)
     suspects: int = 0
+    suspect_negatives: int = 0
     categories: list[CategoryResult] = field(default_factory=list)
     languages: list[CategoryResult] = field(default_factory=list)
     misses: list[Miss] = field(default_factory=list)
@@ -154,6 +155,12 @@ class Evaluation:
         """The suspect queue (every row graded ``suspect``) as a share of the negatives."""
         return self.suspects / self.negatives if self.negatives else 0.0
 
+    @property
+    def suspect_negative_share(self) -> float:
+        """The negatives graded ``suspect`` as a share of the negatives: the analyst's looks that find nothing.
+        On a set with few positives (real crawls) this and ``suspect_share`` are about the same."""
+        return self.suspect_negatives / self.negatives if self.negatives else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "precision": round(self.precision, 4),
@@ -163,6 +170,8 @@ class Evaluation:
             "flagged_or_suspect": self.wide.to_dict(),
             "suspects": self.suspects,
             "suspect_share_of_negatives": round(self.suspect_share, 4),
+            "suspect_negatives": self.suspect_negatives,
+            "suspect_negative_share": round(self.suspect_negative_share, 4),
             "categories": [c.to_dict() for c in self.categories],
             "languages": [c.to_dict() for c in self.languages],
             "misses": [asdict(m) for m in self.misses],
@@ -180,11 +189,12 @@ def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) 
     wide = dict(flagged)
     groups: dict[str, dict[tuple[str, int], list[int]]] = {"category": {}, "language": {}}
     misses: list[Miss] = []
-    suspects = 0
+    suspects = [0, 0]  # every row graded suspect, and the negatives among them
     for index, row in enumerate(rows):
         label = int(row["label"])
         verdict = scanner.scan(row)
-        suspects += verdict.grade == "suspect"
+        suspects[0] += verdict.grade == "suspect"
+        suspects[1] += verdict.grade == "suspect" and not label
         for key, default in (("category", "uncategorised"), ("language", str(row.get("lang") or ""))):
             name = str(row.get(key) or default)
             if name:
@@ -197,8 +207,8 @@ def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) 
         if verdict.flagged != bool(label):
             misses.append(_miss(row, index, label, verdict))
     return Evaluation(
-        wide=Counts(**wide), suspects=suspects, categories=_groups(groups["category"]),
-        languages=_groups(groups["language"]), misses=misses, **flagged,
+        wide=Counts(**wide), suspects=suspects[0], suspect_negatives=suspects[1],
+        categories=_groups(groups["category"]), languages=_groups(groups["language"]), misses=misses, **flagged,
     )
 
 

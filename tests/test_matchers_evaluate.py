@@ -84,4 +84,5 @@ def test_grades_are_counted_in_the_wide_cut(tmp_path) -> None:
     assert (result.tp, result.fn, result.fp) == (1, 1, 0)
     assert (result.wide.tp, result.wide.fn, result.wide.fp, result.wide.tn) == (2, 0, 1, 1)
     assert result.suspects == 2 and result.suspect_share == 1.0
+    assert result.suspect_negatives == 1 and result.suspect_negative_share == 0.5
     assert [m.grade for m in result.misses] == ["suspect"]

@@ -154,7 +154,7 @@ def eval_command(
 def _summary(result: Evaluation) -> dict[str, Any]:
     data = result.to_dict()
     return {key: data[key] for key in ("precision", "recall", "confusion", "flagged_or_suspect", "suspects",
-                                       "suspect_share_of_negatives")}
+                                       "suspect_share_of_negatives", "suspect_negatives", "suspect_negative_share")}
 
 
 def _print_cuts(result: Evaluation) -> None:
@@ -164,7 +164,8 @@ def _print_cuts(result: Evaluation) -> None:
         f"F1 {result.f1:.3f}  (tp {result.tp} fp {result.fp} fn {result.fn} tn {result.tn})\n"
         f"flagged + suspect: precision [bold]{wide.precision:.3f}[/]  recall [bold]{wide.recall:.3f}[/]  "
         f"(tp {wide.tp} fp {wide.fp} fn {wide.fn} tn {wide.tn})\n"
-        f"suspect queue: {result.suspects} rows = {result.suspect_share:.1%} of {result.negatives} negatives",
+        f"suspect queue: {result.suspects} rows = {result.suspect_share:.1%} of {result.negatives} negatives "
+        f"({result.suspect_negatives} of them negatives = {result.suspect_negative_share:.1%})",
         highlight=False,
     )
 
