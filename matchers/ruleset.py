@@ -14,10 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .patterns import PatternError, SafePattern, compile_pattern
 from .terms import expand
+from .verdict import FIELDS
 
 KINDS = ("keyword", "proximity", "fuzzy", "negative")
-FIELDS = ("title", "description", "tags")
 #: How far proximity may reach: within a sentence (list item, line), or within a clause (no comma, colon...).
 SPANS = ("sentence", "clause")
 DEFAULT_NAME = "bundled:matchers/rules/default.toml"
@@ -50,7 +51,7 @@ class TermClass:
     name: str
     label: str
     terms: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[SafePattern, ...] = ()
     on_original: bool = False
     skip_after: frozenset[str] = frozenset()
     skip_before: frozenset[str] = frozenset()
@@ -296,9 +297,9 @@ class _Loader:
             patterns = []
             for source in reader.strings("patterns"):
                 try:
-                    patterns.append(re.compile(source, re.IGNORECASE))
-                except re.error as exc:
-                    reader.problem("patterns", f"bad regular expression {source!r}: {exc}")
+                    patterns.append(compile_pattern(source, ignorecase=True))
+                except PatternError as exc:
+                    reader.problem("patterns", str(exc))
             if not terms and not patterns:
                 reader.problem(None, "needs 'terms' or 'patterns'")
             on = reader.get("on", str, "key")
