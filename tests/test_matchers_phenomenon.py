@@ -116,3 +116,12 @@ def test_blind_challenge_set_does_not_regress(scanner: Scanner) -> None:
     result = evaluate(rows, scanner)
     assert result.precision >= 0.90 and result.recall >= 0.74
     assert result.wide.recall >= 0.83 and result.suspect_negative_share < 0.10
+
+
+@pytest.mark.parametrize("text", [
+    "I will post 10 Google reviews from real customers",
+    "Get Trustpilot reviews delivered by our automated system",
+])
+def test_sellers_words_real_customers_and_system_explain_nothing(scanner: Scanner, text: str) -> None:
+    """'Real customers' and 'our system' are what sellers claim too: they do not make an offer a request flow."""
+    assert scanner.scan({"title": text}).grade == "flagged"
