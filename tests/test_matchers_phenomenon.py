@@ -125,3 +125,16 @@ def test_blind_challenge_set_does_not_regress(scanner: Scanner) -> None:
 def test_sellers_words_real_customers_and_system_explain_nothing(scanner: Scanner, text: str) -> None:
     """'Real customers' and 'our system' are what sellers claim too: they do not make an offer a request flow."""
     assert scanner.scan({"title": text}).grade == "flagged"
+
+
+@pytest.mark.parametrize("text", [
+    "I will post 20 Google reviews, safe and legal, no risk of ban, not fake",
+    "AI written unique reviews for your Amazon product, 30 reviews",
+    "Online reputation management: 25 positive Google reviews for your business",
+    "I will post 15 Trustpilot reviews and send a daily report with the links",
+])
+def test_seller_reassurances_are_no_honest_frame(scanner: Scanner, text: str) -> None:
+    """What sellers say to reassure (safe, legal, no ban, not fake), their tools (AI) and their reports are no
+    warning, no software work and no reputation management that would explain the offer away."""
+    verdict = scanner.scan({"title": text})
+    assert verdict.grade == "flagged", [(r.rule_id, r.weight) for r in verdict.reasons]
