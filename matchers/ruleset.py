@@ -119,6 +119,8 @@ class Ruleset:
     unflagged_examples: tuple[str, ...] = ()
     path: str = DEFAULT_NAME
     source: str = field(default="", repr=False, compare=False)
+    #: Scores from here up to ``threshold`` grade a listing ``suspect`` (an analyst's look); None: no suspects.
+    suspect_threshold: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -207,7 +209,9 @@ _RULE_KEYS = {
     "fields", "target", "when_any", "span", "act", "score_cutoff", "min_length", "ignore", "must_match",
     "must_not_match", "description",
 }
-_TOP_KEYS = {"version", "description", "threshold", "seeds", "classes", "rules", "examples", "negation"}
+_TOP_KEYS = {
+    "version", "description", "threshold", "suspect_threshold", "seeds", "classes", "rules", "examples", "negation"
+}
 
 
 class _Loader:
@@ -232,6 +236,9 @@ class _Loader:
         threshold = top.get("threshold", float, 0.5, required=True)
         if not 0 < threshold <= 1:
             top.problem("threshold", "'threshold' must be in (0, 1]")
+        suspect = top.get("suspect_threshold", float, None)
+        if suspect is not None and not 0 < suspect <= threshold:
+            top.problem("suspect_threshold", "'suspect_threshold' must be in (0, threshold]")
         classes = self._classes(top.get("classes", dict, {}, required=True))
         rules = tuple(self._rules(top.get("rules", list, [], required=True), classes))
         anchors = {name for name, c in classes.items() if c.anchor}
@@ -258,6 +265,7 @@ class _Loader:
             unflagged_examples=examples.strings("not_flagged"),
             path=self.path,
             source=self.source,
+            suspect_threshold=suspect,
         )
         if self.problems:
             raise RulesetError(self.problems)

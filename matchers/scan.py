@@ -30,6 +30,7 @@ class Scanner:
         self.ruleset = ruleset
         self.version = ruleset.version
         self.threshold = ruleset.threshold
+        self.suspect_threshold = ruleset.suspect_threshold
         self.classes = ruleset.classes
         self.table = ClassTable(ruleset)
         self.rules = RuleSelection(ruleset.rules, self.table)
@@ -117,7 +118,14 @@ class Scanner:
         return Verdict(False, 0.0, [], self.version)
 
     def _verdict(self, score: float, reasons: list[Reason]) -> Verdict:
-        return Verdict(score >= self.threshold, score, reasons, self.version)
+        return Verdict(score >= self.threshold, score, reasons, self.version, self._grade(score))
+
+    def _grade(self, score: float) -> str:
+        """``flagged``, ``suspect`` (some evidence, short of the threshold) or ``clear``."""
+        if score >= self.threshold:
+            return "flagged"
+        suspect = self.suspect_threshold
+        return "suspect" if suspect is not None and score > 0 and score >= suspect else "clear"
 
 
 def _line_of(source: str, header: str) -> int | None:

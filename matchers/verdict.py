@@ -32,16 +32,25 @@ class Reason:
 
 @dataclass(slots=True)
 class Verdict:
-    """The outcome for one listing: flagged or not, the score (0..1) and every reason that counted."""
+    """The outcome for one listing: flagged or not, the score (0..1) and every reason that counted.
+
+    ``grade``: ``flagged`` (the score reaches the threshold: what exports take), ``suspect`` (it reaches the
+    ruleset's ``suspect_threshold``: worth an analyst's look) or ``clear``."""
 
     flagged: bool
     score: float
     reasons: list[Reason]
     ruleset_version: str
+    grade: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.grade:
+            self.grade = "flagged" if self.flagged else "clear"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "flagged": self.flagged,
+            "grade": self.grade,
             "score": self.score,
             "reasons": [r.to_dict() for r in self.reasons],
             "ruleset_version": self.ruleset_version,

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from gigscan.app import app, console, err_console, fail
 from matchers import Evaluation, RulesetError, Scanner, check_ruleset, evaluate, load_ruleset
+from matchers.evaluate import source_key, split_rows
 
 rules_app = typer.Typer(help="Work with rulesets (the detection rules as data).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -92,6 +93,11 @@ def classify(
 
 
 def read_labeled(path: Path) -> list[dict[str, Any]]:
+    return [row for _, row in _numbered_rows(path)]
+
+
+def _numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The labeled rows of a JSON Lines file with their line numbers; exit 2 naming the first bad line."""
     rows = []
     try:
         with open(path, encoding="utf-8") as handle:
@@ -100,69 +106,139 @@ def read_labeled(path: Path) -> list[dict[str, Any]]:
                     continue
                 row = parse_listing(line, number)
                 if row.get("label") not in (0, 1):
-                    fail(f"line {number}: \"label\" must be 0 or 1")
-                rows.append(row)
+                    fail(f"{path}: line {number}: \"label\" must be 0 or 1")
+                rows.append((number, row))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"cannot read {path}: not UTF-8 text")
     return rows
 
 
 @app.command("eval")
 def eval_command(
-    file: Annotated[Path, typer.Argument(help="Labeled JSON Lines (label 0/1, optional category).")],
+    file: Annotated[Path, typer.Argument(help="Labeled JSON Lines (label 0/1, optional category, language).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
+    errors: Annotated[
+        bool, typer.Option("--errors", help="List every miss and false flag with the rules that fired.")
+    ] = False,
+    split: Annotated[
+        bool | None,
+        typer.Option("--split/--no-split", help="Also report the tune and measure parts of the split by source "
+                     "(default: when the rows come from more than one source)."),
+    ] = None,
     rules: RulesOption = None,
 ) -> None:
-    """Measure the rules on labeled listings: precision, recall, F1, per category, and every miss."""
-    result = evaluate(read_labeled(file), scanner_for(rules))
+    """Measure the rules on labeled listings: precision and recall of `flagged` and of `flagged`+`suspect`,
+    the suspect queue, per category and language; per part of the source split (tune / measure)."""
+    rows = read_labeled(file)
+    scanner = scanner_for(rules)
+    result = evaluate(rows, scanner)
+    if split is None:
+        split = len({source_key(str(r["source"])) for r in rows if r.get("source")}) > 1
+    parts = {name: evaluate(part, scanner) for name, part in split_rows(rows).items()} if split else {}
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        data = result.to_dict()
+        if not errors:
+            data.pop("misses")
+        if parts:
+            data["parts"] = {name: _summary(part) for name, part in parts.items()}
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    print_evaluation(result)
+    print_evaluation(result, errors)
+    for name, part in parts.items():
+        console.print(f"\n[bold]{name} part[/] ({part.tp + part.fn} positives, {part.negatives} negatives)")
+        _print_cuts(part)
 
 
-def print_evaluation(result: Evaluation) -> None:
+def _summary(result: Evaluation) -> dict[str, Any]:
+    data = result.to_dict()
+    return {key: data[key] for key in ("precision", "recall", "confusion", "flagged_or_suspect", "suspects",
+                                       "suspect_share_of_negatives", "suspect_negatives", "suspect_negative_share")}
+
+
+def _print_cuts(result: Evaluation) -> None:
+    wide = result.wide
     console.print(
-        f"precision [bold]{result.precision:.3f}[/]  recall [bold]{result.recall:.3f}[/]  "
-        f"F1 [bold]{result.f1:.3f}[/]"
+        f"flagged:           precision [bold]{result.precision:.3f}[/]  recall [bold]{result.recall:.3f}[/]  "
+        f"F1 {result.f1:.3f}  (tp {result.tp} fp {result.fp} fn {result.fn} tn {result.tn})\n"
+        f"flagged + suspect: precision [bold]{wide.precision:.3f}[/]  recall [bold]{wide.recall:.3f}[/]  "
+        f"(tp {wide.tp} fp {wide.fp} fn {wide.fn} tn {wide.tn})\n"
+        f"suspect queue: {result.suspects} rows = {result.suspect_share:.1%} of {result.negatives} negatives "
+        f"({result.suspect_negatives} of them negatives = {result.suspect_negative_share:.1%})",
+        highlight=False,
     )
-    confusion = Table(title="confusion matrix")
-    for column in ("", "flagged", "not flagged"):
-        confusion.add_column(column)
-    confusion.add_row("label 1", str(result.tp), str(result.fn))
-    confusion.add_row("label 0", str(result.fp), str(result.tn))
-    console.print(confusion)
-    categories = Table(title="per category")
-    for column in ("category", "label", "rows", "flagged", "recall / false positives"):
-        categories.add_column(column)
-    for c in result.categories:
-        measure = f"{c.recall:.2f}" if c.recall is not None else f"{c.flagged} FP"
-        categories.add_row(c.category, str(c.label), str(c.rows), str(c.flagged), measure)
-    console.print(categories)
-    misses = Table(title=f"misclassified ({len(result.misses)})")
-    for column in ("id", "label", "score", "title", "reasons"):
-        misses.add_column(column, overflow="fold")
+
+
+def _group_table(title: str, groups: list[Any]) -> Table:
+    table = Table(title=title)
+    for column in (title.split()[-1], "label", "rows", "flagged", "suspect", "recall (flagged / +suspect) or FP"):
+        table.add_column(column)
+    for c in groups:
+        measure = (f"{c.recall:.2f} / {c.recall_with_suspect:.2f}" if c.recall is not None
+                   else f"{c.flagged} FP, {c.suspect} suspect")
+        table.add_row(c.category, str(c.label), str(c.rows), str(c.flagged), str(c.suspect), measure)
+    return table
+
+
+def print_evaluation(result: Evaluation, errors: bool = False) -> None:
+    _print_cuts(result)
+    console.print(_group_table("per category", result.categories))
+    if result.languages:
+        console.print(_group_table("per language", result.languages))
+    if not errors:
+        console.print(f"{len(result.misses)} misses and false flags (--errors lists them)", highlight=False)
+        return
+    console.print(f"misses and false flags ({len(result.misses)}):", highlight=False)
     for m in result.misses:
-        misses.add_row(m.id, str(m.label), f"{m.score:.2f}", m.title, "\n".join(m.reasons) or "-")
-    console.print(misses)
+        kind = "MISS " if m.label else "FALSE"
+        console.print(f"{kind} {m.id}  [{m.category}{' ' + m.language if m.language else ''}] {m.grade} "
+                      f"score {m.score:.2f}  {m.title}", highlight=False, markup=False, soft_wrap=True)
+        for reason in m.reasons or ["(no rule fired)"]:
+            console.print(f"      {reason}", highlight=False, markup=False, soft_wrap=True)
 
 
 @rules_app.command("check")
 def rules_check(
     file: Annotated[Path | None, typer.Argument(help="Ruleset TOML file (default: the bundled one).")] = None,
+    examples: Annotated[
+        list[Path] | None,
+        typer.Option("--examples", help="Labeled JSON Lines (e.g. from `gigscan labels export`) whose label-1 rows "
+                     "must be flagged and label-0 rows not. Repeatable.", dir_okay=False),
+    ] = None,
 ) -> None:
-    """Validate a ruleset and run every rule's examples. Exit 1 if an example fails, 2 if the file is invalid."""
+    """Validate a ruleset and run every rule's examples (and labeled example files). Exit 1 if an example
+    fails, 2 if the file is invalid."""
     problems = check_ruleset(file)
     for problem in problems:
         err_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
     if any(p.severity == "error" for p in problems):
         raise typer.Exit(2)
-    if problems:
-        raise typer.Exit(1)
     ruleset = load_ruleset(file)
-    examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
+    extra = _check_example_files(Scanner(ruleset), examples or [])
+    if problems or extra:
+        raise typer.Exit(1)
+    rule_examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
+    files = f" and {len(examples)} example files" if examples else ""
     console.print(
-        f"ok: ruleset {ruleset.version}, {len(ruleset.rules)} rules, {examples} rule examples and "
-        f"{len(ruleset.flagged_examples) + len(ruleset.unflagged_examples)} listing examples pass",
-        highlight=False,
+        f"ok: ruleset {ruleset.version}, {len(ruleset.rules)} rules, {rule_examples} rule examples and "
+        f"{len(ruleset.flagged_examples) + len(ruleset.unflagged_examples)} listing examples{files} pass",
+        highlight=False, soft_wrap=True,
     )
+
+
+def _check_example_files(scanner: Scanner, paths: list[Path]) -> int:
+    """Print every labeled row the ruleset gets wrong (``path:line: ...``); return how many."""
+    failures = 0
+    for path in paths:
+        for number, row in _numbered_rows(path):
+            verdict = scanner.scan(row)
+            if verdict.flagged == bool(row["label"]):
+                continue
+            failures += 1
+            should = "be flagged but is" if row["label"] else "not be flagged but is"
+            err_console.print(
+                f"{path}:{number}: example {row['id']} should {should} {verdict.grade} (score {verdict.score:.2f}):"
+                f" {str(row.get('title') or '')[:100]!r}", highlight=False, markup=False, soft_wrap=True,
+            )
+    return failures
