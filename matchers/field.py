@@ -21,6 +21,8 @@ FAR = 1_000_000
 CHARS_PER_WORD = 40
 #: Characters either side of an anchor term searched for pattern classes (more than the widest rule window).
 ZONE = 100
+#: Lists of hits this short are walked whole rather than indexed by position.
+_SHORT = 16
 
 
 class Nearby:
@@ -99,7 +101,10 @@ class FieldScan:
         return known
 
     def within_reach(self, hits: list[Hit], start: int, end: int, reach: int) -> list[Hit]:
-        """The hits of ``hits`` that may be within ``reach`` characters of ``[start, end)`` (a superset)."""
+        """The hits of ``hits`` that may be within ``reach`` characters of ``[start, end)`` (a superset), in
+        list order. A short list is its own answer: only long ones are worth indexing."""
+        if len(hits) <= _SHORT:
+            return hits
         index = self.nearby(hits)
         return index.starting_in(start - reach - index.longest, end + reach)
 

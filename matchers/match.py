@@ -106,24 +106,30 @@ class RuleMatcher:
                     yield span, combo
 
     def _pair(self, rule: Rule, f: FieldScan, firsts: list[Hit], seconds: list[Hit]) -> Found | None:
-        """Two-class proximity without context (most rules): the closest pair; the first one found wins a tie."""
+        """Two-class proximity without context (most rules): the closest pair; the first one found wins a tie.
+        Once a pair of adjacent words is found, only overlapping pairs (distance 0) can do better."""
         best: tuple[int, Hit, Hit] | None = None
         window, clause = rule.window, rule.span == "clause"
         for a in firsts:
-            for b in self.pairable(rule, f, a, seconds):
+            reach = window * CHARS_PER_WORD if best is None or best[0] > 1 else 0
+            for b in self.pairable(rule, f, a, seconds, reach):
                 d = f.near(a, b, window, clause)
                 if d is not None and (best is None or d < best[0]):
                     best = (d, a, b)
+                    if d == 0:
+                        break
+            if best is not None and best[0] == 0:
+                break
         if best is None:
             return None
         core = [best[1], best[2]]
         return self._found(rule, f, core, self._describe(rule, core, None))
 
     @staticmethod
-    def pairable(rule: Rule, f: FieldScan, a: Hit, seconds: list[Hit]) -> Iterator[Hit]:
-        """The hits of ``seconds`` that may pair with ``a``: within reach, in order if the rule says so, and
-        not the very same words."""
-        for b in f.within_reach(seconds, a.start, a.end, rule.window * CHARS_PER_WORD):
+    def pairable(rule: Rule, f: FieldScan, a: Hit, seconds: list[Hit], reach: int) -> Iterator[Hit]:
+        """The hits of ``seconds`` that may pair with ``a``: within ``reach`` characters, in order if the rule
+        says so, and not the very same words."""
+        for b in f.within_reach(seconds, a.start, a.end, reach):
             if (rule.ordered and a.start > b.start) or (a.start == b.start and a.end == b.end):
                 continue
             yield b

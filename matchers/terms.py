@@ -38,10 +38,11 @@ def term_key(term: str) -> tuple[str, bool]:
     return " ".join(fold_ascii(term).split()), False
 
 
-@dataclass(init=False)
+@dataclass(slots=True)
 class Hit:
-    """One occurrence of a class's term: offsets into the original field text and the text as written.
-    (A written ``__init__``: a generated one runs as interpreted Python even when compiled, see ``scan``.)"""
+    """One occurrence of a class's term: offsets into the original field text and the text as written;
+    ``key_start`` is where it starts in the key (-1 for hits found on the original), ``fuzzy`` the similarity
+    of a misspelt term."""
 
     cls: str
     term: str
@@ -49,18 +50,7 @@ class Hit:
     end: int
     text: str
     key_start: int
-    fuzzy: float | None
-
-    def __init__(
-        self, cls: str, term: str, start: int, end: int, text: str, key_start: int, fuzzy: float | None = None
-    ) -> None:
-        self.cls = cls
-        self.term = term
-        self.start = start
-        self.end = end
-        self.text = text
-        self.key_start = key_start
-        self.fuzzy = fuzzy
+    fuzzy: float | None = None
 
 
 class Automaton:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .classes import ClassTable
-from .field import FieldScan
+from .field import CHARS_PER_WORD, FieldScan
 from .match import Found, RuleMatcher, RuleSelection
 from .ruleset import Rule
 from .terms import Hit
@@ -115,11 +115,11 @@ class Weigher:
     @staticmethod
     def _pairs_near(rule: Rule, f: FieldScan, candidates: list[list[Hit]]) -> bool:
         """Some hit of one class entry is within the window of a hit of another."""
-        clause = rule.span == "clause"
+        clause, reach = rule.span == "clause", rule.window * CHARS_PER_WORD
         for i, first in enumerate(candidates):
             for second in candidates[i + 1 :]:
                 for a in first:
-                    for b in RuleMatcher.pairable(rule, f, a, second):
+                    for b in RuleMatcher.pairable(rule, f, a, second, reach):
                         if f.near(a, b, rule.window, clause) is not None:
                             return True
         return False

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import LABELS
 from matchers import Scanner, load_ruleset
-from matchers.normalise import unmask
+from matchers.repair import unmask
 
 _TESTS = Path(__file__).resolve().parent
 _SPEC = importlib.util.spec_from_file_location("bench_scan", _TESTS.parent / "bench" / "bench_scan.py")

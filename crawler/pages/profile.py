@@ -38,6 +38,7 @@ from parsel import Selector
 
 from crawler.items import DETAIL_PAGE, Capture, Listing, Seller
 from crawler.pages.common import Blocked, PageError, as_float, as_int, html_to_text, same_host_url, strip_query
+from matchers.patterns import PatternError, SafePattern, compile_pattern
 
 __all__ = [
     "FieldSpec",
@@ -81,7 +82,9 @@ class FieldSpec:
     expr: str
     script: str | None = None
     jsonld: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: SafePattern | None = None
+    #: A url source's expression, compiled.
+    url_pattern: SafePattern | None = None
     all: bool = False
     type: str = "text"
     html: bool = False  # the value is HTML (e.g. a description inside JSON): keep its text, drop its tags
@@ -157,14 +160,16 @@ class _Checker:
         self.problems.append(f"{self.where}:{line}: {message}" if line else f"{self.where}: {message}")
 
 
-def _compile_regex(check: _Checker, pattern: Any, table: str, key: str) -> re.Pattern[str] | None:
+def _compile_regex(check: _Checker, pattern: Any, table: str, key: str) -> SafePattern | None:
+    """A profile's regular expression, refused if it does not compile or backtracks catastrophically (a page
+    is hostile text: a pattern must not stall a crawl or ``profile test``)."""
     if not isinstance(pattern, str):
         check.add(f"[{table}] {key}: regex must be a string", table, key)
         return None
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        check.add(f"[{table}] {key}: bad regex {pattern!r}: {exc}", table, key)
+        return compile_pattern(pattern)
+    except PatternError as exc:
+        check.add(f"[{table}] {key}: {exc}", table, key)
         return None
 
 
@@ -204,8 +209,7 @@ def _field(check: _Checker, table: str, key: str, raw: Any) -> FieldSpec | None:
     if "script" in raw:
         _check_selector(check, "css", str(raw["script"]), table, key)
     _check_selector(check, source, expr, table, key)
-    if source == "url":
-        _compile_regex(check, expr, table, key)
+    url_pattern = _compile_regex(check, expr, table, key) if source == "url" else None
     regex = _compile_regex(check, raw["regex"], table, key) if "regex" in raw else None
     kind = raw.get("type", "text")
     if kind not in TYPES:
@@ -215,7 +219,7 @@ def _field(check: _Checker, table: str, key: str, raw: Any) -> FieldSpec | None:
             check.add(f"[{table}] {key}: {flag} must be true or false", table, key)
     return FieldSpec(
         name=name, source=source, expr=expr, script=raw.get("script"), jsonld=raw.get("jsonld"),
-        regex=regex, all=raw.get("all") is True, html=raw.get("html") is True,
+        regex=regex, url_pattern=url_pattern, all=raw.get("all") is True, html=raw.get("html") is True,
         type=kind if kind in TYPES else "text", confirmed=raw.get("confirmed") is True,
     )
 
@@ -445,7 +449,7 @@ class ProfilePage:
         if spec.source == "xpath":
             return self.sel.xpath(spec.expr).getall()
         if spec.source == "url":
-            match = re.search(spec.expr, self.url)
+            match = spec.url_pattern.search(self.url) if spec.url_pattern is not None else None
             return [match.group(1) if match and match.groups() else match.group(0)] if match else []
         if spec.jsonld:
             roots: list[Any] = [o for o in self._jsonld if spec.jsonld in _types(o)]
