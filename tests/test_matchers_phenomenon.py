@@ -138,3 +138,14 @@ def test_seller_reassurances_are_no_honest_frame(scanner: Scanner, text: str) ->
     warning, no software work and no reputation management that would explain the offer away."""
     verdict = scanner.scan({"title": text})
     assert verdict.grade == "flagged", [(r.rule_id, r.weight) for r in verdict.reasons]
+
+
+@pytest.mark.parametrize(("text", "grade"), [
+    ("I will post 10 verified Amazon reviews for your novel", "flagged"),
+    ("I will leave Google reviews for your legal practice", "flagged"),
+    ("I will write a book review of your novel for my reading blog", "clear"),
+    ("I will do a code review of your Python project", "clear"),
+])
+def test_an_honest_object_explains_one_review_not_reviews_as_goods(scanner: Scanner, text: str, grade: str) -> None:
+    """'A review of your novel' is a service; 'Amazon reviews for your novel' are goods, whatever they are for."""
+    assert scanner.scan({"title": text}).grade == grade
