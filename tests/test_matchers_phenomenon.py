@@ -149,3 +149,8 @@ def test_seller_reassurances_are_no_honest_frame(scanner: Scanner, text: str) ->
 def test_an_honest_object_explains_one_review_not_reviews_as_goods(scanner: Scanner, text: str, grade: str) -> None:
     """'A review of your novel' is a service; 'Amazon reviews for your novel' are goods, whatever they are for."""
     assert scanner.scan({"title": text}).grade == grade
+
+
+def test_a_sellers_fast_response_is_no_reply_to_reviews(scanner: Scanner) -> None:
+    assert scanner.scan({"title": "I will post 20 Google reviews for your business, fast response"}).flagged
+    assert not scanner.scan({"title": "I will reply to your Google reviews, fast response"}).flagged
