@@ -82,7 +82,32 @@ def unleet(word: str, vocabulary: Collection[str] = ()) -> str:
     for i in swappable:
         second[i] = LEET_ALT.get(word[i], first[i])
     alternative = "".join(second)
-    return alternative if alternative in vocabulary else candidate
+    if alternative in vocabulary:
+        return alternative
+    everywhere = "".join(LEET.get(c, c) for c in word)  # at the edges of the word too: "m4p5" -> "maps"
+    if everywhere in vocabulary:
+        return everywhere
+    guessed = _guess(word, vocabulary if isinstance(vocabulary, frozenset) else frozenset(vocabulary))
+    return guessed if guessed is not None else candidate
+
+
+@lru_cache(maxsize=4096)
+def _guess(word: str, vocabulary: frozenset[str]) -> str | None:
+    """The known term a word with every letter-like swapped reads as ("tr5stp1l0t" -> "trustpilot",
+    "r3v13w5" -> "reviews"): each digit-like stands for one letter, whichever fits (the usual swaps first);
+    at least three real letters."""
+    if len(word) < 5 or sum(c not in LEET for c in word) < 3:
+        return None
+    shape = re.compile("".join("[a-z]" if c in LEET else re.escape(c) for c in word))
+    candidates = _by_initial(vocabulary).get(word[0], ()) if word[0] not in LEET else vocabulary
+    fits = [t for t in candidates if len(t) == len(word) and shape.fullmatch(t)]
+    if not fits:
+        return None
+
+    def usual(term: str) -> int:  # how many swaps are the usual ones (LEET, LEET_ALT)
+        return sum(c in LEET and t in (LEET[c], LEET_ALT.get(c)) for c, t in zip(word, term, strict=True))
+
+    return min(fits, key=lambda t: (-usual(t), t))
 
 
 @lru_cache(maxsize=4096)
@@ -143,8 +168,8 @@ def repair(folded: str, vocabulary: Collection[str]) -> tuple[str, list[Piece]]:
 def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
     """(start, end, word) of every repair, in text order: spaced-out words first, then masked and mixed words
     where no earlier repair already is."""
-    edits = [(start, end, _joined(folded[start:end], vocabulary))
-             for match in _SPACED.finditer(folded) for start, end in _spaced_words(match)]
+    edits = [edit for match in _SPACED.finditer(folded) for start, end in _spaced_words(match)
+             for edit in _spaced_edits(folded, start, end, vocabulary)]
     if "*" in folded:
         taken = _Taken(edits)
         resolved: dict[str, str | None] = {}  # a hostile text repeats its masked words
@@ -161,10 +186,38 @@ def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str
     return sorted(edits)
 
 
-def _joined(spaced: str, vocabulary: Collection[str]) -> str:
-    """A spaced-out word with its gaps closed ("r e v 1 e w s" -> "reviews")."""
-    joined = _GAP.sub("", spaced)
-    return unleet(joined, vocabulary) if _MIXED.fullmatch(joined) else joined
+def _spaced_edits(folded: str, start: int, end: int, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
+    """The repair of one spaced-out word: its letters joined ("r e v 1 e w s" -> "reviews"), or, when they join
+    into no known term but split into known ones ("y e l p r a t i n g s"), one repair per word found."""
+    letters = [i for i in range(start, end) if folded[i] not in " *"]
+    joined = "".join(folded[i] for i in letters)
+    reading = unleet(joined, vocabulary) if _MIXED.fullmatch(joined) else joined  # (one letter for one)
+    if not vocabulary or reading in vocabulary or len(reading) > _SEGMENT_MAX:
+        return [(start, end, reading)]
+    words = segment(reading, vocabulary)
+    if len(words) < 2:
+        return [(start, end, reading)]
+    return [(letters[i], letters[j - 1] + 1, reading[i:j]) for i, j in words]
+
+
+#: Spaced-out runs longer than this are joined whole, not split into words (the split is quadratic-ish).
+_SEGMENT_MAX = 60
+#: The longest word a split looks for.
+_WORD_MAX = 24
+
+
+def segment(text: str, vocabulary: Collection[str]) -> list[tuple[int, int]]:
+    """``text`` cut into the fewest known words (or numbers) of two characters or more, as (start, end)
+    pairs; [] when it cannot be cut that way."""
+    best: list[list[tuple[int, int]] | None] = [[]] + [None] * len(text)
+    for end in range(2, len(text) + 1):
+        for start in range(max(0, end - _WORD_MAX), end - 1):
+            before = best[start]
+            piece = text[start:end]
+            known = before is not None and (piece in vocabulary or piece.isdigit())
+            if known and before is not None and (best[end] is None or len(before) + 1 < len(best[end] or ())):
+                best[end] = [*before, (start, end)]
+    return best[-1] or []
 
 
 class _Taken:
