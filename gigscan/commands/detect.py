@@ -5,6 +5,7 @@ None of them needs the store: they run the matchers on text, so other tools can 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import typer
 from rich.table import Table
 
 from gigscan.app import app, console, err_console, fail
-from matchers import Evaluation, RulesetError, Scanner, check_ruleset, evaluate, load_ruleset
+from matchers import Evaluation, Problem, RulesetError, Scanner, check_ruleset, evaluate, load_ruleset
 from matchers.evaluate import source_key, split_rows
 
 rules_app = typer.Typer(help="Work with rulesets (the detection rules as data).", no_args_is_help=True)
@@ -198,6 +199,19 @@ def print_evaluation(result: Evaluation, errors: bool = False) -> None:
             console.print(f"      {reason}", highlight=False, markup=False, soft_wrap=True)
 
 
+def print_check_json(file: Path | None, problems: list[Any]) -> None:
+    """``rules check --json``: ``{"ok", "problems": [{path, line, message, severity}], ...counts}``; exits as
+    the plain output does."""
+    out: dict[str, Any] = {"ok": not problems, "problems": [dataclasses.asdict(p) for p in problems]}
+    if not problems:
+        ruleset = load_ruleset(file)
+        out.update(version=ruleset.version, rules=len(ruleset.rules),
+                   rule_examples=sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules),
+                   listing_examples=len(ruleset.flagged_examples) + len(ruleset.unflagged_examples))
+    typer.echo(json.dumps(out, ensure_ascii=False))
+    raise typer.Exit(2 if any(p.severity == "error" for p in problems) else 1 if problems else 0)
+
+
 @rules_app.command("check")
 def rules_check(
     file: Annotated[Path | None, typer.Argument(help="Ruleset TOML file (default: the bundled one).")] = None,
@@ -206,18 +220,22 @@ def rules_check(
         typer.Option("--examples", help="Labeled JSON Lines (e.g. from `gigscan labels export`) whose label-1 rows "
                      "must be flagged and label-0 rows not. Repeatable.", dir_okay=False),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output: the problems, or the counts.")] = False,
 ) -> None:
     """Validate a ruleset and run every rule's examples (and labeled example files). Exit 1 if an example
     fails, 2 if the file is invalid."""
     problems = check_ruleset(file)
+    if not any(p.severity == "error" for p in problems):
+        problems += _check_example_files(Scanner(load_ruleset(file)), examples or [])
+    if as_json:
+        print_check_json(file, problems)
     for problem in problems:
         err_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
     if any(p.severity == "error" for p in problems):
         raise typer.Exit(2)
-    ruleset = load_ruleset(file)
-    extra = _check_example_files(Scanner(ruleset), examples or [])
-    if problems or extra:
+    if problems:
         raise typer.Exit(1)
+    ruleset = load_ruleset(file)
     rule_examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
     files = f" and {len(examples)} example files" if examples else ""
     console.print(
@@ -227,18 +245,16 @@ def rules_check(
     )
 
 
-def _check_example_files(scanner: Scanner, paths: list[Path]) -> int:
-    """Print every labeled row the ruleset gets wrong (``path:line: ...``); return how many."""
-    failures = 0
+def _check_example_files(scanner: Scanner, paths: list[Path]) -> list[Problem]:
+    """Every labeled row the ruleset gets wrong, as a failing example at its file and line."""
+    problems = []
     for path in paths:
         for number, row in _numbered_rows(path):
             verdict = scanner.scan(row)
             if verdict.flagged == bool(row["label"]):
                 continue
-            failures += 1
             should = "be flagged but is" if row["label"] else "not be flagged but is"
-            err_console.print(
-                f"{path}:{number}: example {row['id']} should {should} {verdict.grade} (score {verdict.score:.2f}):"
-                f" {str(row.get('title') or '')[:100]!r}", highlight=False, markup=False, soft_wrap=True,
-            )
-    return failures
+            problems.append(Problem(
+                str(path), number, f"example {row['id']} should {should} {verdict.grade} (score "
+                f"{verdict.score:.2f}): {str(row.get('title') or '')[:100]!r}", "example"))
+    return problems
