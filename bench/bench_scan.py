@@ -1,6 +1,6 @@
 """Benchmark the scanner against a bare word-bounded Aho-Corasick pass of the same terms, same run, same texts.
 
-    python bench/bench_scan.py [--n 200000] [--seed 7] [--rounds 3]
+    python bench/bench_scan.py [--n 200000] [--seed 7] [--rounds 3] [--rules RULESET.toml]
 
 Prints listings/s of the full scan (normalisation, every rule, reasons) and of the bare pass, and their ratio.
 The matchers are plain Python. Aim: full scan >= 10,000 listings/s on one core.
@@ -114,10 +114,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--n", type=int, default=200_000, help="number of listings (default 200000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
+    parser.add_argument("--rules", default=None, help="a ruleset file (default: the bundled one)")
     args = parser.parse_args(argv)
 
     listings = make_listings(args.n, args.seed)
-    automaton = bare_automaton(Scanner(load_ruleset()))
+    automaton = bare_automaton(Scanner(load_ruleset(args.rules)))
     bare_rates, scan_rates, ratios = [], [], []
     flagged = bare_hits = 0
     for _ in range(args.rounds):  # back to back in each round: the machine is shared and noisy
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bare_hits = bare_pass(automaton, listings)
         bare_seconds = time.perf_counter() - started
 
-        scanner = Scanner(load_ruleset())  # cold, as a real scan starts
+        scanner = Scanner(load_ruleset(args.rules))  # cold, as a real scan starts
         started = time.perf_counter()
         flagged = sum(v.flagged for v in scanner.scan_many(listings))
         scan_seconds = time.perf_counter() - started

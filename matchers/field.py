@@ -28,12 +28,14 @@ _SHORT = 16
 class Nearby:
     """The hits of a list by position: which of them start within a stretch of text, in list order."""
 
-    __slots__ = ("hits", "_starts", "_order", "longest")
+    __slots__ = ("hits", "_starts", "_order", "_in_order", "longest")
 
     def __init__(self, hits: Sequence[Hit]) -> None:
         self.hits = hits
         order = sorted(range(len(hits)), key=lambda i: hits[i].start)
         self._order = order
+        #: The list is already by position (most are): a stretch of it needs no reordering.
+        self._in_order = all(i == j for i, j in enumerate(order))
         self._starts = [hits[i].start for i in order]
         #: The longest hit: one that starts this far before a position may still reach it.
         self.longest = max((h.end - h.start for h in hits), default=0)
@@ -41,8 +43,8 @@ class Nearby:
     def starting_in(self, low: int, high: int) -> list[Hit]:
         """The hits that start in ``[low, high]``, in the order of the list (so ties resolve as a full walk)."""
         first, last = bisect_left(self._starts, low), bisect_right(self._starts, high)
-        if last - first == len(self.hits):
-            return list(self.hits)
+        if self._in_order or last - first == len(self.hits):
+            return list(self.hits[first:last])
         return [self.hits[i] for i in sorted(self._order[first:last])]
 
 

@@ -188,10 +188,13 @@ class RuleMatcher:
         return Found(reason, self.table.anchor_keys(f, hits))
 
 
+def _start(hit: Hit) -> int:
+    return hit.start
+
+
 def _span(f: FieldScan, combo: tuple[Hit, ...], window: int, clause: bool) -> int | None:
     """Words from the first hit of a combination to the last, if within ``window``."""
-    ordered = sorted(combo, key=lambda h: h.start)
-    first, last = ordered[0], max(ordered, key=lambda h: h.start)
+    first, last = min(combo, key=_start), max(combo, key=_start)  # (the first of equals, in combination order)
     if first is last:
         return 0
     return f.near(first, last, window, clause)

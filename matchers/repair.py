@@ -98,9 +98,9 @@ def _guess(word: str, vocabulary: frozenset[str]) -> str | None:
     at least three real letters."""
     if len(word) < 5 or sum(c not in LEET for c in word) < 3:
         return None
-    shape = re.compile("".join("[a-z]" if c in LEET else re.escape(c) for c in word))
-    candidates = _by_initial(vocabulary).get(word[0], ()) if word[0] not in LEET else vocabulary
-    fits = [t for t in candidates if len(t) == len(word) and shape.fullmatch(t)]
+    initial = "" if word[0] in LEET else word[0]
+    fits = [t for t in _known(vocabulary, initial, range(len(word), len(word) + 1))
+            if all(c == letter or c in LEET for c, letter in zip(word, t, strict=True))]
     if not fits:
         return None
 
@@ -122,18 +122,33 @@ def unmask(word: str, vocabulary: Collection[str]) -> str | None:
     """The longest known term that "r**views" can stand for, if at least three letters are visible."""
     if sum(c.isalpha() for c in word) < 3:
         return None
-    pattern = _mask_pattern(word)
-    candidates = _by_initial(vocabulary).get(word[0], ()) if isinstance(vocabulary, frozenset) else vocabulary
-    matches = [t for t in candidates if pattern.fullmatch(t)]
+    letters = sum(c != "*" for c in word)
+    masks = [len(run) for run in re.findall(r"\*+", word)]
+    shortest, longest = letters + sum(max(1, n - 1) for n in masks), letters + sum(n + 1 for n in masks)
+    head, tail = word.split("*", 1)[0], word.rsplit("*", 1)[1]
+    candidates = [t for t in _known(vocabulary, word[0], range(shortest, longest + 1))
+                  if t.startswith(head) and t.endswith(tail)]  # cheap tests first: most words have none
+    matches = [t for t in candidates if _mask_pattern(word).fullmatch(t)]
     return max(sorted(matches), key=len) if matches else None  # sorted: ties resolve the same in every run
 
 
+def _known(vocabulary: Collection[str], initial: str, lengths: range) -> list[str]:
+    """The known terms of these lengths that start with ``initial`` (any start, if it is no letter)."""
+    if not isinstance(vocabulary, frozenset):
+        vocabulary = frozenset(vocabulary)
+    index = _by_initial_and_length(vocabulary)
+    first = initial if initial.isalpha() else ""
+    return [t for length in lengths for t in index.get((first, length), ())]
+
+
 @lru_cache(maxsize=8)
-def _by_initial(vocabulary: frozenset[str]) -> dict[str, list[str]]:
-    """The terms by first letter: a masked word that starts with a letter can only be a term that does."""
-    out: dict[str, list[str]] = {}
-    for term in vocabulary:
-        out.setdefault(term[:1], []).append(term)
+def _by_initial_and_length(vocabulary: frozenset[str]) -> dict[tuple[str, int], list[str]]:
+    """The terms by first letter and length, and by length alone (first ""): a disguised word whose first
+    letter and length are known is only compared with the few terms that share them."""
+    out: dict[tuple[str, int], list[str]] = {}
+    for term in sorted(vocabulary):
+        out.setdefault((term[:1], len(term)), []).append(term)
+        out.setdefault(("", len(term)), []).append(term)
     return out
 
 
