@@ -77,3 +77,12 @@ def test_rules_check_examples_names_each_wrong_row(tmp_path: Path) -> None:
     broken.write_text('{"id": "x", "title": "t", "label": 3}\n', encoding="utf-8")
     result = runner.invoke(app, ["rules", "check", "--examples", str(broken)])
     assert result.exit_code == 2 and "must be 0 or 1" in result.stderr
+
+
+def test_rules_check_examples_in_json(tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    path.write_text(json.dumps({"id": "bad", "title": "I will design your logo", "label": 1}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", "--examples", str(path), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["ok"] is False
+    assert [(p["line"], p["severity"]) for p in data["problems"]] == [(1, "example")]

@@ -139,3 +139,12 @@ def test_suspects_come_first_in_the_review_queue_by_score(store):
         ("5", "suspect"), ("4", "suspect"), ("1", "flagged"), ("2", "flagged")]
     payload = json.loads(cli(store, "review", "--json").stdout)  # the bundled ruleset's suspect threshold
     assert [row["grade"] for row in payload["pending"]][:2] == ["suspect", "suspect"]
+
+
+def test_a_suspect_can_be_reviewed_a_clear_verdict_cannot(store):
+    record(store, external_id="7", seller="gus", title="google reviews", verdict=verdict(flagged=False, score=0.5))
+    record(store, external_id="8", seller="hal", title="logo", verdict=verdict(flagged=False, score=0.1))
+    confirmed = cli(store, "review", "confirm", str(verdict_of(store, "7")), "--note", "sells reviews", "--by", "ana")
+    assert confirmed.exit_code == 0, confirmed.output
+    refused = cli(store, "review", "dismiss", str(verdict_of(store, "8")), "--note", "nothing", "--by", "ana")
+    assert refused.exit_code == 2 and "only those are reviewed" in refused.stderr

@@ -72,7 +72,7 @@ def bash(line: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProce
 
 def first_flag(env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
     pending = json.loads(bash("gigscan review --json", env, cwd).stdout)["pending"]
-    flags = [row for row in pending if row.get("grade", "flagged") == "flagged"]  # suspects come first
+    flags = [row for row in pending if row["grade"] == "flagged"]  # suspects come first in the queue
     return flags[0]["verdict_id"], sorted({row["username"] for row in flags})[:2]
 
 

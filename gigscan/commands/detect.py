@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from gigscan.app import app, console, err_console, fail
-from matchers import Evaluation, RulesetError, Scanner, check_ruleset, evaluate, load_ruleset
+from matchers import Evaluation, Problem, RulesetError, Scanner, check_ruleset, evaluate, load_ruleset
 from matchers.evaluate import source_key, split_rows
 
 rules_app = typer.Typer(help="Work with rulesets (the detection rules as data).", no_args_is_help=True)
@@ -225,16 +225,17 @@ def rules_check(
     """Validate a ruleset and run every rule's examples (and labeled example files). Exit 1 if an example
     fails, 2 if the file is invalid."""
     problems = check_ruleset(file)
+    if not any(p.severity == "error" for p in problems):
+        problems += _check_example_files(Scanner(load_ruleset(file)), examples or [])
     if as_json:
         print_check_json(file, problems)
     for problem in problems:
         err_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
     if any(p.severity == "error" for p in problems):
         raise typer.Exit(2)
-    ruleset = load_ruleset(file)
-    extra = _check_example_files(Scanner(ruleset), examples or [])
-    if problems or extra:
+    if problems:
         raise typer.Exit(1)
+    ruleset = load_ruleset(file)
     rule_examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
     files = f" and {len(examples)} example files" if examples else ""
     console.print(
@@ -244,18 +245,16 @@ def rules_check(
     )
 
 
-def _check_example_files(scanner: Scanner, paths: list[Path]) -> int:
-    """Print every labeled row the ruleset gets wrong (``path:line: ...``); return how many."""
-    failures = 0
+def _check_example_files(scanner: Scanner, paths: list[Path]) -> list[Problem]:
+    """Every labeled row the ruleset gets wrong, as a failing example at its file and line."""
+    problems = []
     for path in paths:
         for number, row in _numbered_rows(path):
             verdict = scanner.scan(row)
             if verdict.flagged == bool(row["label"]):
                 continue
-            failures += 1
             should = "be flagged but is" if row["label"] else "not be flagged but is"
-            err_console.print(
-                f"{path}:{number}: example {row['id']} should {should} {verdict.grade} (score {verdict.score:.2f}):"
-                f" {str(row.get('title') or '')[:100]!r}", highlight=False, markup=False, soft_wrap=True,
-            )
-    return failures
+            problems.append(Problem(
+                str(path), number, f"example {row['id']} should {should} {verdict.grade} (score "
+                f"{verdict.score:.2f}): {str(row.get('title') or '')[:100]!r}", "example"))
+    return problems

@@ -87,8 +87,9 @@ def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str 
         found = flag(store, verdict_id)
         if found is None:
             fail(f"no verdict with id {verdict_id} (see `gigscan review` for the IDs)")
-        if not found["flagged"]:
-            fail(f"verdict {verdict_id} did not flag its listing; only flags are reviewed")
+        suspect_at = load_ruleset().suspect_threshold
+        if not found["flagged"] and (suspect_at is None or (found["score"] or 0) < suspect_at):
+            fail(f"verdict {verdict_id} neither flagged nor graded its listing suspect; only those are reviewed")
         decision = store.review_verdict(verdict_id, state, note.strip(), reviewer)
     if as_json:
         typer.echo(json.dumps({"verdict_id": verdict_id, "username": found["username"],
