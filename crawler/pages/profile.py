@@ -255,6 +255,34 @@ def _table(check: _Checker, data: dict[str, Any], name: str, required: bool) -> 
     return value
 
 
+def _site(check: _Checker, site: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The [site] table's marketplace name, base URL and kind (each checked)."""
+    name = site.get("marketplace")
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        check.add("[site] marketplace must be a short lowercase name (letters, digits, - and _)", "site", "marketplace")
+    base_url = site.get("base_url")
+    if not isinstance(base_url, str) or urlsplit(base_url).scheme not in ("http", "https"):
+        check.add("[site] base_url must be an http(s) URL", "site", "base_url")
+    kind = site.get("kind", "gig")
+    if kind not in ("gig", "job"):
+        check.add(f"[site] kind must be \"gig\" or \"job\", not {kind!r}", "site", "kind")
+    return name, base_url, kind
+
+
+def _search_urls(check: _Checker, search: dict[str, Any]) -> tuple[str | None, list[str | None] | None]:
+    """The [search] table's URL template, or its fixed start URLs (exactly one of them)."""
+    if ("url" in search) == ("start_urls" in search):
+        check.add("[search] needs exactly one of url (a template with {query} and {page}) or start_urls", "search")
+        return None, None
+    if "url" in search:
+        return _template(check, search["url"], {"query", "page"}, "search", "url"), None
+    raw_urls = search["start_urls"]
+    if not isinstance(raw_urls, list) or not raw_urls:
+        check.add("[search] start_urls must be a non-empty list", "search", "start_urls")
+        return None, None
+    return None, [_template(check, u, set(), "search", "start_urls") for u in raw_urls]
+
+
 def parse_profile(text: str, path: Path | None = None) -> Profile:
     """A profile from TOML text; `ProfileError` listing every problem found (with line numbers)."""
     check = _Checker(path, text)
@@ -271,27 +299,8 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
     block = _table(check, data, "block", False)
     seller = _table(check, data, "seller", False)
 
-    name = site.get("marketplace")
-    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
-        check.add("[site] marketplace must be a short lowercase name (letters, digits, - and _)", "site", "marketplace")
-    base_url = site.get("base_url")
-    if not isinstance(base_url, str) or urlsplit(base_url).scheme not in ("http", "https"):
-        check.add("[site] base_url must be an http(s) URL", "site", "base_url")
-    kind = site.get("kind", "gig")
-    if kind not in ("gig", "job"):
-        check.add(f"[site] kind must be \"gig\" or \"job\", not {kind!r}", "site", "kind")
-
-    search_url = start_urls = None
-    if ("url" in search) == ("start_urls" in search):
-        check.add("[search] needs exactly one of url (a template with {query} and {page}) or start_urls", "search")
-    elif "url" in search:
-        search_url = _template(check, search["url"], {"query", "page"}, "search", "url")
-    else:
-        raw_urls = search["start_urls"]
-        if not isinstance(raw_urls, list) or not raw_urls:
-            check.add("[search] start_urls must be a non-empty list", "search", "start_urls")
-        else:
-            start_urls = [_template(check, u, set(), "search", "start_urls") for u in raw_urls]
+    name, base_url, kind = _site(check, site)
+    search_url, start_urls = _search_urls(check, search)
     first_page = search.get("first_page", 1)
     if not isinstance(first_page, int) or first_page < 0:
         check.add("[search] first_page must be a whole number", "search", "first_page")
