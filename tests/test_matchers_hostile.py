@@ -77,7 +77,7 @@ def test_a_10_mb_description_scans_within_a_budget_of_a_bare_pass(scanner: Scann
     text = "".join(text_of(UNITS[kind], block) for _ in range(17) for kind in sorted(UNITS))[:10_000_000]
     bare = sorted(_bare_seconds(scanner, text) for _ in range(3))[1]
     took = _seconds(scanner, text)
-    assert took < bare * 200, f"10 MB took {took:.1f} s, a bare pass {bare:.2f} s"
+    assert took < bare * 300, f"10 MB took {took:.1f} s, a bare pass {bare:.2f} s"
 
 
 # -- user patterns -----------------------------------------------------------------------------------------
