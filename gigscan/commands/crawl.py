@@ -127,6 +127,16 @@ def crawl(
     missing_after: Annotated[
         int, typer.Option(min=1, help="With --recheck: a listing missed by this many re-checks in a row is removed.")
     ] = 3,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis-url", envvar="GIGSCAN_REDIS_URL",
+            help="Seed a distributed run on this Redis for `gigscan worker`s to crawl and `gigscan ingest` to store.",
+        ),
+    ] = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="With --redis-url: return once seeded instead of waiting for the end.")
+    ] = False,
 ) -> None:
     """Crawl a marketplace: flag listings that sell reviews and store everything seen as evidence."""
     from rich.live import Live
@@ -168,6 +178,13 @@ def crawl(
     known = SpiderLoader.from_settings(settings).list()
     if spider != "all" and spider not in known:
         fail(f"unknown spider {spider!r}; known: {', '.join(known)}, all")
+    if redis_url:
+        from gigscan.commands.distributed import crawl_distributed
+
+        if recheck or resume:
+            fail("--recheck and --resume are for local crawls (a distributed run keeps its frontier in Redis)")
+        spider_args = {"max_pages": max_pages, "follow_sellers": follow_sellers, "query": query or None}
+        return crawl_distributed(redis_url, plan, spider_args, overrides, run_args, Path(db), notify, detach)
     locks = lock_or_skip(Path(db), {label: name for label, name, _ in plan}, run_args)  # noqa: F841 (held to exit)
 
     process = CrawlerProcess(settings)

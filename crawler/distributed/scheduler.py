@@ -1,0 +1,305 @@
+"""scrapy-redis' scheduler, queue and duplicate filter, with what a fleet needs and plain scrapy-redis lacks.
+
+- **Leases.** Plain scrapy-redis pops a request and forgets it: a worker killed mid-crawl loses every request it
+  had taken. Here a pop moves the request into the run's in-flight set with a deadline (one Lua script, atomic);
+  the worker renews its leases while alive and releases one only when the request is done: downloaded, parsed,
+  its new requests queued and its records handed to the stream. A lease that expires (its worker died) puts the
+  request back in the queue for any worker.
+- **A seen-set per run** (``db.stream.run_seen``), deleted when the run ends: a weekly crawl or a re-check does
+  not skip every page some earlier run saw (scrapy-redis issue #84).
+- **A run ends.** Workers do not idle forever on an empty queue (scrapy-redis #45, #107): when the queue is
+  empty and nothing is in flight anywhere, the first idle worker ends the run (state, finish entry on the stream
+  and deletion of the frontier, in one script) and every worker's spider closes.
+
+Roles (``GIGSCAN_FLEET_ROLE``): ``seed`` queues the spider's start requests and takes nothing; ``worker`` takes
+requests (and its spider's own start requests are dropped: the seeder queued them).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+
+from crawler.pipelines import run_status
+from db import stream
+from db.ingest import merged_stats
+
+logger = logging.getLogger(__name__)
+LEASE_META = "gigscan_lease"
+LOCAL_META = "gigscan_local"  # a request this worker took from Redis itself, handed to its engine
+TICK_S = 0.5
+SEEN_TTL_S = 30 * 24 * 3600  # a seen-set of a run that never ended (its Redis data half lost) still goes away
+flush_records = object()  # signal: hand every buffered record and stat to Redis now (before leases are released)
+
+_POP = """
+local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #top == 0 then return false end
+redis.call('ZREM', KEYS[1], top[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local token = tostring(redis.call('HINCRBY', KEYS[4], 'lease_seq', 1))
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), token)
+redis.call('HSET', KEYS[3], token, top[2] .. '|' .. top[1])
+return {token, top[1]}
+"""
+_RENEW = """
+local t = redis.call('TIME')
+local deadline = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', deadline, ARGV[i]) end
+return #ARGV - 1
+"""
+# ARGV empty: every expired lease; else these tokens (a worker shutting down hands its leases back at once).
+_REQUEUE = """
+local tokens = {}
+if #ARGV == 0 then
+  local t = redis.call('TIME')
+  tokens = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', tonumber(t[1]) + tonumber(t[2]) / 1000000)
+else
+  tokens = ARGV
+end
+local moved = 0
+for _, token in ipairs(tokens) do
+  local v = redis.call('HGET', KEYS[3], token)
+  if v then
+    local i = string.find(v, '|', 1, true)
+    redis.call('ZADD', KEYS[1], string.sub(v, 1, i - 1), string.sub(v, i + 1))
+    moved = moved + 1
+  end
+  redis.call('ZREM', KEYS[2], token)
+  redis.call('HDEL', KEYS[3], token)
+end
+return moved
+"""
+_FINISH = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
+if redis.call('ZCARD', KEYS[2]) > 0 or redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'finishing')
+redis.call('XADD', KEYS[4], '*', 'kind', 'finish', 'run', ARGV[1], 'status', ARGV[2])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[5], KEYS[6])
+return 1
+"""
+
+
+class Leases:
+    """The lease operations on one run's frontier (each one Lua script, so two workers never take one request)."""
+
+    def __init__(self, server: Any, run: str, seconds: float) -> None:
+        self.server, self.run, self.seconds = server, run, seconds
+        self.keys = [stream.run_queue(run), stream.run_inflight(run), stream.run_leases(run), stream.run_hash(run)]
+        self._pop = server.register_script(_POP)
+        self._renew = server.register_script(_RENEW)
+        self._requeue = server.register_script(_REQUEUE)
+        self._finish = server.register_script(_FINISH)
+
+    def pop(self) -> tuple[str, bytes] | None:
+        reply = self._pop(keys=self.keys, args=[self.seconds])
+        return (reply[0].decode(), reply[1]) if reply else None
+
+    def renew(self, tokens: list[str]) -> None:
+        if tokens:
+            self._renew(keys=[self.keys[1]], args=[self.seconds, *tokens])
+
+    def release(self, tokens: list[str]) -> None:
+        if tokens:
+            pipe = self.server.pipeline(transaction=True)
+            pipe.zrem(self.keys[1], *tokens)
+            pipe.hdel(self.keys[2], *tokens)
+            pipe.execute()
+
+    def requeue(self, tokens: list[str] | None = None) -> int:
+        """Put expired leases (or these ones) back in the queue; returns how many requests went back."""
+        if tokens == []:
+            return 0
+        return int(self._requeue(keys=self.keys[:3], args=tokens or []))
+
+    def in_flight(self) -> int:
+        return int(self.server.zcard(self.keys[1]))
+
+    def finish(self, status: str) -> bool:
+        """End the run if its frontier is drained and nothing is in flight: True if this call ended it."""
+        keys = [stream.run_hash(self.run), self.keys[0], self.keys[1], stream.STREAM, stream.run_seen(self.run),
+                self.keys[2]]  # fmt: skip
+        return bool(self._finish(keys=keys, args=[self.run, status]))
+
+
+class LeasedQueue(PriorityQueue):
+    """scrapy-redis' priority queue whose pop takes a lease (set up by :class:`LeasedScheduler`)."""
+
+    leases: Leases | None = None
+
+    def push(self, request: Request) -> None:
+        request.meta.pop(LEASE_META, None)  # a retry copies its original's meta: the token is not its own
+        request.meta.pop(LOCAL_META, None)
+        super().push(request)
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        if self.leases is None:
+            return super().pop(timeout)
+        taken = self.leases.pop()
+        if taken is None:
+            return None
+        request = self._decode_request(taken[1])
+        request.meta[LEASE_META] = taken[0]
+        return request
+
+
+class RunDupeFilter(RFPDupeFilter):
+    """scrapy-redis' duplicate filter on the run's own seen-set, which outlives no run: the scheduler never
+    clears it on close (other workers still use it); the end of the run deletes it, and it expires anyway."""
+
+    def close(self, reason: str = "") -> None:
+        """Keep the fingerprints: the run goes on in other workers."""
+
+
+class LeasedScheduler(Scheduler):
+    """The scheduler of a distributed run (see the module docstring)."""
+
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
+        scheduler = super().from_crawler(crawler)
+        settings = crawler.settings
+        scheduler.crawler = crawler
+        scheduler.role = settings.get("GIGSCAN_FLEET_ROLE", "worker")
+        scheduler.run = settings.get("GIGSCAN_RUN_KEY")
+        scheduler.leases = Leases(scheduler.server, scheduler.run, settings.getfloat("GIGSCAN_LEASE_SECONDS", 30.0))
+        scheduler.held = {}  # lease token -> [request, ticks seen idle]
+        scheduler.ready = deque()  # requests taken by the tick for an idle engine
+        scheduler.ticker = None
+        return scheduler
+
+    def open(self, spider: Any) -> None:
+        super().open(spider)
+        self.queue.leases = self.leases
+        self.server.expire(stream.run_seen(self.run), SEEN_TTL_S)
+        if self.role == "worker":
+            self.crawler.signals.connect(self.on_idle, signal=signals.spider_idle)
+            self.ticker = LoopingCall(self.tick)
+            self.ticker.start(TICK_S, now=False)
+
+    def close(self, reason: str) -> None:
+        """Release what is done; hand what is not back to the queue at once (no need to wait for the lease)."""
+        if self.ticker is not None and self.ticker.running:
+            self.ticker.stop()
+        if self.role == "worker":
+            self.settle()
+            self.leases.requeue([token for token, _ in self.held.items()] + [r.meta[LEASE_META] for r in self.ready])
+            self.held.clear()
+            self.ready.clear()
+        super().close(reason)
+
+    # -- requests -----------------------------------------------------------------------------------------
+
+    def enqueue_request(self, request: Request) -> bool:
+        if request.meta.get(LOCAL_META):
+            self.ready.append(request)
+            return True
+        return super().enqueue_request(request)
+
+    def next_request(self) -> Request | None:
+        if self.role != "worker":
+            return None
+        request = self.ready.popleft() if self.ready else super().next_request()
+        if request is not None:
+            request.meta.pop(LOCAL_META, None)
+            self.held[request.meta[LEASE_META]] = [request, 0]
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return self.role == "worker" and (bool(self.ready) or len(self) > 0)
+
+    # -- leases -------------------------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Release the leases of requests done: absent from the downloader and the scraper for two ticks in a
+        row. Records and stats go to Redis first, so a released request never has anything left to lose."""
+        engine = self.crawler.engine
+        busy: set[int] = set()
+        if engine is not None:
+            busy.update(id(r) for r in engine.downloader.active)
+            slot = engine.scraper.slot
+            if slot is not None:
+                busy.update(id(r) for r in slot.active)
+                busy.update(id(entry[1]) for entry in slot.queue)
+        done = []
+        for token, entry in self.held.items():
+            entry[1] = 0 if id(entry[0]) in busy else entry[1] + 1
+            if entry[1] >= 2:
+                done.append(token)
+        self.crawler.signals.send_catch_log(signal=flush_records)
+        if done:
+            self.leases.release(done)
+            for token in done:
+                del self.held[token]
+
+    def tick(self) -> None:
+        """Every TICK_S: settle, renew this worker's leases, requeue expired ones, feed an idle engine."""
+        try:
+            self.settle()
+            self.leases.renew(list(self.held))
+            moved = self.leases.requeue()
+            if moved:
+                logger.warning("%d request(s) of a worker that stopped renewing its leases went back to the queue",
+                               moved)
+                self.crawler.stats.inc_value("gigscan/fleet/requeued", moved)
+            self.feed()
+        except Exception:  # a tick must never kill the crawl; Redis errors are retried next tick
+            logger.exception("distributed scheduler tick failed")
+
+    def feed(self) -> None:
+        """Scrapy asks its scheduler for requests only when something happens (or every 5 s): an idle worker
+        takes one itself when the queue has some, so it joins in at once."""
+        engine = self.crawler.engine
+        if engine is None or self.held or self.ready or not engine.running:
+            return
+        request = self.queue.pop()
+        if request is None:
+            self.try_finish(engine)
+            return
+        request.meta[LOCAL_META] = True
+        engine.crawl(request)
+
+    def try_finish(self, engine: Any) -> None:
+        """Nothing to take: end the run if it is drained; close this spider once the run is over."""
+        state = self.server.hget(stream.run_hash(self.run), "state")
+        if state == b"running" and not self.held:
+            stats = merged_stats(self.server.hgetall(stream.run_stats(self.run)))
+            if self.leases.finish(run_status("finished", stats)):
+                logger.info("run %s: frontier drained, nothing in flight: the run is over", self.run)
+                state = b"finishing"
+        if state not in (b"running", b"seeding") and not self.held and engine.spider_is_idle():
+            deferred_from_coro(engine.close_spider_async(reason="finished"))
+
+    def on_idle(self) -> None:
+        """Keep an idle worker's spider open while its run goes on (others may still queue requests)."""
+        state = self.server.hget(stream.run_hash(self.run), "state")
+        if self.held or self.ready or state in (b"running", b"seeding"):
+            raise DontCloseSpider
+
+
+class RoleMiddleware:
+    """Spider middleware: a worker does not run its spider's start requests (the seeder queued them)."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RoleMiddleware:
+        return cls(crawler.settings.get("GIGSCAN_FLEET_ROLE", "worker"))
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        if self.role != "worker":
+            async for item_or_request in start:
+                yield item_or_request
