@@ -5,6 +5,7 @@ in a temporary folder): the stream's wire format, leases, the end of a run, the 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,3 +230,32 @@ def test_the_commands_say_in_one_line_what_is_wrong_with_the_redis_url(server: R
     assert recheck.returncode == 2 and "local crawls" in recheck.stderr
     shown = run_gigscan("queue", "--redis-url", server.url, "--json")
     assert set(json.loads(shown.stdout)) == {"spiders", "runs", "workers", "stream_entries"}
+
+
+def test_a_distributed_run_is_closed_judged_by_the_monitors_and_notified(
+    client: redis.Redis, tmp_path: Path
+) -> None:
+    from gigscan.commands.distributed import judge_closed_run
+
+    received = tmp_path / "notified.json"
+    run = spec()
+    run.notify = f"{sys.executable} -c \"import sys; open({str(received)!r}, 'wb').write(sys.stdin.buffer.read())\""
+    open_run(client, run)
+    fill = [listing_record(external_id=str(n), capture=capture(body=b"<p/>")) for n in range(3)]
+    client.xadd(stream.STREAM, stream.records_entry(run.key, fill))
+    # The workers' summed stats: most pages were block pages.
+    client.hset(stream.run_stats(run.key), mapping={"downloader/response_count": 40, "gigscan/blocked": 30,
+                                                    "item_scraped_count": 3, "gigscan/pages_parsed": 10})  # fmt: skip
+    client.xadd(stream.STREAM, stream.finish_entry(run.key, "finished"))
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        ingester = Ingester(client, store, on_closed=lambda *a: judge_closed_run(db, *a))
+        ingester.acquire()
+        ingester.follow(lambda: False, 50, until_idle=True)
+        row = store.get_run(1)
+    stats = json.loads(row["stats"])
+    assert row["status"] == "degraded" and stats["gigscan/store/sightings"] == 3 and stats["gigscan/blocked"] == 30
+    outcome = json.loads(client.hget(stream.run_hash(run.key), "outcome"))
+    assert outcome["status"] == "degraded" and outcome["failures"][0]["monitor"] == "blocked_share"
+    assert json.loads(received.read_text())["runs"][0]["run_id"] == 1  # notified, as a local crawl would be
+    assert client.hget(stream.run_hash(run.key), "state") == b"closed" and not client.sismember(stream.RUNS, run.key)

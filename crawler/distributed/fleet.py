@@ -17,6 +17,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -221,8 +222,22 @@ class FleetWorker:
         crawler = Crawler(self.process.spider_loader.load(spec.spider), settings)
         self.joined.add(spec.key)
         logger.info("joining run %s (%s)", spec.key, spec.spider)
-        done = self.process.crawl(crawler, **{k: v for k, v in spec.spider_args.items() if v is not None})
+        args = {k: v for k, v in spec.spider_args.items() if v is not None}
+        if "profile" in args:
+            args["profile"] = local_profile(args["profile"])
+        done = self.process.crawl(crawler, **args)
         done.addBoth(lambda _: self.joined.discard(spec.key))
+
+
+def local_profile(path: str) -> str:
+    """A site profile named by the seeding machine: the path as given if it exists here, else the shipped profile
+    of the same file name (gigscan may be installed elsewhere on this machine)."""
+    from crawler.pages.profile import shipped_profiles
+
+    if Path(path).is_file():
+        return path
+    shipped = {p.name: p for p in shipped_profiles()}
+    return str(shipped.get(Path(path).name, path))
 
 
 def seed_process(url: str, specs: Mapping[str, RunSpec], base_settings: Settings) -> None:
