@@ -260,7 +260,13 @@ class Ingester:
         self.store.finish_run(run_id, entry.status, stats)
         raw_spec = self.client.hget(stream.run_hash(entry.run), "spec")
         spec = json.loads(raw_spec) if raw_spec else {}
-        outcome = dict(self.on_closed(run_id, spec, entry.status)) if self.on_closed else {"status": entry.status}
+        outcome: dict[str, Any] = {"status": entry.status}
+        if self.on_closed is not None:
+            try:  # the run is closed either way: a failing judge must not make the ingester stumble on it forever
+                outcome = dict(self.on_closed(run_id, spec, entry.status))
+            except Exception as exc:
+                logger.exception("judging run %s failed", run_id)
+                outcome["error"] = f"judging the run failed: {exc}"
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(stream.run_hash(entry.run), mapping={"state": "closed", "outcome": json.dumps(outcome, default=str)})
         pipe.srem(stream.RUNS, entry.run)

@@ -28,6 +28,7 @@ from typing import Any
 
 import msgpack
 import redis
+import redis.asyncio
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -49,6 +50,14 @@ CLOSED_RUN_TTL = 7 * 24 * 3600  # a closed run's hash stays this long for `gigsc
 def connect(url: str, **kwargs: Any) -> redis.Redis:
     """A Redis client that rides out a restart of the server (retries with backoff, up to a minute)."""
     return redis.Redis.from_url(url, **{**client_options(), **kwargs})
+
+
+def connect_async(url: str) -> redis.asyncio.Redis:
+    """The same, for code running in the crawl's asyncio loop (a round trip then never blocks the reactor)."""
+    from redis.asyncio.retry import Retry as AsyncRetry
+
+    options = {**client_options(), "retry": AsyncRetry(ExponentialBackoff(cap=2.0, base=0.05), RETRY_ATTEMPTS)}
+    return redis.asyncio.Redis.from_url(url, **options)
 
 
 def client_options() -> dict[str, Any]:

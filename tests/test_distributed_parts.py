@@ -84,7 +84,7 @@ def test_a_popped_request_is_leased_and_an_expired_lease_goes_back_to_the_queue(
     leases = Leases(client, "fiverr-1", seconds=0.3)
     assert leases.push("fp1", -5, b"request-1") and not leases.push("fp1", -5, b"request-1 again")  # seen once
     assert leases.push(None, 0, b"request-2")  # dont_filter: never filtered
-    token, data = leases.pop()
+    [(token, data)] = leases.pop()
     assert data == b"request-1" and leases.in_flight() == 1 and client.zcard(stream.run_queue("fiverr-1")) == 1
     assert leases.requeue() == 0  # not expired yet
     time.sleep(0.2)
@@ -94,7 +94,7 @@ def test_a_popped_request_is_leased_and_an_expired_lease_goes_back_to_the_queue(
     time.sleep(0.35)  # ...a dead one does not
     assert leases.requeue() == 1 and leases.in_flight() == 0
     assert client.zscore(stream.run_queue("fiverr-1"), b"request-1") == -5  # back with its priority
-    token, _ = leases.pop()
+    [(token, _)] = leases.pop()
     leases.release([token])
     assert leases.in_flight() == 0 and leases.requeue() == 0  # a released lease never comes back
 
@@ -106,7 +106,7 @@ def test_a_run_ends_once_when_drained_with_nothing_in_flight(client: redis.Redis
     assert not leases.finish("finished")  # still seeding
     client.hset(stream.run_hash("fiverr-1"), "state", "running")
     assert not leases.finish("finished")  # queued
-    token, _ = leases.pop()
+    [(token, _)] = leases.pop()
     assert not leases.finish("finished")  # in flight
     leases.release([token])
     assert leases.finish("finished") and not leases.finish("finished")  # ended once

@@ -15,7 +15,6 @@ import socket
 from typing import TYPE_CHECKING
 
 from scrapy.utils.asyncio import sleep
-from scrapy_redis.connection import get_redis_from_settings
 
 from crawler.middlewares import download_slot, retry_after_seconds
 from db import stream
@@ -67,7 +66,7 @@ class FleetPacingMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.client = get_redis_from_settings(settings)
+        self.client = stream.connect_async(settings.get("REDIS_URL"))  # awaited in the loop: never blocks the crawl
         self.worker = f"{socket.gethostname()}-{os.getpid()}"
         self.stale_s = settings.getfloat("GIGSCAN_FLEET_STALE_S", 30.0)
         self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
@@ -86,14 +85,14 @@ class FleetPacingMiddleware:
     async def process_request(self, request: Request) -> None:
         slot = download_slot(self.crawler, request)
         delay = slot.delay if slot is not None else self.base_delay
-        wait = float(self._reserve(keys=[self._host(request)], args=[self.worker, f"{delay:.6f}", self.stale_s]))
+        wait = float(await self._reserve(keys=[self._host(request)], args=[self.worker, f"{delay:.6f}", self.stale_s]))
         if wait > 0:
             self.crawler.stats.inc_value("gigscan/fleet/paced")
             await sleep(wait)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if response.status in self.PACED_STATUSES:
             wait = retry_after_seconds(response.headers.get(b"Retry-After"))
             if wait:
-                self._hold(keys=[self._host(request)], args=[min(wait, self.max_wait)])
+                await self._hold(keys=[self._host(request)], args=[min(wait, self.max_wait)])
         return response

@@ -42,16 +42,21 @@ TICK_S = 0.5
 SEEN_TTL_S = 30 * 24 * 3600  # a seen-set of a run that never ended (its Redis data half lost) still goes away
 flush_records = object()  # signal: hand every buffered record and stat to Redis now (before leases are released)
 
+# Take up to ARGV[2] requests, best priority first, each on a lease: {token1, request1, token2, request2...}.
 _POP = """
-local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #top == 0 then return false end
-redis.call('ZREM', KEYS[1], top[1])
+local top = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
 local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local token = tostring(redis.call('HINCRBY', KEYS[4], 'lease_seq', 1))
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), token)
-redis.call('HSET', KEYS[3], token, top[2] .. '|' .. top[1])
-return {token, top[1]}
+local deadline = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
+local out = {}
+for i = 1, #top, 2 do
+  redis.call('ZREM', KEYS[1], top[i])
+  local token = tostring(redis.call('HINCRBY', KEYS[4], 'lease_seq', 1))
+  redis.call('ZADD', KEYS[2], deadline, token)
+  redis.call('HSET', KEYS[3], token, top[i + 1] .. '|' .. top[i])
+  out[#out + 1] = token
+  out[#out + 1] = top[i]
+end
+return out
 """
 # scrapy-redis' enqueue (SADD the fingerprint, then ZADD the request) in one round trip instead of two.
 _ENQUEUE = """
@@ -111,12 +116,27 @@ class Leases:
 
     def push(self, fingerprint: str | None, score: float, data: bytes) -> bool:
         """Queue a request unless its fingerprint is in the run's seen-set (None: never filtered)."""
-        keys = [self.keys[0], stream.run_seen(self.run)]
-        return bool(self._enqueue(keys=keys, args=[fingerprint or "", score, data]))
+        return bool(self.push_and_pop([(fingerprint, score, data)], 0)[0][0])
 
-    def pop(self) -> tuple[str, bytes] | None:
-        reply = self._pop(keys=self.keys, args=[self.seconds])
-        return (reply[0].decode(), reply[1]) if reply else None
+    def pop(self, count: int = 1) -> list[tuple[str, bytes]]:
+        """Take up to ``count`` requests on leases: [(token, encoded request)]."""
+        return self.push_and_pop([], count)[1]
+
+    def push_and_pop(
+        self, pushes: list[tuple[str | None, float, bytes]], count: int
+    ) -> tuple[list[bool], list[tuple[str, bytes]]]:
+        """Queue requests (each unless seen) and take up to ``count``, in one round trip to Redis."""
+        pipe = self.server.pipeline(transaction=False)
+        seen_keys = [self.keys[0], stream.run_seen(self.run)]
+        for fingerprint, score, data in pushes:
+            self._enqueue(keys=seen_keys, args=[fingerprint or "", score, data], client=pipe)
+        if count:
+            self._pop(keys=self.keys, args=[self.seconds, count], client=pipe)
+        replies = pipe.execute()
+        taken = replies[len(pushes)] if count else []
+        return [bool(r) for r in replies[: len(pushes)]], [
+            (taken[i].decode(), taken[i + 1]) for i in range(0, len(taken), 2)
+        ]
 
     def renew(self, tokens: list[str]) -> None:
         if tokens:
@@ -154,10 +174,11 @@ class LeasedQueue(PriorityQueue):
         if self.leases is None:
             return super().pop(timeout)
         taken = self.leases.pop()
-        if taken is None:
-            return None
-        request = self._decode_request(taken[1])
-        request.meta[LEASE_META] = taken[0]
+        return self.leased(*taken[0]) if taken else None
+
+    def leased(self, token: str, data: bytes) -> Request:
+        request = self._decode_request(data)
+        request.meta[LEASE_META] = token
         return request
 
 
@@ -183,7 +204,9 @@ class LeasedScheduler(Scheduler):
         scheduler.run = settings.get("GIGSCAN_RUN_KEY")
         scheduler.leases = Leases(scheduler.server, scheduler.run, settings.getfloat("GIGSCAN_LEASE_SECONDS", 30.0))
         scheduler.held = {}  # lease token -> [request, ticks seen idle]
-        scheduler.ready = deque()  # requests taken by the tick for an idle engine
+        scheduler.ready = deque()  # requests taken on lease, not yet handed to the engine
+        scheduler.pushes = []  # requests to queue at the next round trip: (fingerprint, score, encoded)
+        scheduler.prefetch = settings.getint("GIGSCAN_FLEET_PREFETCH", 8)
         scheduler.ticker = None
         return scheduler
 
@@ -200,6 +223,7 @@ class LeasedScheduler(Scheduler):
         """Release what is done; hand what is not back to the queue at once (no need to wait for the lease)."""
         if self.ticker is not None and self.ticker.running:
             self.ticker.stop()
+        self.flush_pushes()
         if self.role == "worker":
             self.settle()
             self.leases.requeue([token for token, _ in self.held.items()] + [r.meta[LEASE_META] for r in self.ready])
@@ -210,30 +234,45 @@ class LeasedScheduler(Scheduler):
     # -- requests -----------------------------------------------------------------------------------------
 
     def enqueue_request(self, request: Request) -> bool:
-        """scrapy-redis' enqueue (duplicate filter, then queue) in one Lua call."""
+        """scrapy-redis' enqueue (duplicate filter, then queue), batched: queued with the next round trip to
+        Redis (at the latest before the lease of the request it came from is released)."""
         if request.meta.get(LOCAL_META):
             self.ready.append(request)
             return True
         request.meta.pop(LEASE_META, None)  # a retry copies its original's meta: the token is not its own
         fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
-        if not self.leases.push(fingerprint, -request.priority, self.queue._encode_request(request)):
-            self.df.log(request, self.spider)
-            return False
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
+        self.pushes.append((fingerprint, -request.priority, self.queue._encode_request(request)))
+        if self.role != "worker" or len(self.pushes) >= 4 * self.prefetch:
+            self.flush_pushes()
         return True
+
+    def flush_pushes(self, take: int = 0) -> None:
+        """Queue the buffered requests and take up to ``take`` more on lease, in one round trip."""
+        if not self.pushes and not take:
+            return
+        pushes, self.pushes = self.pushes, []
+        queued, taken = self.leases.push_and_pop(pushes, take)
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", sum(queued))
+            self.stats.inc_value("gigscan/fleet/duplicates", len(queued) - sum(queued))
+        self.ready.extend(self.queue.leased(token, data) for token, data in taken)
 
     def next_request(self) -> Request | None:
         if self.role != "worker":
             return None
-        request = self.ready.popleft() if self.ready else super().next_request()
-        if request is not None:
-            request.meta.pop(LOCAL_META, None)
-            self.held[request.meta[LEASE_META]] = [request, 0]
+        if not self.ready:
+            self.flush_pushes(take=self.prefetch)
+        if not self.ready:
+            return None
+        request = self.ready.popleft()
+        request.meta.pop(LOCAL_META, None)
+        self.held[request.meta[LEASE_META]] = [request, 0]
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        return self.role == "worker" and (bool(self.ready) or len(self) > 0)
+        return self.role == "worker" and (bool(self.ready) or bool(self.pushes) or len(self) > 0)
 
     # -- leases -------------------------------------------------------------------------------------------
 
@@ -253,6 +292,7 @@ class LeasedScheduler(Scheduler):
             entry[1] = 0 if id(entry[0]) in busy else entry[1] + 1
             if entry[1] >= 2:
                 done.append(token)
+        self.flush_pushes()
         self.crawler.signals.send_catch_log(signal=flush_records)
         if done:
             self.leases.release(done)
@@ -263,7 +303,7 @@ class LeasedScheduler(Scheduler):
         """Every TICK_S: settle, renew this worker's leases, requeue expired ones, feed an idle engine."""
         try:
             self.settle()
-            self.leases.renew(list(self.held))
+            self.leases.renew([*self.held, *(r.meta[LEASE_META] for r in self.ready)])
             moved = self.leases.requeue()
             if moved:
                 logger.warning("%d request(s) of a worker that stopped renewing its leases went back to the queue",
@@ -279,10 +319,11 @@ class LeasedScheduler(Scheduler):
         engine = self.crawler.engine
         if engine is None or self.held or self.ready or not engine.running:
             return
-        request = self.queue.pop()
-        if request is None:
+        self.flush_pushes(take=self.prefetch)
+        if not self.ready:
             self.try_finish(engine)
             return
+        request = self.ready.popleft()
         request.meta[LOCAL_META] = True
         engine.crawl(request)
 
