@@ -169,6 +169,10 @@ class LeasedQueue(PriorityQueue):
     """scrapy-redis' priority queue whose pop takes a lease (set up by :class:`LeasedScheduler`)."""
 
     leases: Leases | None = None
+    # One bound method per spider callback, kept alive: Scrapy checks each callback's source once per callable
+    # in a weak cache, and a request decoded from Redis brings a fresh bound method that would miss it (reading
+    # and parsing the spider's source again for every page).
+    callbacks: dict[Any, Any]
 
     def pop(self, timeout: int = 0) -> Request | None:
         if self.leases is None:
@@ -179,6 +183,12 @@ class LeasedQueue(PriorityQueue):
     def leased(self, token: str, data: bytes) -> Request:
         request = self._decode_request(data)
         request.meta[LEASE_META] = token
+        if not hasattr(self, "callbacks"):
+            self.callbacks = {}
+        for name in ("callback", "errback"):
+            method = getattr(request, name)
+            if method is not None:
+                setattr(request, name, self.callbacks.setdefault(method, method))
         return request
 
 
