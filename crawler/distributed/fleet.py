@@ -64,7 +64,9 @@ def fleet_settings(url: str, run: str, role: str, lease_s: float = 30.0) -> dict
         "SPIDER_MIDDLEWARES": {
             **project_settings.SPIDER_MIDDLEWARES, "crawler.distributed.scheduler.RoleMiddleware": 10
         },
-        "EXTENSIONS": {**getattr(project_settings, "EXTENSIONS", {}), "crawler.distributed.pipeline.StatsSync": 600},
+        # The ingester judges the run once it is over (monitors, notification), not each worker's crawler.
+        "EXTENSIONS": {**getattr(project_settings, "EXTENSIONS", {}), "crawler.extensions.RunMonitors": None,
+                       "crawler.distributed.pipeline.StatsSync": 600},
         # The fleet limiter spaces requests exactly; a random local delay on top would make one worker slower
         # than its share, not the fleet more polite.
         "DOWNLOAD_DELAY_JITTER": 0.0,

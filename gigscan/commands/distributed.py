@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigscan import __version__
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     import redis
 
     from crawler.distributed.fleet import RunSpec
+    from crawler.run import CrawlOptions
 
 RedisOption = Annotated[
     str,
@@ -29,7 +31,7 @@ RedisOption = Annotated[
     ),
 ]
 # Settings of the seeding command that mean nothing on a worker's machine.
-_LOCAL_SETTINGS = ("GIGSCAN_DB", "LOG_LEVEL", "GIGSCAN_RUN_ARGS", "GIGSCAN_RULES")
+_LOCAL_SETTINGS = ("GIGSCAN_DB", "LOG_LEVEL", "LOG_FILE", "GIGSCAN_RUN_ARGS", "GIGSCAN_RULES", "GIGSCAN_NOTIFY")
 
 
 def redis_client(url: str) -> redis.Redis:
@@ -50,26 +52,29 @@ def redis_client(url: str) -> redis.Redis:
 # -- crawl --redis-url: seed a run ----------------------------------------------------------------------------
 
 
-def crawl_distributed(url: str, plan: list[tuple[str, str, dict[str, Any]]], spider_args: dict[str, Any],
-                      overrides: dict[str, Any], run_args: dict[str, Any], db: Path, notify: str | None,
-                      detach: bool) -> None:
-    """Seed one run per marketplace of ``plan``; unless ``detach``, wait for the runs to end and report them
-    (exit 1 when one ended badly or failed its monitors, as a local crawl does)."""
-    from crawler.distributed.fleet import RunSpec, mark_seeded, new_run_key, open_run, seed_process
-    from crawler.scanning import scanner_for
-    from gigscan.commands.crawl import crawler_settings
+def crawl_distributed(options: CrawlOptions, url: str, detach: bool) -> None:
+    """Seed one run per marketplace that ``options`` plans; unless ``detach``, wait for the runs to end and report
+    them (exit 1 when one ended badly or failed its monitors, as a local crawl does)."""
+    from scrapy.settings import SETTINGS_PRIORITIES
 
+    from crawler.distributed.fleet import mark_seeded, seed_process
+    from crawler.run import CrawlError, crawl_settings, plan, spider_classes
+
+    if options.recheck is not None or options.resume:
+        fail("--recheck and --resume are for local crawls (a distributed run keeps its frontier in Redis)")
     client = redis_client(url)
-    ruleset = scanner_for(overrides.get("GIGSCAN_RULES")).version
-    portable = {k: v for k, v in overrides.items() if k not in _LOCAL_SETTINGS and v is not None}
-    specs: dict[str, RunSpec] = {}
-    for label, name, extra in plan:
-        key = new_run_key(client, label)
-        args = {**spider_args, **{k: v for k, v in extra.items() if v is not None}}
-        specs[key] = RunSpec(key, name, label, args, portable, {**run_args, **extra, "marketplace": label},
-                             ruleset, __version__, notify)  # fmt: skip
-        open_run(client, specs[key])
-    seed_process(url, specs, crawler_settings(overrides))
+    try:
+        settings = crawl_settings(options)
+        crawls = plan(options, spider_classes(settings))
+    except CrawlError as exc:
+        fail(escape(exc.reason), code=exc.code)
+    # What the command line set (its options and --set), for the workers to crawl with the same settings.
+    portable = {name: value for name, value in settings.items() if name not in _LOCAL_SETTINGS
+                and settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and value is not None}
+    specs = {spec.key: spec for spec in (run_spec(client, options, planned, portable) for planned in crawls)}
+    if options.log_file is not None:
+        options.log_file.parent.mkdir(parents=True, exist_ok=True)
+    seed_process(url, specs, settings)
     for key in specs:
         mark_seeded(client, key)
     err_console.print(f"seeded {', '.join(specs)} on {url}; workers join with: gigscan worker --redis-url URL",
@@ -77,8 +82,23 @@ def crawl_distributed(url: str, plan: list[tuple[str, str, dict[str, Any]]], spi
     if detach:
         return
     states = wait_for_runs(client, list(specs), sys.stderr.isatty())
-    if not all(report_run(state, db) for state in states):
+    if not all(report_run(state, options.db) for state in states):
         raise typer.Exit(1)
+
+
+def run_spec(client: redis.Redis, options: CrawlOptions, planned: Any, portable: dict[str, Any]) -> RunSpec:
+    """A new run of one planned crawl, recorded in Redis (state ``seeding``) and announced to the ingester."""
+    from crawler.distributed.fleet import RunSpec, new_run_key, open_run
+    from crawler.scanning import scanner_for
+
+    spider_args: dict[str, Any] = {"max_pages": options.max_pages, "follow_sellers": options.follow_sellers,
+                                   "query": list(options.queries) or None}  # fmt: skip
+    spider_args.update({k: v for k, v in planned.args.items() if v is not None})
+    spec = RunSpec(new_run_key(client, planned.label), planned.spider, planned.label, spider_args, portable,
+                   {**options.run_args(), **planned.args, "marketplace": planned.label},
+                   scanner_for(str(options.rules) if options.rules else None).version, __version__, options.notify)
+    open_run(client, spec)
+    return spec
 
 
 def wait_for_runs(client: redis.Redis, runs: list[str], show: bool) -> list[dict[str, Any]]:
@@ -153,23 +173,31 @@ def worker(
 
     from crawler.distributed.fleet import FleetWorker
     from crawler.scanning import scanner_for
-    from gigscan.commands.crawl import crawler_settings
 
     if rules is not None and not rules.is_file():
         fail(f"ruleset file not found: {rules}")
     redis_client(redis_url)
-    base = crawler_settings({"LOG_LEVEL": log_level.upper(), "GIGSCAN_RULES": str(rules) if rules else None})
+    base = worker_settings({"LOG_LEVEL": log_level.upper(), "GIGSCAN_RULES": str(rules) if rules else None})
     known = SpiderLoader.from_settings(base).list()
     unknown = sorted(set(spider) - set(known))
     if unknown:
         fail(f"unknown spider {unknown[0]!r}; known: {', '.join(known)}")
 
     def settings_for(spec: RunSpec) -> Any:
-        return crawler_settings({**spec.settings, "LOG_LEVEL": log_level.upper(),
-                                 "GIGSCAN_RULES": str(rules) if rules else None})  # fmt: skip
+        return worker_settings({**spec.settings, "LOG_LEVEL": log_level.upper(),
+                                "GIGSCAN_RULES": str(rules) if rules else None})  # fmt: skip
 
     version = scanner_for(str(rules) if rules else None).version
     FleetWorker(redis_url, set(spider), settings_for, version, base, lease_s=lease).run()
+
+
+def worker_settings(overrides: dict[str, Any]) -> Any:
+    """crawler.settings with a run's command-line settings on top, at command-line priority (as the seeder had)."""
+    from crawler.run import base_settings
+
+    settings = base_settings()
+    settings.update(overrides, priority="cmdline")
+    return settings
 
 
 # -- gigscan ingest --------------------------------------------------------------------------------------------
@@ -222,7 +250,7 @@ def ingest(
 
 def judge_closed_run(db: Path, run_id: int, spec: dict[str, Any], status: str) -> dict[str, Any]:
     """A distributed run is over: run the monitors on it, notify if it went wrong (as a local crawl would)."""
-    from gigscan.unattended import judge_run, notify
+    from crawler.unattended import judge_run, notify
 
     report = judge_run(db, run_id)
     line = f"run {run_id} ({spec.get('label')}) closed: {report.status}"
