@@ -169,10 +169,13 @@ class LeasedQueue(PriorityQueue):
     """scrapy-redis' priority queue whose pop takes a lease (set up by :class:`LeasedScheduler`)."""
 
     leases: Leases | None = None
-    # One bound method per spider callback, kept alive: Scrapy checks each callback's source once per callable
-    # in a weak cache, and a request decoded from Redis brings a fresh bound method that would miss it (reading
-    # and parsing the spider's source again for every page).
-    callbacks: dict[Any, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One bound method per spider callback, kept alive: Scrapy checks a callback's source once per callable,
+        # in a weak cache, and a request decoded from Redis brings a fresh bound method that would miss it
+        # (reading and parsing the spider's source again for every page).
+        self.callbacks: dict[Any, Any] = {}
 
     def pop(self, timeout: int = 0) -> Request | None:
         if self.leases is None:
@@ -183,8 +186,6 @@ class LeasedQueue(PriorityQueue):
     def leased(self, token: str, data: bytes) -> Request:
         request = self._decode_request(data)
         request.meta[LEASE_META] = token
-        if not hasattr(self, "callbacks"):
-            self.callbacks = {}
         for name in ("callback", "errback"):
             method = getattr(request, name)
             if method is not None:
@@ -204,6 +205,14 @@ class LeasedScheduler(Scheduler):
     """The scheduler of a distributed run (see the module docstring)."""
 
     crawler: Crawler
+    role: str
+    run: str
+    leases: Leases
+    held: dict[str, list[Any]]
+    ready: deque[Request]
+    pushes: list[tuple[str | None, float, bytes]]
+    prefetch: int
+    ticker: LoopingCall | None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
