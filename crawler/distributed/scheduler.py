@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.exceptions import NoScriptError
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
@@ -110,9 +111,14 @@ class Leases:
         self.keys = [stream.run_queue(run), stream.run_inflight(run), stream.run_leases(run), stream.run_hash(run)]
         self._enqueue = server.register_script(_ENQUEUE)
         self._pop = server.register_script(_POP)
+        self.load_scripts()
         self._renew = server.register_script(_RENEW)
         self._requeue = server.register_script(_REQUEUE)
         self._finish = server.register_script(_FINISH)
+
+    def load_scripts(self) -> None:
+        for script in (self._enqueue, self._pop):
+            self.server.script_load(script.script)
 
     def push(self, fingerprint: str | None, score: float, data: bytes) -> bool:
         """Queue a request unless its fingerprint is in the run's seen-set (None: never filtered)."""
@@ -127,12 +133,16 @@ class Leases:
     ) -> tuple[list[bool], list[tuple[str, bytes]]]:
         """Queue requests (each unless seen) and take up to ``count``, in one round trip to Redis."""
         pipe = self.server.pipeline(transaction=False)
-        seen_keys = [self.keys[0], stream.run_seen(self.run)]
-        for fingerprint, score, data in pushes:
-            self._enqueue(keys=seen_keys, args=[fingerprint or "", score, data], client=pipe)
+        for fingerprint, score, data in pushes:  # evalsha, not the Script object: no SCRIPT EXISTS per pipeline
+            pipe.evalsha(self._enqueue.sha, 2, self.keys[0], stream.run_seen(self.run), fingerprint or "", score,
+                         data)  # fmt: skip
         if count:
-            self._pop(keys=self.keys, args=[self.seconds, count], client=pipe)
-        replies = pipe.execute()
+            pipe.evalsha(self._pop.sha, 4, *self.keys, self.seconds, count)
+        try:
+            replies = pipe.execute()
+        except NoScriptError:  # Redis restarted and forgot the scripts: load them, and this round trip again
+            self.load_scripts()
+            return self.push_and_pop(pushes, count)
         taken = replies[len(pushes)] if count else []
         return [bool(r) for r in replies[: len(pushes)]], [
             (taken[i].decode(), taken[i + 1]) for i in range(0, len(taken), 2)
@@ -182,6 +192,25 @@ class LeasedQueue(PriorityQueue):
             return super().pop(timeout)
         taken = self.leases.pop()
         return self.leased(*taken[0]) if taken else None
+
+    def _encode_request(self, request: Request) -> bytes:
+        """scrapy-redis' encoding, without its cost: ``Request.to_dict(spider=...)`` finds a callback's name by
+        listing every member of the spider (``inspect.getmembers``) for every request; here the name of a method
+        of the spider is read off the method, and checked."""
+        methods = request.callback, request.errback
+        try:
+            request.callback, request.errback = (self._method_name(m) for m in methods)  # type: ignore[assignment]
+            return self.serializer.dumps(request.to_dict(spider=self.spider))
+        finally:
+            request.callback, request.errback = methods
+
+    def _method_name(self, method: Any) -> Any:
+        func = getattr(method, "__func__", None)
+        if func is None or getattr(method, "__self__", None) is not self.spider:
+            return method  # not a method of the spider: Scrapy's own lookup decides (and refuses what it must)
+        if getattr(type(self.spider), func.__name__, None) is not func:
+            return method
+        return func.__name__
 
     def leased(self, token: str, data: bytes) -> Request:
         request = self._decode_request(data)
