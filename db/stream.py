@@ -8,10 +8,11 @@ Stream entries (``STREAM``, consumer group ``GROUP``), each a flat hash of byte 
 
 - ``kind=start``: a run was seeded; ``spec`` is its JSON spec (spider, arguments, ruleset version...). The
   ingester opens the run record.
-- ``kind=records``: ``data`` is a MessagePack batch of store records (``db.writer`` shapes) whose capture bodies
-  are sent once per entry (``bodies`` list, referenced by index), and ``rid`` a unique id the worker gives the
-  entry: the store keeps each ``rid`` it committed (``ingest_receipts``), so an entry delivered twice (ingester
-  restarted before its acknowledgement, a worker's XADD retried over a dropped connection) is stored once.
+- ``kind=records``: ``data`` is a zstd-compressed MessagePack batch of store records (``db.writer`` shapes) whose
+  capture bodies are sent once per entry (``bodies`` list, referenced by index), and ``rid`` a unique id the
+  worker gives the entry: the store keeps each ``rid`` it committed (``ingest_receipts``), so an entry delivered
+  twice (ingester restarted before its acknowledgement, a worker's XADD retried over a dropped connection) is
+  stored once.
 - ``kind=finish``: the run's frontier is drained and nothing is in flight; ``status`` is its status. The
   ingester closes the run record with the fleet's merged stats.
 
@@ -29,6 +30,7 @@ from typing import Any
 import msgpack
 import redis
 import redis.asyncio
+import zstandard
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -42,6 +44,10 @@ WORKERS = f"{PREFIX}:workers"  # hash: worker id -> JSON (host, pid, spiders, ru
 INGESTER_LOCK = f"{PREFIX}:ingester"
 RUN_SEQUENCE = f"{PREFIX}:run-seq"
 BODY = "$body"  # a capture's body replaced by its index in the entry's bodies
+# An entry's records are zstd-compressed (level 1: cheap for the worker, ~5x less for Redis to hold and send);
+# a hostile entry cannot inflate past this.
+_COMPRESS = zstandard.ZstdCompressor(level=1)
+MAX_ENTRY_BYTES = 512 * 1024 * 1024
 # A Redis restart (or a failover) must not kill a long crawl: every client retries for about a minute.
 RETRY_ATTEMPTS = 30
 CLOSED_RUN_TTL = 7 * 24 * 3600  # a closed run's hash stays this long for `gigscan queue`
@@ -142,7 +148,7 @@ def records_entry(run: str, records: Sequence[Mapping[str, Any]]) -> dict[str, b
                 bodies.append(body.encode("utf-8") if isinstance(body, str) else body)
             record = {**record, "capture": {**capture, "body": {BODY: position}}}
         out.append(record)
-    data = msgpack.packb({"records": out, "bodies": bodies}, use_bin_type=True)
+    data = _COMPRESS.compress(msgpack.packb({"records": out, "bodies": bodies}, use_bin_type=True))
     return {"kind": b"records", "run": run.encode(), "rid": secrets.token_hex(12).encode(), "data": data}
 
 
@@ -174,7 +180,11 @@ def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Entry:
 
 
 def _records(data: bytes) -> list[dict[str, Any]]:
-    payload = msgpack.unpackb(data, raw=False)
+    try:
+        packed = zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_ENTRY_BYTES)
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"records entry is not zstd data: {exc}") from None
+    payload = msgpack.unpackb(packed, raw=False)
     bodies: list[bytes] = payload["bodies"]
     records: list[dict[str, Any]] = payload["records"]
     for record in records:
