@@ -233,3 +233,24 @@ def test_a_crawl_goes_on_across_a_redis_restart_with_its_append_only_file(
     assert json.loads(closed["outcome"])["status"] == "finished"
     assert_same_as_one_process(group.db, reference)
     assert all(w.poll() is None for w in group.workers) and group.ingester.poll() is None  # nobody died
+
+
+def test_two_workers_hit_a_host_no_harder_than_the_polite_delay_allows(
+    testbed: TestbedServer, fleet: tuple[Fleet, RedisServer]
+) -> None:
+    """Measured by the site itself (the testbed's request log): with a 0.1 s delay, two workers together stay at
+    10 requests a second to the one host, as one worker would (bench_distributed compares 1 and 2 workers)."""
+    group, _ = fleet
+    group.start_ingester()
+    group.start_workers(2)
+    group.wait(lambda: len(json.loads(run_gigscan("queue", "--redis-url", group.url, "--json").stdout)["workers"])
+               == 2, "both workers")  # fmt: skip
+    testbed.request_log.clear()
+    args = ["crawl", "fiverr", "--base-url", testbed.url, "--db", str(group.db), "--max-pages", "1", "--query",
+            "logo design", "--delay", "0.1", "--set", "AUTOTHROTTLE_ENABLED=False", "--redis-url", group.url]
+    run_gigscan(*args)
+    times = sorted(t for t, kind, _ in testbed.request_log if kind != "robots")
+    assert len(times) > 30
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert rate <= 10 * 1.1, f"{rate:.1f} requests/s to one host with a 0.1 s delay"
+    assert rate >= 10 / 1.5  # and the fleet did crawl at about the polite rate, not far below it
