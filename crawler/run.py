@@ -34,6 +34,7 @@ from crawler.unattended import (
     open_job_dir,
     record_failed_run,
 )
+from db.checkpoint import checkpoint_after_crawl
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -354,6 +355,7 @@ def run(options: CrawlOptions, on_crawler: Callable[[str, Crawler], None] | None
         close_job_dir(path, all_stats[label].get("finish_reason"))
     if targets_file is not None:
         close_recheck(options, targets, next(iter(all_stats.values())), targets_file)
+    checkpoint_after_crawl(options.db)  # the log's head, signed, outside the store (db/checkpoint.py)
     return [summarise(label, stats, options.db) for label, stats in all_stats.items()]
 
 

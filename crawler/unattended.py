@@ -58,7 +58,10 @@ class Locked(Exception):
 
 
 def lock_path(db: Path, name: str) -> Path:
-    return data_dir(db) / "locks" / f"{_safe(Path(db).name)}.{_safe(name)}.lock"
+    """The lock of a spider crawling into ``db``, keyed on the file the path resolves to: a symlink or another
+    spelling of the same store (``./x.db``, ``sub/../x.db``) takes the same lock."""
+    store = Path(db).resolve()
+    return data_dir(store) / "locks" / f"{_safe(store.name)}.{_safe(name)}.lock"
 
 
 def hold_crawl_locks(db: Path, names: Iterable[str]) -> list[FileLock]:

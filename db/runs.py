@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from db.evidence import Chain, log_state, utc_now
 from db.store import Store
 
 # Runs whose counts describe a whole crawl: the history a new run is compared with.
@@ -67,6 +68,7 @@ def mark_degraded(store: Store, run_id: int, failures: Sequence[Mapping[str, Any
             status = "degraded"
         conn.execute("UPDATE runs SET status = ?, stats = ? WHERE id = ?",
                      (status, json.dumps(stats, default=str, sort_keys=True), run_id))
+        log_state(conn, Chain(conn), "run", run_id, utc_now())
     return status
 
 

@@ -122,8 +122,11 @@ def default_db() -> Path:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear line on stderr and exit: 2 = bad usage or bad input (see ARCHITECTURE.md)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """Print one clear line on stderr and exit: 2 = bad usage or bad input (see ARCHITECTURE.md).
+
+    ``message`` is printed as plain text: it often quotes what the user typed or a page held, and ``[/x]`` in it
+    must neither crash rich nor turn into markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -134,4 +137,4 @@ def open_db(path: Path, *, create: bool = False) -> Store:
     try:
         return open_store(path, create=create)
     except StoreUnavailable as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))

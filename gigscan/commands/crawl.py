@@ -181,7 +181,7 @@ def run_crawl(options: CrawlOptions, *, progress: bool, progress_every: float) -
         with shown.shown(err_console, live=live, every=progress_every if progress else 0):
             summaries = run(options, on_crawler=shown.connect)
     except CrawlError as exc:
-        fail(escape(exc.reason), code=exc.code)
+        fail(exc.reason, code=exc.code)
     if not summaries and options.recheck is not None:
         console.print("nothing to re-check: the store has no "
                       + ("listings" if options.recheck == "all" else "flagged listings"))
