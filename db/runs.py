@@ -79,6 +79,16 @@ def record_skipped_run(store: Store, spider: str, args: Mapping[str, Any], reaso
     return run_id
 
 
+def flagged_listings(store: Store, run_id: int) -> int:
+    """Listings the run saw whose current verdict is flagged: what a crawl's summary, ``gigscan runs`` and a
+    notification call "flagged" (listings, as ``gigscan stats`` counts them; never flag events or verdict rows)."""
+    row = store.conn.execute(
+        "SELECT count(*) FROM listings WHERE flagged = 1 AND id IN (SELECT listing_id FROM sightings WHERE run_id = ?)",
+        (run_id,),
+    ).fetchone()
+    return int(row[0])
+
+
 def duration_s(run: Mapping[str, Any]) -> float | None:
     started, finished = run.get("started_at"), run.get("finished_at")
     if not started or not finished:
@@ -89,4 +99,5 @@ def duration_s(run: Mapping[str, Any]) -> float | None:
 def list_runs(store: Store, limit: int = 20) -> list[dict[str, Any]]:
     """The most recent runs, newest first, with ``args`` and ``stats`` decoded and ``duration_s`` added."""
     rows = store.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-    return [{**run, "duration_s": duration_s(run)} for run in map(_decode, rows)]
+    return [{**run, "duration_s": duration_s(run), "flagged_listings": flagged_listings(store, run["id"])}
+            for run in map(_decode, rows)]

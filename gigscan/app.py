@@ -50,6 +50,8 @@ class OneLineErrors(TyperGroup):
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption...
             ctx = getattr(exc, "ctx", None)
+            if not exc.format_message():  # no arguments: the help was shown instead of an error
+                sys.exit(exc.exit_code)
             _one_line(exc.format_message().replace("\n", " "), ctx.command_path if ctx is not None else "gigscan")
             sys.exit(exc.exit_code)
         except typer.Abort:

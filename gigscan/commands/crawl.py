@@ -78,7 +78,7 @@ SetOption = Annotated[list[str], typer.Option(
     "--set", "-s", help="Any Scrapy setting, NAME=VALUE; repeatable.", show_default=False)]
 
 LogFileOption = Annotated[Path | None, typer.Option(
-    help="Scrapy's log (tracebacks included). Default: .gigscan/logs/crawl.log beside the store.",
+    help="Scrapy's log (tracebacks included); - for stderr. Default: .gigscan/logs/crawl.log beside the store.",
     show_default=False)]
 
 ProgressOption = Annotated[bool, typer.Option(

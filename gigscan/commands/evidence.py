@@ -167,7 +167,7 @@ def runs(
     with open_existing(db) as store:
         rows = list_runs(store, limit)
     for row in rows:
-        row.update(counters(row["stats"]))
+        row.update(counters(row["stats"]), flagged=row["flagged_listings"])  # listings, as `stats` counts
         row["monitors"] = [f.get("monitor") for f in row["stats"].get(MONITORS_KEY, [])]
         row["reason"] = row["stats"].get(REASON)
     if as_json:
@@ -182,9 +182,9 @@ def runs(
         duration = row["duration_s"]
         table.add_row(
             str(row["id"]), row["kind"], row.get("spider") or "", row.get("status") or "running",
-            str(row.get("started_at") or ""), "" if duration is None else f"{duration:.0f}s",
+            str(row.get("started_at") or "")[:16].replace("T", " "), "" if duration is None else f"{duration:.0f}s",
             *(str(row[k]) for k in ("pages", "items", "flagged", "blocked", "errors")),
-            escape(row["reason"] or ", ".join(row["monitors"])),
+            escape(_short(row["reason"] or ", ".join(row["monitors"]), 40)),  # `runs --json` has all of it
         )
     console.print(table)
 

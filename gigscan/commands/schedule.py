@@ -110,7 +110,7 @@ def entry_command(name: str, args: list[str], db: Path) -> tuple[str, Path]:
     crawl_args = list(args)
     if not any(a == "--db" or a.startswith("--db=") for a in crawl_args):
         crawl_args += ["--db", str(db.resolve())]
-    parts = [sys.executable, "-m", "gigscan", *crawl_args, "--no-progress"]
+    parts = [sys.executable, "-m", "gigscan", *crawl_args]  # not a terminal: a progress line every 30 s
     # python-crontab escapes the % signs cron would turn into newlines
     return f"cd {shlex.quote(os.getcwd())} && {shlex.join(parts)} >> {shlex.quote(str(log))} 2>&1", log
 
