@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from gigscan import __version__
@@ -62,12 +61,12 @@ def crawl_distributed(options: CrawlOptions, url: str, detach: bool) -> None:
 
     if options.recheck is not None or options.resume:
         fail("--recheck and --resume are for local crawls (a distributed run keeps its frontier in Redis)")
-    client = redis_client(url)
     try:
         settings = crawl_settings(options)
         crawls = plan(options, spider_classes(settings))
     except CrawlError as exc:
-        fail(escape(exc.reason), code=exc.code)
+        fail(exc.reason, code=exc.code)
+    client = redis_client(url)
     # What the command line set (its options and --set), for the workers to crawl with the same settings.
     portable = {name: value for name, value in settings.items() if name not in _LOCAL_SETTINGS
                 and settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and value is not None}
