@@ -6,8 +6,8 @@ from its items (``crawler.pipelines.as_record``: ``{"type": ..., **fields of the
 items' fields and these keys the same); ``db.testing`` builds them for tests; ``db.writer`` stores them. This
 module imports nothing, so every layer may import it (``db`` imports no Scrapy, the crawler imports ``db``).
 
-A verdict's reasons have ONE shape, :class:`ReasonRecord` (what ``matchers.Reason`` holds): it is stored as
-JSON in ``verdicts.reasons`` and read back by the exports with the same keys.
+A verdict's reasons have ONE shape, :class:`ReasonRecord` (what ``matchers.verdict.Reason`` holds): it is
+stored as JSON in ``verdicts.reasons`` and read back by the exports with the same keys.
 
 To add a record type: a ``TypedDict`` with ``type: Literal["<name>"]``, a member of :data:`Record`, its
 required fields in :data:`REQUIRED`, and a branch in ``db.writer.BatchWriter.add``.
@@ -45,9 +45,11 @@ class ReasonRecord(TypedDict):
 
 
 class VerdictRecord(TypedDict):
-    """The matchers' verdict on a listing's text (``matchers.Verdict.to_dict()``)."""
+    """The matchers' verdict on a listing's text (``matchers.Verdict.to_dict()``). ``grade`` (flagged, suspect
+    or clear) is derived from the score; the store keeps flagged, score and reasons."""
 
     flagged: bool
+    grade: str
     score: float
     reasons: list[ReasonRecord]
     ruleset_version: str

@@ -42,7 +42,11 @@ def reason(**overrides: Any) -> ReasonRecord:
 
 def verdict(flagged: bool = True, score: float = 0.9, ruleset_version: str = "r1", **extra: Any) -> VerdictRecord:
     values = VerdictRecord(
-        flagged=flagged, score=score, reasons=[reason()] if flagged else [], ruleset_version=ruleset_version
+        flagged=flagged,
+        grade="flagged" if flagged else "clear",
+        score=score,
+        reasons=[reason()] if flagged else [],
+        ruleset_version=ruleset_version,
     )
     return cast(VerdictRecord, {**values, **extra})
 

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from gigscan.app import app
-from gigscan.commands import crawl, detect, evidence, profile, review, schedule, serve, store, testbed  # noqa: F401  (registration by import)
+from gigscan.commands import (  # noqa: F401  (registration by import)
+    crawl,
+    detect,
+    distributed,
+    evidence,
+    labels,
+    profile,
+    review,
+    schedule,
+    serve,
+    store,
+    testbed,
+)
 
 __all__ = ["app"]
 

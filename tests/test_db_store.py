@@ -12,7 +12,7 @@ import pytest
 from crawler.items import DETAIL_CARD, DETAIL_PAGE, Capture, Gone, Listing, Seller
 from db import Store, records
 from db.testing import capture, gone_record, listing_record, seller_record, verdict
-from matchers.scan import Reason, Verdict
+from matchers.verdict import Reason, Verdict
 
 CARD = {"detail": DETAIL_CARD, "source": "search"}
 

@@ -133,3 +133,19 @@ def test_toml_lines_find_tables_entries_and_keys_for_rules_and_profiles():
     with pytest.raises(TomlSyntaxError) as raised:
         parse('a = 1\n\nb = = 2\n')
     assert raised.value.line == 3
+
+
+def test_suspect_threshold_must_not_exceed_the_threshold(tmp_path) -> None:
+    import pytest
+
+    from matchers import RulesetError, load_ruleset
+
+    base = ('version = "x"\nthreshold = 0.5\n{extra}[classes.logo]\nlabel = "logo"\nanchor = true\n'
+            'terms = ["logo"]\n[[rules]]\nid = "logo"\nkind = "keyword"\nclasses = ["logo"]\nweight = 0.9\n'
+            'explain = "Logo"\n')
+    path = tmp_path / "r.toml"
+    path.write_text(base.format(extra="suspect_threshold = 0.7\n"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="suspect_threshold"):
+        load_ruleset(path)
+    path.write_text(base.format(extra=""), encoding="utf-8")
+    assert load_ruleset(path).suspect_threshold is None

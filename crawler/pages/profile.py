@@ -37,6 +37,7 @@ from parsel import Selector
 
 from crawler.items import DETAIL_PAGE, Capture, Listing, Seller
 from crawler.pages.common import Blocked, PageError, as_float, as_int, html_to_text, same_host_url, strip_query
+from matchers.patterns import PatternError, SafePattern, compile_pattern
 from matchers.toml_lines import TomlLines, TomlSyntaxError
 from matchers.toml_lines import parse as parse_toml
 
@@ -88,7 +89,9 @@ class FieldSpec:
     expr: str
     script: str | None = None
     jsonld: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: SafePattern | None = None
+    #: A url source's expression, compiled.
+    url_pattern: SafePattern | None = None
     all: bool = False
     type: str = "text"
     html: bool = False  # the value is HTML (e.g. a description inside JSON): keep its text, drop its tags
@@ -155,14 +158,16 @@ class _Checker:
         self.problems.append(f"{self.where}:{line}: {message}" if line else f"{self.where}: {message}")
 
 
-def _compile_regex(check: _Checker, pattern: Any, table: str, key: str) -> re.Pattern[str] | None:
+def _compile_regex(check: _Checker, pattern: Any, table: str, key: str) -> SafePattern | None:
+    """A profile's regular expression, refused if it does not compile or backtracks catastrophically (a page
+    is hostile text: a pattern must not stall a crawl or ``profile test``)."""
     if not isinstance(pattern, str):
         check.add(f"[{table}] {key}: regex must be a string", table, key)
         return None
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        check.add(f"[{table}] {key}: bad regex {pattern!r}: {exc}", table, key)
+        return compile_pattern(pattern)
+    except PatternError as exc:
+        check.add(f"[{table}] {key}: {exc}", table, key)
         return None
 
 
@@ -202,8 +207,7 @@ def _field(check: _Checker, table: str, key: str, raw: Any) -> FieldSpec | None:
     if "script" in raw:
         _check_selector(check, "css", str(raw["script"]), table, key)
     _check_selector(check, source, expr, table, key)
-    if source == "url":
-        _compile_regex(check, expr, table, key)
+    url_pattern = _compile_regex(check, expr, table, key) if source == "url" else None
     regex = _compile_regex(check, raw["regex"], table, key) if "regex" in raw else None
     kind = raw.get("type", "text")
     if kind not in TYPES:
@@ -213,7 +217,7 @@ def _field(check: _Checker, table: str, key: str, raw: Any) -> FieldSpec | None:
             check.add(f"[{table}] {key}: {flag} must be true or false", table, key)
     return FieldSpec(
         name=name, source=source, expr=expr, script=raw.get("script"), jsonld=raw.get("jsonld"),
-        regex=regex, all=raw.get("all") is True, html=raw.get("html") is True,
+        regex=regex, url_pattern=url_pattern, all=raw.get("all") is True, html=raw.get("html") is True,
         type=kind if kind in TYPES else "text", confirmed=raw.get("confirmed") is True,
     )
 
@@ -249,40 +253,8 @@ def _table(check: _Checker, data: dict[str, Any], name: str, required: bool) -> 
     return value
 
 
-_TABLES = ("site", "search", "listing", "block", "seller")
-
-
-def parse_profile(text: str, path: Path | None = None) -> Profile:
-    """A profile from TOML text; `ProfileError` listing every problem found (with line numbers)."""
-    check = _Checker(path, text)
-    try:
-        data = parse_toml(text)
-    except TomlSyntaxError as exc:
-        raise ProfileError([f"{check.where}: not valid TOML: {exc}"]) from None
-    unknown = sorted(set(data) - set(_TABLES))
-    if unknown:
-        check.add(f"unknown table(s) {', '.join(unknown)}", unknown[0])
-    tables = {name: _table(check, data, name, name in ("site", "search", "listing")) for name in _TABLES}
-    site, search = _site(check, tables["site"]), _search(check, tables["search"])
-    fields = _listing_fields(check, tables["listing"])
-    block, seller = tables["block"], tables["seller"]
-    markers = block.get("markers", [])
-    if not isinstance(markers, list) or not all(isinstance(m, str) and m for m in markers):
-        check.add("[block] markers must be a list of non-empty strings", "block", "markers")
-        markers = []
-    require = _field(check, "block", "require", block["require"]) if "require" in block else None
-    seller_url = _template(check, seller["url"], {"username"}, "seller", "url") if "url" in seller else None
-    seller_links = _field(check, "seller", "links", seller["links"]) if "links" in seller else None
-    if check.problems:
-        raise ProfileError(check.problems)
-    return Profile(
-        path=path, **site, **search, fields=fields, block_markers=tuple(markers), require=require,
-        seller_url=seller_url, seller_links=seller_links,
-    )  # fmt: skip
-
-
-def _site(check: _Checker, site: dict[str, Any]) -> dict[str, Any]:
-    """The [site] table's checked values, as Profile arguments."""
+def _site(check: _Checker, site: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The [site] table's marketplace name, base URL and kind (each checked)."""
     name = site.get("marketplace")
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         check.add("[site] marketplace must be a short lowercase name (letters, digits, - and _)", "site", "marketplace")
@@ -292,24 +264,41 @@ def _site(check: _Checker, site: dict[str, Any]) -> dict[str, Any]:
     kind = site.get("kind", "gig")
     if kind not in ("gig", "job"):
         check.add(f"[site] kind must be \"gig\" or \"job\", not {kind!r}", "site", "kind")
-    currency = site.get("currency")
-    return {"name": str(name), "base_url": str(base_url).rstrip("/") + "/", "kind": str(kind),
-            "currency": currency if isinstance(currency, str) else None}  # fmt: skip
+    return name, base_url, kind
 
 
-def _search(check: _Checker, search: dict[str, Any]) -> dict[str, Any]:
-    """The [search] table's checked values, as Profile arguments."""
-    search_url = start_urls = None
+def _search_urls(check: _Checker, search: dict[str, Any]) -> tuple[str | None, list[str | None] | None]:
+    """The [search] table's URL template, or its fixed start URLs (exactly one of them)."""
     if ("url" in search) == ("start_urls" in search):
         check.add("[search] needs exactly one of url (a template with {query} and {page}) or start_urls", "search")
-    elif "url" in search:
-        search_url = _template(check, search["url"], {"query", "page"}, "search", "url")
-    else:
-        raw_urls = search["start_urls"]
-        if not isinstance(raw_urls, list) or not raw_urls:
-            check.add("[search] start_urls must be a non-empty list", "search", "start_urls")
-        else:
-            start_urls = [_template(check, u, set(), "search", "start_urls") for u in raw_urls]
+        return None, None
+    if "url" in search:
+        return _template(check, search["url"], {"query", "page"}, "search", "url"), None
+    raw_urls = search["start_urls"]
+    if not isinstance(raw_urls, list) or not raw_urls:
+        check.add("[search] start_urls must be a non-empty list", "search", "start_urls")
+        return None, None
+    return None, [_template(check, u, set(), "search", "start_urls") for u in raw_urls]
+
+
+def parse_profile(text: str, path: Path | None = None) -> Profile:
+    """A profile from TOML text; `ProfileError` listing every problem found (with line numbers)."""
+    check = _Checker(path, text)
+    try:
+        data = parse_toml(text)
+    except TomlSyntaxError as exc:
+        raise ProfileError([f"{check.where}: not valid TOML: {exc}"]) from None
+    unknown = sorted(set(data) - {"site", "search", "listing", "block", "seller"})
+    if unknown:
+        check.add(f"unknown table(s) {', '.join(unknown)}", unknown[0])
+    site = _table(check, data, "site", True)
+    search = _table(check, data, "search", True)
+    listing = _table(check, data, "listing", True)
+    block = _table(check, data, "block", False)
+    seller = _table(check, data, "seller", False)
+
+    name, base_url, kind = _site(check, site)
+    search_url, start_urls = _search_urls(check, search)
     first_page = search.get("first_page", 1)
     if not isinstance(first_page, int) or first_page < 0:
         check.add("[search] first_page must be a whole number", "search", "first_page")
@@ -317,13 +306,7 @@ def _search(check: _Checker, search: dict[str, Any]) -> dict[str, Any]:
     if "links" not in search:
         check.add("[search] needs links: the selector of listing links on a search page", "search")
     next_link = _field(check, "search", "next", search["next"]) if "next" in search else None
-    return {"search_url": search_url, "start_urls": tuple(u for u in start_urls or () if u),
-            "first_page": first_page if isinstance(first_page, int) else 1, "next_link": next_link,
-            "links": links}  # fmt: skip
 
-
-def _listing_fields(check: _Checker, listing: dict[str, Any]) -> dict[str, FieldSpec]:
-    """The [listing] table's field specs, every required one present."""
     fields: dict[str, FieldSpec] = {}
     for key, raw in listing.items():
         if key not in LISTING_FIELDS:
@@ -333,7 +316,24 @@ def _listing_fields(check: _Checker, listing: dict[str, Any]) -> dict[str, Field
     for key in REQUIRED_FIELDS:
         if key not in listing:
             check.add(f"[listing] needs a {key} field", "listing")
-    return fields
+
+    markers = block.get("markers", [])
+    if not isinstance(markers, list) or not all(isinstance(m, str) and m for m in markers):
+        check.add("[block] markers must be a list of non-empty strings", "block", "markers")
+        markers = []
+    require = _field(check, "block", "require", block["require"]) if "require" in block else None
+    seller_url = _template(check, seller["url"], {"username"}, "seller", "url") if "url" in seller else None
+    seller_links = _field(check, "seller", "links", seller["links"]) if "links" in seller else None
+
+    if check.problems:
+        raise ProfileError(check.problems)
+    return Profile(
+        name=str(name), base_url=str(base_url).rstrip("/") + "/", path=path, kind=str(kind),
+        currency=site.get("currency") if isinstance(site.get("currency"), str) else None,
+        search_url=search_url, start_urls=tuple(u for u in start_urls or () if u), first_page=int(first_page),
+        next_link=next_link, links=links, fields=fields, block_markers=tuple(markers), require=require,
+        seller_url=seller_url, seller_links=seller_links,
+    )
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -456,7 +456,7 @@ class ProfilePage:
         if spec.source == "xpath":
             return self.sel.xpath(spec.expr).getall()
         if spec.source == "url":
-            match = re.search(spec.expr, self.url)
+            match = spec.url_pattern.search(self.url) if spec.url_pattern is not None else None
             return [match.group(1) if match and match.groups() else match.group(0)] if match else []
         if spec.jsonld:
             roots: list[Any] = [o for o in self._jsonld if spec.jsonld in _types(o)]
