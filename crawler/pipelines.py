@@ -22,14 +22,16 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as gigscan_signals
-from crawler.items import Gone, Listing, Seller
+from crawler.items import Gone, Listing, ReviewSet, Seller
 from crawler.scanning import scanner_for
+from db.buyer_records import SCOPES
 from db.store import BatchResult, Store
 from db.worker import StoreProcess
 from matchers import Verdict
 
 logger = logging.getLogger(__name__)
-RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone"}  # the store's record types
+# the store's record types
+RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone", ReviewSet: "reviews"}
 
 
 class _Component:
@@ -72,7 +74,17 @@ def validation_problem(item: Any) -> str | None:
         if item.kind not in ("listing", "seller") or not item.url or not (item.external_id or item.username):
             return "a gone answer must name the listing or seller"
         return None
+    if isinstance(item, ReviewSet):
+        return review_set_problem(item)
     return f"unknown item type {type(item).__name__}"
+
+
+def review_set_problem(item: ReviewSet) -> str | None:
+    if not item.marketplace or not item.seller or not item.url:
+        return "a review set must name its marketplace, seller and page"
+    if item.scope not in SCOPES:
+        return f"unknown review scope {item.scope!r}"
+    return None
 
 
 class ScanPipeline(_Component):

@@ -276,11 +276,77 @@ def _v4_captures_events_reviews(db: Database) -> None:
         _append_only(db, table, "UPDATE")
 
 
+_BUYER_REVIEWS = """
+CREATE TABLE review_pages (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    capture_id INTEGER REFERENCES captures(id),
+    marketplace TEXT NOT NULL,
+    seller_id INTEGER NOT NULL REFERENCES sellers(id),
+    listing_id INTEGER REFERENCES listings(id),
+    scope TEXT NOT NULL,
+    url TEXT NOT NULL,
+    total_count INTEGER,
+    has_next INTEGER,
+    average REAL,
+    shown INTEGER NOT NULL,
+    fetched_at TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_review_pages_capture
+    ON review_pages (capture_id, scope, seller_id, IFNULL(listing_id, 0));
+CREATE INDEX idx_review_pages_seller ON review_pages (seller_id, id);
+CREATE TABLE buyer_reviews (
+    id INTEGER PRIMARY KEY,
+    marketplace TEXT NOT NULL,
+    review_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    seller_id INTEGER NOT NULL REFERENCES sellers(id),
+    listing_id INTEGER REFERENCES listings(id),
+    scope TEXT NOT NULL,
+    buyer TEXT NOT NULL COLLATE NOCASE,
+    created_at TEXT,
+    stars REAL,
+    country_code TEXT,
+    country TEXT,
+    price_range TEXT,
+    price_low REAL,
+    price_high REAL,
+    repeat_buyer INTEGER,
+    is_business INTEGER,
+    comment TEXT,
+    comment_language TEXT,
+    reply TEXT,
+    reply_at TEXT,
+    gig_id TEXT,
+    buyer_review_count INTEGER,
+    review_page_id INTEGER NOT NULL REFERENCES review_pages(id),
+    capture_id INTEGER REFERENCES captures(id),
+    run_id INTEGER REFERENCES runs(id),
+    first_seen TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_buyer_reviews_version ON buyer_reviews (marketplace, review_id, content_hash);
+CREATE INDEX idx_buyer_reviews_seller ON buyer_reviews (seller_id, buyer);
+CREATE INDEX idx_buyer_reviews_listing ON buyer_reviews (listing_id);
+CREATE INDEX idx_buyer_reviews_buyer ON buyer_reviews (marketplace, buyer COLLATE NOCASE, seller_id);
+"""
+
+
+def _buyer_reviews(db: Database) -> None:
+    """Buyers' reviews as pages show them (issue 18): one row per review version, tied to the capture it came
+    from, and one row per review block seen (the totals the page states). Append-only like other evidence; new
+    tables, so nothing to backfill."""
+    db.executescript(_BUYER_REVIEWS)
+    for table in ("review_pages", "buyer_reviews"):
+        _append_only(db, table, "UPDATE")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_core_tables,
     _v2_full_text_search,
     _v3_evidence_log,
     _v4_captures_events_reviews,
+    _buyer_reviews,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,7 @@
 """Writes one batch of crawled records: bodies, captures, sellers, listings, snapshots, sightings, verdicts,
 removal events and their evidence_log entries.
 
-Records are plain mappings so the store never imports the crawler. Three types:
+Records are plain mappings so the store never imports the crawler. Four types:
 
 - ``{"type": "listing", **dataclasses.asdict(Listing)}`` and ``{"type": "seller", **asdict(Seller)}``: a
   listing or seller seen live (see ``crawler.items``; ``db.testing`` builds them for tests).
@@ -10,6 +10,8 @@ Records are plain mappings so the store never imports the crawler. Three types:
   re-check. ``url`` is the URL asked for; ``external_id`` (listing) or ``username`` (seller) names what is
   gone (a listing without an external id is looked up by URL); ``reason`` says why in words ("http 404",
   "redirected to https://..."); ``capture`` is the answer received, kept as evidence like any other.
+- ``{"type": "reviews", **fields of db.buyer_records.ReviewSet}``: the buyers' reviews a page shows, written by
+  ``db.buyer_store`` (reviews may be ``BuyerReview`` objects or mappings of their fields).
 
 The caller wraps a :class:`BatchWriter` in one write transaction; the writer itself never commits, which is
 what makes a batch all-or-nothing.
@@ -26,6 +28,7 @@ from typing import Any, NamedTuple
 
 import zstandard
 
+from db.buyer_store import write_review_set
 from db.evidence import (
     LOGGED_ROWS,
     SNAPSHOT_FIELDS,
@@ -55,6 +58,7 @@ _REQUIRED = {
     "listing": ("marketplace", "external_id", "url", "seller", "title"),
     "seller": ("marketplace", "username"),
     "gone": ("marketplace", "url", "kind", "reason"),
+    "reviews": ("marketplace", "seller", "scope", "url"),
 }
 GONE_KINDS = ("listing", "seller")
 LIVE_STATUSES = ("active", "reappeared")
@@ -78,6 +82,8 @@ class BatchResult:
     gone_unknown: int = 0  # "gone" answers naming nothing the store knows (ignored)
     removed: int = 0  # listings or sellers newly marked removed
     reappeared: int = 0  # removed listings or sellers seen live again
+    review_pages_new: int = 0  # review blocks stored (one per page capture that shows reviews)
+    buyer_reviews_new: int = 0  # buyers' reviews (or new versions of them) not stored before
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -138,7 +144,7 @@ class BatchWriter:
     def add(self, index: int, record: Mapping[str, Any]) -> None:
         kind = record.get("type")
         if kind not in _REQUIRED:
-            raise ValueError(f"record #{index}: type must be 'listing', 'seller' or 'gone', not {kind!r}")
+            raise ValueError(f"record #{index}: type must be 'listing', 'seller', 'gone' or 'reviews', not {kind!r}")
         missing = [name for name in _REQUIRED[kind] if record.get(name) in (None, "")]
         if missing:
             raise ValueError(f"record #{index} ({kind}): missing field(s) {', '.join(missing)}")
@@ -146,10 +152,30 @@ class BatchWriter:
             self._listing(record)
         elif kind == "seller":
             self._seller(record)
+        elif kind == "reviews":
+            write_review_set(self, record)
         else:
             if record["kind"] not in GONE_KINDS:
                 raise ValueError(f"record #{index} (gone): kind must be 'listing' or 'seller'")
             self._gone(record)
+
+    # -- for other record writers (db.buyer_store) ---------------------------------------------------------
+
+    def capture_seen(self, record: Mapping[str, Any]) -> Seen:
+        """Store the record's capture (once per batch) and say where and when it was seen."""
+        return self._capture(record)
+
+    def seller_id(self, marketplace: str, username: str, seen: Seen) -> int:
+        """The stored seller's id, creating the seller if the store has never met them."""
+        return self._upsert_seller(marketplace, username, {}, seen, fill_only=True)
+
+    def listing_id(self, marketplace: str, external_id: str | None) -> int | None:
+        if not external_id:
+            return None
+        row = self.conn.execute(
+            "SELECT id FROM listings WHERE marketplace = ? AND external_id = ?", (marketplace, str(external_id))
+        ).fetchone()
+        return None if row is None else row[0]
 
     # -- captures and bodies ------------------------------------------------------------------------------
 
