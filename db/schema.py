@@ -341,12 +341,50 @@ def _buyer_reviews(db: Database) -> None:
         _append_only(db, table, "UPDATE")
 
 
+_SELLER_NETWORKS = """
+CREATE TABLE network_runs (
+    id INTEGER PRIMARY KEY,
+    computed_at TEXT NOT NULL,
+    log_seq INTEGER NOT NULL,
+    threshold REAL NOT NULL,
+    params TEXT NOT NULL,
+    seconds REAL
+);
+CREATE TABLE network_members (
+    run_id INTEGER NOT NULL REFERENCES network_runs(id),
+    network INTEGER NOT NULL,
+    seller_id INTEGER NOT NULL REFERENCES sellers(id),
+    PRIMARY KEY (run_id, seller_id)
+);
+CREATE INDEX idx_network_members_network ON network_members (run_id, network);
+CREATE TABLE network_links (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES network_runs(id),
+    a_id INTEGER NOT NULL REFERENCES sellers(id),
+    b_id INTEGER NOT NULL REFERENCES sellers(id),
+    kind TEXT NOT NULL,
+    strength REAL NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL
+);
+CREATE INDEX idx_network_links_a ON network_links (run_id, a_id);
+CREATE INDEX idx_network_links_b ON network_links (run_id, b_id);
+"""
+
+
+def _seller_networks(db: Database) -> None:
+    """Seller networks as computed (``db.network_runs``): analysis, not evidence, kept per computation (with the
+    evidence log position it saw) so ``gigscan network`` answers without clustering the store again."""
+    db.executescript(_SELLER_NETWORKS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_core_tables,
     _v2_full_text_search,
     _v3_evidence_log,
     _v4_captures_events_reviews,
     _buyer_reviews,
+    _seller_networks,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gigscan.app import app
-from gigscan.commands import crawl, detect, evidence, profile, review, schedule, serve, store, testbed  # noqa: F401  (registration by import)
+from gigscan.commands import crawl, detect, evidence, network, profile, review, schedule, serve, store, testbed  # noqa: F401  (registration by import)
 
 __all__ = ["app"]
 
