@@ -111,15 +111,21 @@ def _target_reviews(conn: sqlite3.Connection, target: dict[str, Any]) -> list[di
 
 
 def _stated_totals(conn: sqlite3.Connection, target: dict[str, Any]) -> dict[str, Any]:
-    """What the latest pages said exists in all (reviews beyond those embedded are not fetched)."""
+    """What the latest pages said exists in all (reviews beyond those embedded are not fetched): a listing's
+    latest gig page; a seller's latest profile, else the sum of their gig pages' latest totals."""
+    latest = "SELECT total_count, has_next, capture_id FROM review_pages WHERE {} ORDER BY id DESC LIMIT 1"
     if target["kind"] == "listing":
-        where, params = "listing_id = ? AND scope = 'gig'", [target["id"]]
-    else:
-        where, params = f"seller_id IN ({', '.join('?' * len(target['ids']))}) AND scope = 'seller'", target["ids"]
-    row = conn.execute(
-        f"SELECT total_count, has_next, capture_id FROM review_pages WHERE {where} ORDER BY id DESC LIMIT 1", params
-    ).fetchone()
-    return {"total_count": row[0], "has_next": bool(row[1]), "capture_id": row[2]} if row else {}
+        row = conn.execute(latest.format("listing_id = ? AND scope = 'gig'"), (target["id"],)).fetchone()
+        return {"total_count": row[0], "has_next": bool(row[1]), "capture_id": row[2]} if row else {}
+    marks = ", ".join("?" * len(target["ids"]))
+    row = conn.execute(latest.format(f"seller_id IN ({marks}) AND scope = 'seller'"), target["ids"]).fetchone()
+    if row is not None:
+        return {"total_count": row[0], "has_next": bool(row[1]), "capture_id": row[2]}
+    gigs = conn.execute(
+        "SELECT p.total_count FROM review_pages p WHERE p.id IN (SELECT MAX(id) FROM review_pages"
+        f" WHERE seller_id IN ({marks}) AND scope = 'gig' GROUP BY listing_id)", target["ids"]
+    ).fetchall()
+    return {"total_count": sum(r[0] or 0 for r in gigs), "gig_pages": len(gigs)} if gigs else {}
 
 
 def buyers_of(conn: sqlite3.Connection, target_name: str) -> dict[str, Any]:

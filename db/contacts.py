@@ -83,7 +83,7 @@ def _site(url: str) -> Contact | None:
         parts.registered_domain)  # fmt: skip
     if not domain:
         return None
-    path = re.sub(r"^(?:https?://)?[^/]+", "", url.lower()).strip("/").split("/")
+    path = re.sub(r"^(?:https?://)?[^/?#]+", "", url.lower()).split("?")[0].split("#")[0].strip("/").split("/")
     shop_roots = SHOP_PATHS.get(domain)
     if shop_roots and len(path) >= 2 and path[0] in shop_roots and path[1]:
         return Contact("shop", f"{domain}/{path[0]}/{path[1]}", url)

@@ -22,7 +22,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "listing",
         re.compile(
             rf"\b(?:my|our|the)\s+(?:new\s+)?(?:{_PLATFORMS})\s+"
-            r"(?:listing|store|shop|product|page|business|app|profile|seller account)(?:\s+[A-Z][\w&'-]{2,30})?",
+            r"(?:listing|store|shop|product|page|business|app|profile|seller account)"
+            r"(?:\s+(?!B0[0-9A-Z]{8}\b)[A-Z][\w&'-]{2,30})?",
             re.IGNORECASE,
         ),
     ),

@@ -28,10 +28,17 @@ def _log_seq(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(seq), 0) FROM evidence_log").fetchone()[0]
 
 
+def _params(conn: sqlite3.Connection) -> str:
+    """The parameters and the state of what networks are computed from: the evidence log's end, and the sellers
+    (a seller's details are updated in place, with no log entry of their own when they came without a page)."""
+    count, last_seen = conn.execute("SELECT COUNT(*), MAX(last_seen) FROM sellers").fetchone()
+    return canonical_json({**PARAMS, "sellers": count, "sellers_last_seen": last_seen})
+
+
 def current_run(conn: sqlite3.Connection) -> int | None:
     """The latest computation if nothing was stored since it (and it used today's parameters)."""
     row = conn.execute("SELECT id, log_seq, params FROM network_runs ORDER BY id DESC LIMIT 1").fetchone()
-    if row is None or row[1] != _log_seq(conn) or row[2] != canonical_json(PARAMS):
+    if row is None or row[1] != _log_seq(conn) or row[2] != _params(conn):
         return None
     return row[0]
 
@@ -45,7 +52,7 @@ def compute(store: Store) -> int:
     with store._write() as conn:
         cursor = conn.execute(
             "INSERT INTO network_runs (computed_at, log_seq, threshold, params, seconds) VALUES (?, ?, ?, ?, ?)",
-            (utc_now(), _log_seq(conn), THRESHOLD, canonical_json(PARAMS), time.perf_counter() - started),
+            (utc_now(), _log_seq(conn), THRESHOLD, _params(conn), time.perf_counter() - started),
         )
         run_id = cursor.lastrowid
         conn.executemany("INSERT INTO network_members (run_id, network, seller_id) VALUES (?, ?, ?)",

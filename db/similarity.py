@@ -6,9 +6,11 @@ An operation's accounts reuse one listing text with a word changed; honest selle
 candidate pair is confirmed by the exact Jaccard similarity of the two sets. A text near-identical to the texts
 of more than ``max_accounts`` accounts is a template, not a copy: it links nobody.
 
-The threshold (:data:`COPY_THRESHOLD`) was measured on the simulated marketplace (``tests/test_networks_truth``
-prints the distribution): planted copies score 0.79 or more, the closest unrelated review texts (written from
-the same templates) at most 0.52.
+Thresholds measured on a crawl of the simulated marketplace (seed 7; ``bench/bench_networks.py --copy-report``
+prints the distribution), comparing texts less their template phrases: planted copies share 34-39 distinctive
+4-grams at a Jaccard similarity of 0.63-0.68 (titles differ); unrelated accounts whose stock texts happen to be
+identical share at most 11 (at Jaccard up to 1.0: short stock texts coincide). So a copy needs both
+:data:`COPY_THRESHOLD` and :data:`MIN_SHARED` distinctive 4-grams in common (a passage of about 23 words).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
-COPY_THRESHOLD = 0.7
+COPY_THRESHOLD = 0.5
+MIN_SHARED = 20
 SHINGLE = 4
 MIN_SHINGLES = 8  # texts with fewer distinctive 4-grams (a bare title, a template) say too little to call a copy
 COMMON_ACCOUNTS = 3  # a 4-gram in the texts of this many accounts is a template phrase, not anyone's copy
@@ -71,8 +74,9 @@ def _distinctive(docs: Iterable[tuple[str, int, str]]) -> tuple[dict[str, frozen
 
 def near_copies(docs: Iterable[tuple[str, int, str]], threshold: float = COPY_THRESHOLD,
                 max_accounts: int = 5) -> list[Copy]:  # fmt: skip
-    """Pairs of documents ``(key, account id, text)`` of different accounts whose word 4-gram sets have a
-    Jaccard similarity of at least ``threshold``; templates (shared by more than ``max_accounts``) left out."""
+    """Pairs of documents ``(key, account id, text)`` of different accounts whose distinctive word 4-grams have a
+    Jaccard similarity of at least ``threshold`` and number at least :data:`MIN_SHARED` in common; a text
+    near-identical to those of more than ``max_accounts`` accounts is a template and links nobody."""
     lsh = MinHashLSH(threshold=max(0.1, threshold - 0.15), num_perm=NUM_PERM)  # lower: LSH only proposes
     grams, owner = _distinctive(docs)
     signatures: dict[str, MinHash] = {}
@@ -85,8 +89,9 @@ def near_copies(docs: Iterable[tuple[str, int, str]], threshold: float = COPY_TH
             if other <= key or owner[other] == owner[key]:
                 continue
             a, b = grams[key], grams[other]
-            jaccard = len(a & b) / len(a | b)
-            if jaccard >= threshold:
+            shared = len(a & b)
+            jaccard = shared / len(a | b)
+            if jaccard >= threshold and shared >= MIN_SHARED:
                 close[key].append((other, jaccard))
                 close[other].append((key, jaccard))
     return _without_templates(close, owner, max_accounts)
