@@ -15,7 +15,7 @@ from db.similarity import near_copies, shingles
 from db.testing import listing_record, seller_record, verdict
 
 PITCH = ("Our promise: ember quartz willow harbor saffron cobalt raven orchid meadow birch glacier tundra amber "
-         "nimbus falcon prairie onyx delta lunar zephyr umber summit vortex maple cedar echo fjord velvet.")  # fmt: skip
+         "nimbus falcon prairie onyx delta lunar zephyr umber summit vortex maple cedar echo fjord.")  # fmt: skip
 TEMPLATE = "Please contact me before placing an order so we can discuss your needs. Satisfaction guaranteed!"
 REVIEW_TEXT = "I will post genuine 5 star reviews on your business page from real accounts with different IPs."
 
