@@ -23,6 +23,7 @@ from rich.table import Table
 
 from db.exports.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
 from db.exports.flagged import flagged_rows, safe_filename, write_csv, write_jsonl
+from db.exports.network import write_exhibit_by_network, write_gexf_export, write_network_html
 from db.exports.report import write_html
 from db.review import STATE_FILTERS
 from db.search import SellerHit, search_many
@@ -30,7 +31,7 @@ from db.store import Store
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 
-TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv")
+TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv", "network", "gexf")
 FILE_FORMATS = {"xlsx": "xlsx", "bundle": "zip"}  # binary: written to a file, never stdout
 FORMATS = (*TEXT_FORMATS, *FILE_FORMATS)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(\S+)")
@@ -231,7 +232,10 @@ TEXT_WRITERS: dict[str, TextWriter] = {
     "html": _html,
     "exhibit": _exhibit_text,
     "exhibit-csv": lambda store, filters, fh: write_exhibit_csv(exhibit_sellers(flagged_rows(store, **filters)), fh),
+    "network": lambda store, filters, fh: write_network_html(store, fh),
+    "gexf": lambda store, filters, fh: write_gexf_export(store, fh),
 }
+BY_GROUPS = ("network",)
 
 
 def default_output(format: str, username: str | None) -> Path:  # noqa: A002
@@ -270,12 +274,16 @@ def export(
     state: Annotated[
         str, typer.Option(help=f"Review state: {', '.join(STATE_FILTERS)} (open = all but dismissed).")
     ] = "open",
+    by: Annotated[str | None, typer.Option("--by", help="exhibit only: group the usernames by network.")] = None,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Export flagged listings: csv, jsonl, xlsx, an HTML report, the exhibit list (text or CSV), or a bundle
-    for counsel (zip: report, CSV, exhibit, WARC of the captures and a manifest of SHA-256 hashes)."""
+    for counsel (zip: report, CSV, exhibit, WARC of the captures and a manifest of SHA-256 hashes); or the seller
+    networks: an offline HTML graph (network) or GEXF for Gephi (gexf)."""
     if format not in FORMATS:
         fail(f"unknown --format {format!r}; choose from {', '.join(FORMATS)}")
+    if by is not None and (by not in BY_GROUPS or format != "exhibit"):
+        fail(f"--by {by!r}: only --format exhibit --by network is supported")
     if state not in STATE_FILTERS:
         fail(f"unknown --state {state!r}; choose from {', '.join(STATE_FILTERS)}")
     filters: dict[str, Any] = {
@@ -295,9 +303,14 @@ def export(
             console.print(f"wrote {count} flagged listing(s) to [bold]{escape(str(target))}[/]", highlight=False)
             return
         with output_stream(output) as fh:
-            count = TEXT_WRITERS[format](store, filters, fh)
+            if by == "network":
+                rows = flagged_rows(store, **filters)
+                count = write_exhibit_by_network(store, rows, fh, preamble=_preamble(filters))
+            else:
+                count = TEXT_WRITERS[format](store, filters, fh)
     if output is not None and str(output) != "-":
-        noun = "seller(s)" if format.startswith("exhibit") else "flagged listing(s)"
+        noun = "seller(s)" if format.startswith("exhibit") else "network(s)" if format in ("network", "gexf") else (
+            "flagged listing(s)")
         console.print(f"wrote {count} {noun} to [bold]{escape(str(output))}[/]", highlight=False)
 
 
