@@ -45,6 +45,7 @@ _SKYPE = re.compile(r"\bskype\b(?:\s*(?:id|name))?[:\s-]{0,4}(live:[a-z0-9._-]{3
                     re.IGNORECASE)  # fmt: skip
 _DISCORD = re.compile(r"\bdiscord\b(?:\s*(?:id|name))?[:\s-]{0,4}@?([a-z0-9_.]{2,32}(?:#\d{4})?)", re.IGNORECASE)
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()]{3,200}", re.IGNORECASE)
+# Every contact pattern needs one of these: texts without any (most) are passed over with substring searches.
 _CUES = ("@", "://", "www.", "wa.me", "whats", "phone", "call", "tel", "viber", "mobile", "sms", "contact",
          "t.me", "telegram", "tg", "skype", "discord")  # fmt: skip
 

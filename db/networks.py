@@ -145,25 +145,30 @@ def name_links(accounts: dict[int, Account]) -> list[Link]:
     return links
 
 
+def _buyer_count(conn: sqlite3.Connection, seller_id: int) -> int:
+    return conn.execute(
+        "SELECT COUNT(DISTINCT lower(buyer)) FROM buyer_reviews WHERE seller_id = ? AND scope != 'as_buyer'",
+        (seller_id,),
+    ).fetchone()[0]
+
+
 def buyer_links(conn: sqlite3.Connection, accounts: dict[int, Account]) -> list[Link]:
-    buyers_of: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    sellers_of: dict[tuple[str, str], set[int]] = defaultdict(set)
+    """Pairs of accounts with 3+ buyers in common. Buyers are read grouped off the buyer index, and only those
+    who bought from two or more sellers (few: most buyers buy once) are paired up."""
     rows = conn.execute(
-        "SELECT DISTINCT seller_id, marketplace, lower(buyer) FROM buyer_reviews WHERE scope != 'as_buyer'"
+        "SELECT lower(buyer), group_concat(DISTINCT seller_id) FROM buyer_reviews WHERE scope != 'as_buyer'"
+        " GROUP BY marketplace, buyer COLLATE NOCASE HAVING COUNT(DISTINCT seller_id) BETWEEN 2 AND ?",
+        (HUB_BUYER_SELLERS,),
     )
-    for seller_id, marketplace, buyer in rows:
-        buyers_of[seller_id].add((marketplace, buyer))
-        sellers_of[(marketplace, buyer)].add(seller_id)
     shared: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for (_marketplace, buyer), sellers in sellers_of.items():
-        if 2 <= len(sellers) <= HUB_BUYER_SELLERS:
-            for pair in combinations(sorted(sellers), 2):
-                shared[pair].append(buyer)
+    for buyer, sellers in rows:
+        for pair in combinations(sorted(int(s) for s in sellers.split(",")), 2):
+            shared[pair].append(buyer)
     links = []
     for (a, b), names in shared.items():
         if len(names) < 3 or a not in accounts or b not in accounts:
             continue
-        overlap = len(names) / min(len(buyers_of[a]), len(buyers_of[b]))
+        overlap = len(names) / min(_buyer_count(conn, a), _buyer_count(conn, b))
         strength = 1.0 if len(names) >= 6 and overlap >= 0.5 else 0.5
         reason = f"{len(names)} buyers in common ({overlap:.0%} of the smaller account's buyers)"
         links.append(Link(a, b, "buyers", strength, reason, [{"buyers": sorted(names)[:20]}]))

@@ -328,7 +328,7 @@ CREATE TABLE buyer_reviews (
 CREATE UNIQUE INDEX idx_buyer_reviews_version ON buyer_reviews (marketplace, review_id, content_hash);
 CREATE INDEX idx_buyer_reviews_seller ON buyer_reviews (seller_id, buyer);
 CREATE INDEX idx_buyer_reviews_listing ON buyer_reviews (listing_id);
-CREATE INDEX idx_buyer_reviews_buyer ON buyer_reviews (marketplace, buyer COLLATE NOCASE, seller_id);
+CREATE INDEX idx_buyer_reviews_buyer ON buyer_reviews (marketplace, buyer COLLATE NOCASE, seller_id, scope);
 """
 
 

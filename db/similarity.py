@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from datasketch import MinHash, MinHashLSH
 
@@ -47,8 +48,15 @@ def shingles(text: str) -> frozenset[str]:
     return frozenset(" ".join(words[i : i + SHINGLE]) for i in range(max(0, len(words) - SHINGLE + 1)))
 
 
+@lru_cache(maxsize=1)
+def _template() -> MinHash:
+    """A signature whose hash permutations every other reuses (datasketch would draw them again each time)."""
+    return MinHash(num_perm=NUM_PERM, seed=18)
+
+
 def _signature(grams: frozenset[str]) -> MinHash:
-    signature = MinHash(num_perm=NUM_PERM, seed=18)
+    template = _template()
+    signature = MinHash(num_perm=NUM_PERM, seed=18, permutations=template.permutations, scheme=template.scheme)
     signature.update_batch([gram.encode("utf-8") for gram in grams])
     return signature
 
