@@ -7,6 +7,8 @@ Scraped text (usernames, comments) is printed through rich ``Text`` objects, nev
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +29,20 @@ def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def _answer(db: Path, query: Callable[[sqlite3.Connection, str], dict[str, Any]], name: str,
+            as_json: bool) -> dict[str, Any] | None:  # fmt: skip
+    """Run a buyer-map query; print it as JSON (and return None) when asked; exit 1 when nothing answers."""
+    with open_existing(db) as store:
+        try:
+            found = query(store.conn, name)
+        except TargetNotFound as exc:
+            fail(str(exc), 1)
+    if as_json:
+        _print_json(found)
+        return None
+    return found
+
+
 def highlighted(comment: str | None, found: list[dict[str, Any]]) -> Text:
     """The comment with its product/shop/platform mentions in bold yellow."""
     text = Text(comment or "")
@@ -44,13 +60,8 @@ def buyers(
 ) -> None:
     """Who bought from a seller or listing: when, how much, what they wrote. Buyers who also bought from other
     sellers of flagged listings come first (buyers of fake reviews come back)."""
-    with open_existing(db) as store:
-        try:
-            found = buyers_of(store.conn, target)
-        except TargetNotFound as exc:
-            fail(str(exc), 1)
-    if as_json:
-        _print_json(found)
+    found = _answer(db, buyers_of, target, as_json)
+    if found is None:
         return
     stated = found["stated"]
     shown = f"{found['reviews']} review(s) stored" + (
@@ -75,13 +86,8 @@ def buyer(
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Every seller a buyer bought from, with dates; sellers with flagged listings first."""
-    with open_existing(db) as store:
-        try:
-            found = bought_by(store.conn, name)
-        except TargetNotFound as exc:
-            fail(str(exc), 1)
-    if as_json:
-        _print_json(found)
+    found = _answer(db, bought_by, name, as_json)
+    if found is None:
         return
     table = Table(title=Text(f"{found['buyer']} bought from {len(found['sellers'])} seller(s), "
                              f"{found['review_sellers']} of them flagged"), show_lines=True)  # fmt: skip
