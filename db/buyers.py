@@ -176,7 +176,8 @@ def bought_by(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
     sql = f"SELECT {_REVIEW_COLUMNS}{_FROM}{where}"
     for marketplace in markets:
         rows.extend(_rows(conn, sql, (marketplace, name)))
-    if not rows:
+    as_buyer = _rows(conn, f"SELECT {_REVIEW_COLUMNS}{_FROM} WHERE s.username = ? AND r.scope = 'as_buyer'", (name,))
+    if not rows and not as_buyer:
         raise TargetNotFound(f"no stored review by a buyer named {name!r}")
     latest = _latest(rows)
     by_seller: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -188,7 +189,11 @@ def bought_by(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
         "first": group[0]["created_at"], "last": group[-1]["created_at"], "reviews": [_review_out(r) for r in group],
     } for sid, group in by_seller.items()]  # fmt: skip
     sellers.sort(key=lambda s: (not s["flagged"], s["first"] or ""))
-    return {"buyer": latest[-1]["buyer"], "sellers": sellers, "review_sellers": len(flagged), "reviews": len(latest)}
+    # A profile's reviews *as a buyer* name, in ``buyer``, the seller who wrote them: whom this account bought from.
+    as_seen = [{"marketplace": r["marketplace"], "seller": r["buyer"], "created_at": r["created_at"],
+                "comment": r["comment"], "stars": r["stars"], "capture_id": r["capture_id"]} for r in _latest(as_buyer)]
+    return {"buyer": latest[-1]["buyer"] if latest else name, "sellers": sellers, "review_sellers": len(flagged),
+            "reviews": len(latest), "reviews_received_as_buyer": as_seen}  # fmt: skip
 
 
 def _flagged_sellers(conn: sqlite3.Connection, seller_ids: list[int]) -> set[int]:

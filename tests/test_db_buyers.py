@@ -105,3 +105,16 @@ def test_buyers_and_buyer_commands(db_path) -> None:
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1
     no_store = run_gigscan("buyers", "x", "--db", str(db_path.parent / "none.db"), check=False)
     assert no_store.returncode == 2
+
+
+def test_a_profiles_reviews_as_a_buyer_say_whom_it_bought_from(tmp_path) -> None:
+    item = BuyerReview(review_id="x1", buyer="some_seller", created_at="2025-04-01T00:00:00", stars=5,
+                       comment="Great buyer, clear instructions")  # fmt: skip
+    found = ReviewSet("fiverr", "rev_one", "as_buyer", "https://www.fiverr.com/rev_one", None, 1, False, 5.0, [item])
+    with Store(tmp_path / "g.db") as store:
+        record = {"type": "reviews", **{k: getattr(found, k) for k in found.__dataclass_fields__}}
+        store.record_batch(store.start_run("crawl", "fiverr", {}, "r1", "0.1.0"), [record])
+        bought = bought_by(store.conn, "rev_one")
+        assert bought["sellers"] == [] and [r["seller"] for r in bought["reviews_received_as_buyer"]] == ["some_seller"]
+        with pytest.raises(TargetNotFound):
+            buyers_of(store.conn, "some_seller")  # the counterpart is not a buyer of rev_one
