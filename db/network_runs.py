@@ -15,13 +15,14 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from db.evidence import canonical_json, utc_now
-from db.networks import MAX_HOLDERS, THRESHOLD, build_graph, components
+from db.networks import MAX_CONTACT_HOLDERS, MAX_HOLDERS, THRESHOLD, build_graph, components
 from db.similarity import COPY_THRESHOLD
 
 if TYPE_CHECKING:
     from db.store import Store
 
-PARAMS = {"threshold": THRESHOLD, "copy_threshold": COPY_THRESHOLD, "max_holders": MAX_HOLDERS, "version": 1}
+PARAMS = {"threshold": THRESHOLD, "copy_threshold": COPY_THRESHOLD, "max_holders": MAX_HOLDERS,
+          "max_contact_holders": MAX_CONTACT_HOLDERS, "version": 1}
 
 
 def _log_seq(conn: sqlite3.Connection) -> int:

@@ -11,8 +11,10 @@ Accounts (sellers, on any marketplace) are linked by what they share:
 - ``buyers``: the same buyers in unusual overlap (0.5 from 3 shared buyers; 1.0 from 6 shared buyers that are
   half of the smaller account's buyers). One shared buyer is no link.
 
-A value held by more than ``MAX_HOLDERS`` accounts (a template sentence, a marketplace address, a hub buyer) links
-nobody. A pair's strength is the sum over kinds (each kind counted once, at its strongest), capped at 1; networks
+A value held by more than ``MAX_HOLDERS`` accounts (a template text, a shared site, a name key) links nobody; a
+private contact may be held by up to ``MAX_CONTACT_HOLDERS`` (an operation's accounts on several marketplaces);
+a buyer of more than ``HUB_BUYER_SELLERS`` sellers is a hub.
+A pair's strength is the sum over kinds (each kind counted once, at its strongest), capped at 1; networks
 are the connected components of the pairs at or above ``THRESHOLD``. So no single weak coincidence merges two
 operations: it takes a shared private contact, a copied text, or two weak signals together.
 
@@ -34,7 +36,10 @@ from db.search import squashed_key
 from db.similarity import COPY_THRESHOLD, near_copies
 
 THRESHOLD = 1.0
-MAX_HOLDERS = 5
+MAX_HOLDERS = 5  # a website, a text or a name key held by more accounts is a template or a hub, not a tie
+# A private contact (an e-mail, a number, a handle) held by more accounts than this is a placeholder or a
+# mis-read ("discord server"); below it, one operation can run that many accounts across marketplaces.
+MAX_CONTACT_HOLDERS = 30
 MIN_NAME_KEY = 5
 HUB_BUYER_SELLERS = 50  # a "buyer" of this many sellers is a platform artefact or a shop, not a tie
 WEAK_SITE = 0.5
@@ -119,10 +124,11 @@ def contact_links(conn: sqlite3.Connection, accounts: dict[int, Account]) -> lis
             kinds[found.key] = (found.kind, found.value)
     links = []
     for key, by_account in holders.items():
-        if not 2 <= len(by_account) <= MAX_HOLDERS:
-            continue
         kind, value = kinds[key]
-        strength = 1.0 if kind in STRONG_KINDS else WEAK_SITE
+        strong = kind in STRONG_KINDS
+        if not 2 <= len(by_account) <= (MAX_CONTACT_HOLDERS if strong else MAX_HOLDERS):
+            continue
+        strength = 1.0 if strong else WEAK_SITE
         for a, b in combinations(sorted(by_account), 2):
             where = [{"account": accounts[x].label, **w} for x in (a, b) for w in by_account[x][:2]]
             links.append(Link(a, b, "contact", strength, f"both give the {kind} {value}", where))
@@ -175,14 +181,17 @@ def buyer_links(conn: sqlite3.Connection, accounts: dict[int, Account]) -> list[
     return links
 
 
-def copy_links(conn: sqlite3.Connection, accounts: dict[int, Account], interest: set[int]) -> list[Link]:
+def copy_links(conn: sqlite3.Connection, accounts: dict[int, Account], interest: set[int],
+               group_of: dict[int, int]) -> list[Link]:  # fmt: skip
+    """Near-identical listings of the accounts of interest; ``group_of`` names accounts already known to be one
+    operation, so their shared pitch counts as one holder's, not as a template phrase."""
     docs: list[tuple[str, int, str]] = []
     externals: dict[str, str] = {}
     for listing_id, seller_id, external_id, text in _listing_texts(conn, interest):
         docs.append((f"listing:{listing_id}", seller_id, text))
         externals[f"listing:{listing_id}"] = external_id
     links = []
-    for copy in near_copies(docs, COPY_THRESHOLD, MAX_HOLDERS):
+    for copy in near_copies(docs, COPY_THRESHOLD, MAX_HOLDERS, group_of):
         where = [{"account": accounts[acc].label, "source": doc.split(":")[0], "listing": externals.get(doc)}
                  for acc, doc in ((copy.a, copy.doc_a), (copy.b, copy.doc_b))]  # fmt: skip
         reason = f"near-identical text (Jaccard {copy.jaccard:.2f} over word 4-grams)"
@@ -196,7 +205,8 @@ def build_graph(conn: sqlite3.Connection) -> Graph:
     links = contact_links(conn, accounts) + name_links(accounts) + buyer_links(conn, accounts)
     interest = {a.id for a in accounts.values() if a.flagged}
     interest |= {x for link in links if link.a in interest or link.b in interest for x in (link.a, link.b)}
-    links += copy_links(conn, accounts, interest)
+    group_of = {account: min(group) for group in components(Graph(accounts, links)) for account in group}
+    links += copy_links(conn, accounts, interest, group_of)
     return Graph(accounts, links)
 
 

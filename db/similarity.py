@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,9 +61,10 @@ def _signature(grams: frozenset[str]) -> MinHash:
     return signature
 
 
-def _distinctive(docs: Iterable[tuple[str, int, str]]) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
-    """Each document's 4-grams less the template phrases (4-grams that several accounts' texts share), for
-    the documents that keep enough of them; and each document's account."""
+def _distinctive(docs: Iterable[tuple[str, int, str]], group_of: Mapping[int, int]
+                 ) -> tuple[dict[str, frozenset[str]], dict[str, int]]:  # fmt: skip
+    """Each document's 4-grams less the template phrases (4-grams that several holders' texts share; accounts
+    known to be one operation are one holder), for the documents that keep enough of them; and their accounts."""
     grams: dict[str, frozenset[str]] = {}
     owner: dict[str, int] = {}
     holders: dict[str, set[int]] = defaultdict(set)
@@ -72,21 +73,22 @@ def _distinctive(docs: Iterable[tuple[str, int, str]]) -> tuple[dict[str, frozen
             continue
         found = shingles(text)
         grams[key], owner[key] = found, account
+        holder = group_of.get(account, account)
         for gram in found:
             if len(holders[gram]) < COMMON_ACCOUNTS:
-                holders[gram].add(account)
+                holders[gram].add(holder)
     common = {gram for gram, accounts in holders.items() if len(accounts) >= COMMON_ACCOUNTS}
     kept = {key: found - common for key, found in grams.items()}
     return {key: found for key, found in kept.items() if len(found) >= MIN_SHINGLES}, owner
 
 
 def near_copies(docs: Iterable[tuple[str, int, str]], threshold: float = COPY_THRESHOLD,
-                max_accounts: int = 5) -> list[Copy]:  # fmt: skip
+                max_accounts: int = 5, group_of: Mapping[int, int] | None = None) -> list[Copy]:  # fmt: skip
     """Pairs of documents ``(key, account id, text)`` of different accounts whose distinctive word 4-grams have a
     Jaccard similarity of at least ``threshold`` and number at least :data:`MIN_SHARED` in common; a text
     near-identical to those of more than ``max_accounts`` accounts is a template and links nobody."""
     lsh = MinHashLSH(threshold=max(0.1, threshold - 0.15), num_perm=NUM_PERM)  # lower: LSH only proposes
-    grams, owner = _distinctive(docs)
+    grams, owner = _distinctive(docs, group_of or {})
     signatures: dict[str, MinHash] = {}
     for key, found in grams.items():
         signatures[key] = signature = _signature(found)
@@ -102,13 +104,18 @@ def near_copies(docs: Iterable[tuple[str, int, str]], threshold: float = COPY_TH
             if jaccard >= threshold and shared >= MIN_SHARED:
                 close[key].append((other, jaccard))
                 close[other].append((key, jaccard))
-    return _without_templates(close, owner, max_accounts)
+    return _without_templates(close, owner, max_accounts, group_of or {})
 
 
-def _without_templates(close: dict[str, list[tuple[str, float]]], owner: dict[str, int],
-                       max_accounts: int) -> list[Copy]:  # fmt: skip
+def _without_templates(close: dict[str, list[tuple[str, float]]], owner: dict[str, int], max_accounts: int,
+                       group_of: Mapping[int, int]) -> list[Copy]:  # fmt: skip
+    """The copies, less those of texts near-identical to the texts of more than ``max_accounts`` holders."""
+
+    def holder(key: str) -> int:
+        return group_of.get(owner[key], owner[key])
+
     template = {
-        key for key, others in close.items() if len({owner[o] for o, _ in others} | {owner[key]}) > max_accounts
+        key for key, others in close.items() if len({holder(o) for o, _ in others} | {holder(key)}) > max_accounts
     }
     copies = []
     for key, others in close.items():

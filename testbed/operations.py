@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from testbed import catalogue as cat
-from testbed import review_wording as rw
 from testbed import vocabulary as vocab
 from testbed.dice import Dice
 
@@ -72,6 +71,9 @@ class Plan:
     template_users: tuple[str, ...] = ()
     marketplace_link_users: tuple[str, ...] = ()
     shared_buyer_pairs: list[tuple[str, str, str]] = field(default_factory=list)  # (seller, seller, buyer)
+    # Fiverr review seller -> the contact line their listings carry on the other marketplaces (the same person,
+    # under a name variant, as testbed.flavours.crowd lists them): an operation's first contact, or a private one
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
     def operation_of(self, username: str) -> int | None:
         for op in self.operations:
@@ -83,6 +85,13 @@ class Plan:
         """The truth a network is scored against: two accounts of one planted operation."""
         op = self.operation_of(a)
         return op is not None and op == self.operation_of(b)
+
+    def same_person_or_operation(self, a: tuple[str, str], b: tuple[str, str],
+                                 twins: dict[str, dict[str, str]]) -> bool:  # fmt: skip
+        """Truth across marketplaces: accounts ``(marketplace, username)`` are one operation when they are the
+        same Fiverr seller (``twins[marketplace]`` maps a flavour's usernames to Fiverr's) or of one operation."""
+        fa, fb = (name if market == "fiverr" else twins.get(market, {}).get(name) for market, name in (a, b))
+        return fa is not None and fb is not None and (fa == fb or self.same_operation(fa, fb))
 
     def lookalike_groups(self) -> list[tuple[str, ...]]:
         """Groups of accounts that share something innocently and must not be merged."""
@@ -134,7 +143,7 @@ def _build(seed: int, listings: int) -> Plan:
     rng = Dice(f"operations:{seed}:{listings}")
     by_id = {g.gig_id: g for g in gigs}
     plan = Plan()
-    review = [s for s in sellers if s.truth == cat.REVIEW_SELLER and s.username != rw.HOSTILE_USERNAME_STEM]
+    review = [s for s in sellers if s.truth == cat.REVIEW_SELLER]
     _plant_operations(rng, plan, review, by_id)
     _plant_repeat_buyers(rng, plan, review)
     _plant_lookalikes(rng, plan, sellers, gigs)
@@ -149,10 +158,13 @@ def _plant_operations(rng: Dice, plan: Plan, review: list[cat.Seller], by_id: di
         size = min(rng.weighted(*OPERATION_SIZES), len(review) - index)
         members = review[index : index + size]
         index += size
-        if size < 2:
-            continue
         op_id = len(plan.operations) + 1
-        contacts = _contacts(rng, op_id)
+        contacts = _contacts(rng, op_id if size > 1 else 100 + index)
+        for seller in members:
+            plan.elsewhere[seller.username] = _variants(rng, *contacts[0])
+        if size < 2:  # a one-account operation gives its contact too (and on the other marketplaces)
+            plan.seller_notes.setdefault(members[0].username, []).append(_variants(rng, *contacts[0]))
+            continue
         customers = tuple(_buyer_name(rng) for _ in range(LOYAL_CUSTOMERS))
         plan.operations.append(Operation(op_id, tuple(s.username for s in members),
                                          tuple(v for _, v in contacts), customers))  # fmt: skip
@@ -205,6 +217,11 @@ def _plant_lookalikes(rng: Dice, plan: Plan, sellers: tuple[cat.Seller, ...], gi
         plan.shared_buyer_pairs.append((a, b, buyer))
         for name in (a, b):
             plan.planted_buyers.setdefault(name, []).append(buyer)
+
+
+def listing_text(plan: Plan, gig: cat.Gig) -> str:
+    """A gig's description as a page shows it: its operation's copy if it has one."""
+    return plan.copied.get(gig.gig_id, gig.description)
 
 
 @lru_cache(maxsize=8)

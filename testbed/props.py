@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from testbed import buyer_reviews
 from testbed import vocabulary as vocab
 from testbed.catalogue import Catalogue, Gig, Seller
-from testbed.operations import plan_for
+from testbed.operations import listing_text, plan_for
 
 PAGE_SIZE = 48
 CURRENCY = {"name": "USD", "rate": 1, "template": "${{amount}}", "forceRound": True, "forceRoundFromAmount": 1000,
@@ -222,7 +222,7 @@ def _about(catalogue: Catalogue, seller: Seller) -> str:
 
 
 def _gig_description(catalogue: Catalogue, gig: Gig) -> str:
-    return plan_for(catalogue.seed, catalogue.listings).copied.get(gig.gig_id, gig.description)
+    return listing_text(plan_for(catalogue.seed, catalogue.listings), gig)
 
 
 def gig_props(catalogue: Catalogue, gig: Gig) -> Json:
