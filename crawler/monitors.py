@@ -136,3 +136,21 @@ def check_run(stats: Mapping[str, Any], history: Sequence[Mapping[str, Any]],
     most recent first."""
     t = thresholds or Thresholds()
     return [failure for monitor in MONITORS for failure in monitor(stats, history, t)]
+
+
+def failure_reason(status: str, stats: Mapping[str, Any]) -> str | None:
+    """Why a run that did not finish well ended so, in one line, first cause first: the store failing, the
+    first page that could not be fetched (connection refused, DNS, an HTTP error on the start page), pages
+    that stayed blocked. None for a run that finished."""
+    if status in ("finished", "degraded"):
+        return None
+    first_error = stats.get("gigscan/first_error")
+    if stats.get("gigscan/store/error"):
+        return f"store failure: {stats['gigscan/store/error']}"
+    if status == "blocked":
+        return f"blocked: {_count(stats, 'gigscan/blocked_gave_up')} page(s) stayed blocked after every retry"
+    if status == "failed" and first_error:
+        return str(first_error)
+    if status == "failed":
+        return f"no page could be parsed ({_count(stats, 'downloader/request_count')} requests made)"
+    return f"the crawl ended early ({status})"

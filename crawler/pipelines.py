@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import sqlite3
 from collections import deque
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -23,7 +24,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as gigscan_signals
 from crawler.items import Gone, Listing, ReviewSet, Seller
+from crawler.monitors import failure_reason
 from crawler.scanning import scanner_for
+from crawler.unattended import REASON
 from db.buyer_records import SCOPES
 from db.store import BatchResult, Store
 from db.worker import StoreProcess
@@ -178,23 +181,32 @@ class StorePipeline(_Component):
         self.collect()
 
     def collect(self) -> None:
-        """Count finished batches into the stats; a failed batch is logged and counted, never silent. If the
-        store's process died, nothing more can be stored: the crawl stops (``store_failed``)."""
+        """Count finished batches into the stats; a failed batch is logged and counted, never silent. When the
+        store itself fails (its process died, the disk is full, the file went read-only), nothing more can be
+        stored: the crawl stops (``store_failed``), with the store's error as the run's reason."""
         while self.pending and self.pending[0].done():
             future = self.pending.popleft()
             error = future.exception()
             if error is not None:
                 self.stats.inc_value("gigscan/store/failed_batches")
                 logger.error("storing a batch failed: %s", error, exc_info=error)
-                if isinstance(error, BrokenProcessPool) and not self.store_died:
-                    self.store_died = True
-                    logger.error("the store's process died; closing the crawl, as nothing more can be stored")
-                    assert self.crawler.engine is not None
-                    deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+                if isinstance(error, BrokenProcessPool | sqlite3.OperationalError | OSError):
+                    self.stop(error)
                 continue
             for name, value in dataclasses.asdict(future.result()).items():
                 if value:
                     self.stats.inc_value(f"gigscan/store/{name}", value)
+
+    def stop(self, error: BaseException) -> None:
+        """Close the crawl once, on the store's first failure."""
+        if self.store_died:
+            return
+        self.store_died = True
+        died = isinstance(error, BrokenProcessPool)
+        self.stats.set_value("gigscan/store/error", "the store's process died" if died else str(error))
+        logger.error("the store failed (%s); closing the crawl, as nothing more can be stored", error)
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
 
     async def close_spider(self) -> None:
         self.flush()
@@ -207,14 +219,28 @@ class StorePipeline(_Component):
             return
         stats = self.stats.get_stats()
         status = run_status(reason, stats)
+        why = failure_reason(status, stats)
+        if why:
+            self.stats.set_value(REASON, why)
+            stats = self.stats.get_stats()
         try:
             self.store.call("finish_run", self.run_id, status, stats)
         except BrokenProcessPool:  # the store's process died: close the run record from here instead
-            with Store(self.db_path) as store:
-                store.finish_run(self.run_id, status, stats)
+            self.finish_here(status, stats)
+        except (sqlite3.Error, OSError) as exc:  # a full disk: the run cannot be closed; say so, loudly
+            logger.error("could not record the end of run %s: %s", self.run_id, exc)
+            self.stats.set_value("gigscan/store/error", str(exc))
+            self.stats.set_value(REASON, f"store failure: {exc}")
         finally:
             self.store.close()
             self.store = None
+
+    def finish_here(self, status: str, stats: dict[str, Any]) -> None:
+        try:
+            with Store(self.db_path) as store:
+                store.finish_run(self.run_id, status, stats)  # type: ignore[arg-type]
+        except (sqlite3.Error, OSError) as exc:
+            logger.error("could not record the end of run %s: %s", self.run_id, exc)
 
 
 async def _finished(future: Future[Any]) -> None:
@@ -238,6 +264,8 @@ def as_record(item: Any) -> dict[str, Any]:
 
 def run_status(reason: str, stats: dict[str, Any]) -> str:
     """``finished``; ``blocked`` when block pages were given up on; ``failed`` when nothing could be parsed."""
+    if reason == "store_failed":
+        return "failed"
     if reason != "finished":
         return reason
     if stats.get("gigscan/blocked_gave_up"):

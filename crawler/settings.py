@@ -75,6 +75,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
 }
 
+# Every way of starting a crawl gets the run monitors and the notification of a bad run (crawler.extensions).
+EXTENSIONS = {
+    "crawler.extensions.RunMonitors": 900,
+}
+
 # gigscan's own settings.
 GIGSCAN_DB = "gigscan.db"  # the evidence store (the CLI passes --db / GIGSCAN_DB here)
 GIGSCAN_RULES = None  # a ruleset TOML file; None = the bundled default
@@ -85,7 +90,7 @@ GIGSCAN_BLOCK_BACKOFF = 2.0  # the download slot's delay is multiplied by this a
 GIGSCAN_BLOCK_MAX_DELAY = 60.0
 GIGSCAN_RETRY_AFTER_MAX = 600.0  # longest Retry-After obeyed, seconds (a longer one is cut to this)
 GIGSCAN_RUN_ARGS = {}  # what the user asked for, kept in the run record
-GIGSCAN_FOLLOW_SELLERS = True  # crawl the profile (and other gigs) of every seller with a flagged gig
+GIGSCAN_NOTIFY = None  # a failed, blocked or degraded run: POST its report here (http(s) URL) or run this command
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -16,7 +16,8 @@ from db.evidence import normalised_fields
 from db.store import Store
 
 _LISTING_COLUMNS = (
-    "id, marketplace, external_id, url, seller_id, title, status, first_seen, last_seen, removed_at, flagged, score"
+    "id, marketplace, external_id, url, seller_id, title, status, first_seen, last_seen, removed_at, flagged, score,"
+    " verdict_id"
 )
 # Same-time entries keep a readable order: first seen, then what changed, judged, reviewed, removed.
 _ORDER = {"first_seen": 0, "changed": 1, "verdict": 2, "review": 3, "removed": 4, "reappeared": 5, "last_seen": 6}
@@ -88,7 +89,7 @@ def listing_timeline(store: Store, listing: dict[str, Any]) -> Timeline:
     events: list[dict[str, Any]] = [
         {"at": listing["first_seen"], "kind": "first_seen", "url": listing["url"]},
         *_changes(store, listing_id),
-        *_verdicts(store, listing_id),
+        *_verdicts(store, listing_id, listing.get("verdict_id")),
         *_events(store, "listing_id", listing_id),
     ]
     if listing["status"] != "removed":
@@ -130,11 +131,14 @@ def _changes(store: Store, listing_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def _verdicts(store: Store, listing_id: int) -> list[dict[str, Any]]:
+def _verdicts(store: Store, listing_id: int, current_id: int | None) -> list[dict[str, Any]]:
+    """Every verdict, with the view of the listing it judged (``source``: a search card, a gig page...) and
+    whether it is the listing's ``current`` one: a card and a gig page are two snapshots, each with its own
+    verdict, and the listing follows the richest view (see ARCHITECTURE.md)."""
     out = []
     for verdict in store.db.query(
-        "SELECT id, snapshot_id, ruleset_version, flagged, score, reasons, created_at FROM verdicts"
-        " WHERE listing_id = ? ORDER BY id",
+        "SELECT v.id, v.snapshot_id, v.ruleset_version, v.flagged, v.score, v.reasons, v.created_at, s.source"
+        " FROM verdicts v LEFT JOIN snapshots s ON s.id = v.snapshot_id WHERE v.listing_id = ? ORDER BY v.id",
         (listing_id,),
     ):
         out.append(
@@ -143,6 +147,8 @@ def _verdicts(store: Store, listing_id: int) -> list[dict[str, Any]]:
                 "kind": "verdict",
                 "verdict_id": verdict["id"],
                 "snapshot_id": verdict["snapshot_id"],
+                "source": verdict["source"],
+                "current": verdict["id"] == current_id,
                 "ruleset_version": verdict["ruleset_version"],
                 "flagged": bool(verdict["flagged"]),
                 "score": verdict["score"],

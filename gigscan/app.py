@@ -2,29 +2,109 @@
 
 Commands live in ``gigscan/commands/<topic>.py`` and register themselves on :data:`app`;
 ``gigscan.cli`` imports them all. Keep commands thin: parse, call a library function, print.
+
+Conventions kept here for every command: ``-h``/``--help``, ``--version``, shell completion
+(``--install-completion``), help that shows choices and defaults (click's metavars: ``TEXT``, ``[a|b]``, no
+metavar for a flag), a usage error as ONE line on stderr with exit 2 (not typer's framed box), and a store that
+cannot be opened (missing, a directory, corrupt, another program's SQLite file) as one line and exit 2.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+from gigscan import __version__
+
+if TYPE_CHECKING:
+    from db.store import Store
+
+# soft_wrap: a line is never broken at the console's width (80 columns when piped), so a message stays one
+# line and reads the same whatever the terminal's width or the length of a path in it.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+DEFAULT_DB = "gigscan.db"
+
+
+def _one_line(message: str, hint: str | None = None) -> None:
+    suffix = f" (see: {hint} -h)" if hint else ""
+    err_console.print(f"[bold red]error:[/] {escape(message)}{escape(suffix)}", highlight=False)
+
+
+class OneLineErrors(TyperGroup):
+    """The root command: usage errors become one line on stderr; a store that is not one, too."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption...
+            ctx = getattr(exc, "ctx", None)
+            _one_line(exc.format_message().replace("\n", " "), ctx.command_path if ctx is not None else "gigscan")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            err_console.print("aborted")
+            sys.exit(1)
+        except sqlite3.DatabaseError as exc:  # a store damaged under a running command: still one line
+            _one_line(f"the store cannot be read: {exc} (not a gigscan store, or damaged)")
+            sys.exit(2)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+_PLAIN_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "int range": "INTEGER",
+                "float range": "NUMBER", "path": "PATH", "file": "FILE", "directory": "DIR"}
+
+
+def _plain_type(self: Any, ctx: Any) -> str | None:
+    """Help's type column as a user reads it: ``TEXT``, ``INTEGER``, ``[csv|jsonl]``, ``TEXT...`` for a
+    repeatable option, nothing for a flag (typer 0.29 shows ``<bool>``, ``<list[str]>``)."""
+    if getattr(self, "is_flag", False):
+        return None
+    label = self.display_type(ctx).strip("<>")
+    many = label.startswith("list[")
+    if many:
+        label = label[len("list["):-1]
+    text = f"[{label}]" if "|" in label else _PLAIN_TYPES.get(label, label.upper())
+    return text + ("..." if many else "")
+
+
+TyperOption.display_type_rich = _plain_type  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _plain_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="gigscan",
+    cls=OneLineErrors,
     help="Find sellers of fake reviews on freelance marketplaces and keep the evidence.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-console = Console()
-err_console = Console(stderr=True)
 
-DEFAULT_DB = "gigscan.db"
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"gigscan {__version__}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_show_version, is_eager=True, help="Print gigscan's version and exit.")] = False,
+) -> None:
+    """Find sellers of fake reviews on freelance marketplaces and keep the evidence."""
+
 
 DbOption = Annotated[
     Path,
@@ -43,5 +123,15 @@ def default_db() -> Path:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear line on stderr and exit: 2 = bad usage or bad input (see ARCHITECTURE.md)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise typer.Exit(code)
+
+
+def open_db(path: Path, *, create: bool = False) -> Store:
+    """The store at ``path``, or one line saying why it cannot be opened and exit 2."""
+    from db.access import StoreUnavailable, open_store
+
+    try:
+        return open_store(path, create=create)
+    except StoreUnavailable as exc:
+        fail(escape(str(exc)))

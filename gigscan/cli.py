@@ -9,7 +9,7 @@ __all__ = ["app"]
 
 
 def main() -> None:
-    app()
+    app(prog_name="gigscan")  # also under `python -m gigscan`: usage lines and completion name `gigscan`
 
 
 if __name__ == "__main__":

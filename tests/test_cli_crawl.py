@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from crawler.items import Listing, Seller
 from crawler.pipelines import run_status, validation_problem
+from crawler.run import CrawlOptions, crawl_settings
 from gigscan.cli import app
-from gigscan.commands.crawl import crawler_settings, parse_set_options
+from gigscan.commands.crawl import parse_set_options
 
 runner = CliRunner()
 
@@ -35,7 +36,7 @@ def test_bad_set_option_exit_2(tmp_path: Path) -> None:
 
 
 def test_settings_protect_the_user() -> None:
-    settings = crawler_settings({})
+    settings = crawl_settings(CrawlOptions("fiverr", Path("x.db")))
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
     assert settings.getbool("ROBOTSTXT_OBEY") is True
@@ -46,7 +47,8 @@ def test_settings_protect_the_user() -> None:
 
 
 def test_command_line_overrides_win() -> None:
-    settings = crawler_settings(parse_set_options(["DOWNLOAD_DELAY=0", "ROBOTSTXT_OBEY=False"]))
+    overrides = parse_set_options(["DOWNLOAD_DELAY=0", "ROBOTSTXT_OBEY=False"])
+    settings = crawl_settings(CrawlOptions("fiverr", Path("x.db"), settings=overrides))
     assert settings.getfloat("DOWNLOAD_DELAY") == 0.0
     assert settings.getbool("ROBOTSTXT_OBEY") is False
 

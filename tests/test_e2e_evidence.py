@@ -247,5 +247,5 @@ def test_a_crawl_whose_store_process_dies_stops_and_says_so(tmp_path: Path) -> N
     with Store(db) as store:
         assert store.verify().ok
         run = store.get_run(1)
-        assert run is not None and run["status"] == "store_failed"
+        assert run is not None and run["status"] == "failed"
         assert json.loads(run["stats"]).get("gigscan/store/failed_batches", 0) >= 1

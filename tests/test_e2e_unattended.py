@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlite_utils
 
-from gigscan.unattended import hold_crawl_locks
+from crawler.unattended import hold_crawl_locks
 from helpers import QuietHandler, run_gigscan, serve
 from testbed.faults import Faults
 from testbed.server import TestbedServer

@@ -40,7 +40,7 @@ def test_history_text_names_changes_verdicts_and_removal(db):
     assert flat.startswith("vpross on fiverr")
     # scraped text is shown as written, never read as console markup
     assert "title: I will write 5 star reviews -> I will write <b>[red]5 star[/red]</b> reviews fast" in flat
-    assert "flagged (buy-reviews), score 0.9, ruleset r1" in flat
+    assert "CURRENT: flagged (buy-reviews), score 0.90, of the gig snapshot 1, ruleset r1" in flat
     assert "http 410 (HTTP 410)" in flat
     assert "status removed" in flat
 

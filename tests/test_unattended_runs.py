@@ -12,11 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from db.runs import earlier_runs, get_run, list_runs, mark_degraded, record_skipped_run
-from db.store import Store
-from gigscan.app import console
-from gigscan.cli import app
-from gigscan.unattended import (
+from crawler.unattended import (
     Locked,
     RunReport,
     close_job_dir,
@@ -28,6 +24,10 @@ from gigscan.unattended import (
     notify,
     open_job_dir,
 )
+from db.runs import earlier_runs, get_run, list_runs, mark_degraded, record_skipped_run
+from db.store import Store
+from gigscan.app import console
+from gigscan.cli import app
 from helpers import QuietHandler, serve
 
 
@@ -117,7 +117,7 @@ def test_crawl_lock_is_exclusive_per_database_and_spider_across_processes(tmp_pa
     held = hold_crawl_locks(db, ["fiverr"])
     assert lock_path(db, "fiverr").parent == data_dir(db) / "locks"
     probe = (
-        "import sys; from pathlib import Path; from gigscan.unattended import hold_crawl_locks, Locked\n"
+        "import sys; from pathlib import Path; from crawler.unattended import hold_crawl_locks, Locked\n"
         "try:\n    hold_crawl_locks(Path(sys.argv[1]), sys.argv[2:])\nexcept Locked as e:\n    print(e.name)\n"
         "else:\n    print('acquired')\n"
     )
@@ -140,7 +140,7 @@ def test_crawl_lock_is_exclusive_per_database_and_spider_across_processes(tmp_pa
 def test_a_lock_dies_with_its_process(tmp_path: Path) -> None:
     db = tmp_path / "dies.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys,time; from pathlib import Path; from gigscan.unattended import "
+        [sys.executable, "-c", "import sys,time; from pathlib import Path; from crawler.unattended import "
          "hold_crawl_locks; l = hold_crawl_locks(Path(sys.argv[1]), ['fiverr']); print('held', flush=True); "
          "time.sleep(60)", str(db)],
         stdout=subprocess.PIPE, text=True,

@@ -17,7 +17,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -31,6 +31,7 @@ from crawler.items import Gone, Listing, Seller
 PAGE_META = "gigscan_page"  # requests for marketplace pages (robots.txt and the like are never block-checked)
 RECHECK_META = "gigscan_recheck"  # the re-check target a request visits
 GONE_STATUSES = (404, 410)
+FIRST_ERROR = "gigscan/first_error"  # stats key: the first failed page's cause, one line
 
 
 def truthy(value: bool | str | None) -> bool:
@@ -43,6 +44,12 @@ class MarketplaceSpider(scrapy.Spider, ABC):
 
     marketplace: str = ""
     default_base_url: str = ""
+    # What the crawl library (crawler.run) reads instead of a list of its own: each spider declares its abilities.
+    can_recheck: ClassVar[bool] = False  # visits known URLs again (``recheck=FILE``) and reports takedowns
+    searches: ClassVar[bool] = True  # takes queries; without any, it searches the ruleset's seed queries
+    takes_profile: ClassVar[bool] = False  # needs a site profile (``profile=FILE.toml``) to know its marketplace
+    # Where this marketplace lives on a mirror serving every marketplace (the testbed): ``ROOT/<mirror_path>``.
+    mirror_path: ClassVar[str | None] = None  # None: ``/<marketplace>``
 
     def __init__(
         self,
@@ -66,17 +73,42 @@ class MarketplaceSpider(scrapy.Spider, ABC):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MarketplaceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if not spider.queries and not spider.recheck_targets:
-            from crawler.scanning import scanner_for
-
-            spider.queries = list(scanner_for(crawler.settings.get("GIGSCAN_RULES")).seed_queries)
+        if not spider.queries and not spider.recheck_targets and spider.searches:
+            spider.queries = seed_queries(crawler.settings.get("GIGSCAN_RULES"))
         crawler.signals.connect(spider.on_listing_flagged, signal=gigscan_signals.listing_flagged)
         return spider
 
+    @classmethod
+    def marketplaces(cls, mirror: str | None) -> list[tuple[str, dict[str, Any]]]:
+        """(label, spider arguments) of each marketplace this spider crawls in ``gigscan crawl all``; with
+        ``mirror``, on that one host serving every marketplace (see :meth:`mirror_url`)."""
+        return [(cls.marketplace, {"base_url": cls.mirror_url(mirror, cls.marketplace)})]
+
+    @classmethod
+    def mirror_url(cls, mirror: str | None, marketplace: str) -> str | None:
+        """This marketplace's base URL on ``mirror``: its root plus ``mirror_path`` (``/<marketplace>``)."""
+        if mirror is None:
+            return None
+        path = cls.mirror_path if cls.mirror_path is not None else f"/{marketplace}"
+        return mirror.rstrip("/") + path
+
     # -- requests -----------------------------------------------------------------------------------------
     def page_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
-        """A request for a marketplace page: its response is checked for blocks (see BlockPageMiddleware)."""
-        return scrapy.Request(url, callback=callback, meta={PAGE_META: True, **meta})
+        """A request for a marketplace page: its response is checked for blocks (see BlockPageMiddleware), and a
+        failure (refused, DNS, an HTTP error) is noted as the run's first cause (:meth:`request_failed`)."""
+        return scrapy.Request(url, callback=callback, errback=self.request_failed, meta={PAGE_META: True, **meta})
+
+    def request_failed(self, failure: Any) -> None:
+        """Keep the first failed page's cause, in one line, as ``gigscan/first_error``: what a failed run's
+        reason says (connection refused, DNS, a 404 on the start page) instead of a traceback."""
+        self.crawler.stats.inc_value("gigscan/page_errors")
+        self.note_error(describe_failure(failure))
+
+    def note_error(self, cause: str) -> None:
+        """Keep ``cause`` as the run's first error unless an earlier one is kept (a spider that lets an error
+        status through to its callback, e.g. a 404 start page, notes it here)."""
+        if self.crawler.stats.get_value(FIRST_ERROR) is None:
+            self.crawler.stats.set_value(FIRST_ERROR, cause)
 
     def recheck_requests(self) -> Iterator[scrapy.Request]:
         """One request per re-check target: listings to ``parse_gig``, sellers to ``parse_seller``. Never
@@ -178,6 +210,34 @@ class MarketplaceSpider(scrapy.Spider, ABC):
     @abstractmethod
     def parse_seller(self, response: Response) -> Iterator[Any]:
         """Items of a seller's page (and requests for their other listings): where ``seller_url`` leads."""
+
+
+def seed_queries(rules_path: str | None) -> list[str]:
+    """The ruleset's seed queries: what a spider searches when it is given no query."""
+    from crawler.scanning import scanner_for
+
+    return list(scanner_for(rules_path).ruleset.seed_queries)
+
+
+def describe_failure(failure: Any) -> str:
+    """A failed request in one line: ``connection refused: http://host/...``, ``HTTP 404: URL``..."""
+    error = failure.value
+    request = getattr(failure, "request", None)
+    response = getattr(error, "response", None)
+    if response is not None:  # HttpError: an answer, but not a page
+        return f"HTTP {response.status} on {response.url}"
+    url = request.url if request is not None else "?"
+    kind = type(error).__name__
+    for marker, words in _FAILURE_WORDS:
+        if marker in kind:
+            return f"{words}: {url}"
+    return f"{kind}: {url}"
+
+
+# Scrapy 2.19 wraps Twisted's errors (DownloadConnectionRefusedError, CannotResolveHostError...): match names.
+_FAILURE_WORDS = (("ConnectionRefused", "connection refused"), ("Resolve", "DNS lookup failed"),
+                  ("DNSLookup", "DNS lookup failed"), ("Timeout", "timed out"), ("TimedOut", "timed out"),
+                  ("ConnectionLost", "connection lost"), ("ResponseNeverReceived", "no response"))
 
 
 def load_targets(path: str) -> list[dict[str, Any]]:

@@ -24,6 +24,8 @@ class FiverrSpider(MarketplaceSpider):
     name = "fiverr"
     marketplace = "fiverr"
     default_base_url = "https://www.fiverr.com"
+    can_recheck = True
+    mirror_path = ""  # the testbed serves Fiverr at its root
 
     # -- requests -----------------------------------------------------------------------------------------
     def search_url(self, query: str, page: int) -> str:

@@ -86,6 +86,7 @@ class FreelancerSpider(MarketplaceSpider):
     def parse_jobs(self, response: Response) -> Iterator[Any]:
         if response.status >= 400:
             self.crawler.stats.inc_value("gigscan/freelancer/unknown_skill")
+            self.note_error(f"HTTP {response.status} on the start page {response.url}")
             return
         page = FreelancerJobsPage(response.text, response.url, capture_from(response))
         self.count_page("search", page)

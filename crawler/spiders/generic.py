@@ -17,12 +17,13 @@ from scrapy.http import Response
 
 from crawler.capture import capture_from
 from crawler.items import Listing
-from crawler.pages.profile import Profile, ProfilePage, load_profile
+from crawler.pages.profile import Profile, ProfilePage, load_profile, shipped_profiles
 from crawler.spiders.base import MarketplaceSpider
 
 
 class GenericSpider(MarketplaceSpider):
     name = "generic"
+    takes_profile = True  # one marketplace per site profile: --profile FILE.toml
 
     def __init__(self, *args: Any, profile: str | Path | Profile | None = None, **kwargs: Any) -> None:
         if profile is None:
@@ -31,6 +32,15 @@ class GenericSpider(MarketplaceSpider):
         self.marketplace = self.profile.name
         self.default_base_url = self.profile.base_url
         super().__init__(*args, **kwargs)
+
+    @classmethod
+    def marketplaces(cls, mirror: str | None) -> list[tuple[str, dict[str, Any]]]:
+        """Every shipped profile is a marketplace of its own (``crawler/profiles/*.toml``)."""
+        out = []
+        for path in shipped_profiles():
+            name = load_profile(path).name
+            out.append((name, {"base_url": cls.mirror_url(mirror, name), "profile": str(path)}))
+        return out
 
     def page(self, response: Response) -> ProfilePage:
         return ProfilePage(
@@ -41,6 +51,7 @@ class GenericSpider(MarketplaceSpider):
         """The page of a ``kind`` answer, counted; None for an error status, counted as ``unavailable``."""
         if response.status >= 400:
             self.crawler.stats.inc_value(f"gigscan/{unavailable}_unavailable")
+            self.note_error(f"HTTP {response.status} on {response.url}")
             return None
         page = self.page(response)
         self.count_page(kind, page)

@@ -5,6 +5,7 @@ None of them needs the store: they run the matchers on text, so other tools can 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -147,12 +148,28 @@ def print_evaluation(result: Evaluation) -> None:
     console.print(misses)
 
 
+def print_check_json(file: Path | None, problems: list[Any]) -> None:
+    """``rules check --json``: ``{"ok", "problems": [{path, line, message, severity}], ...counts}``; exits as
+    the plain output does."""
+    out: dict[str, Any] = {"ok": not problems, "problems": [dataclasses.asdict(p) for p in problems]}
+    if not problems:
+        ruleset = load_ruleset(file)
+        out.update(version=ruleset.version, rules=len(ruleset.rules),
+                   rule_examples=sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules),
+                   listing_examples=len(ruleset.flagged_examples) + len(ruleset.unflagged_examples))
+    typer.echo(json.dumps(out, ensure_ascii=False))
+    raise typer.Exit(2 if any(p.severity == "error" for p in problems) else 1 if problems else 0)
+
+
 @rules_app.command("check")
 def rules_check(
     file: Annotated[Path | None, typer.Argument(help="Ruleset TOML file (default: the bundled one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output: the problems, or the counts.")] = False,
 ) -> None:
     """Validate a ruleset and run every rule's examples. Exit 1 if an example fails, 2 if the file is invalid."""
     problems = check_ruleset(file)
+    if as_json:
+        print_check_json(file, problems)
     for problem in problems:
         err_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
     if any(p.severity == "error" for p in problems):

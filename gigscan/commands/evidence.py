@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from crawler.monitors import counters
+from crawler.unattended import REASON
 from db.exports.warc import select_captures, write_warc
 from db.history import History, Timeline
 from db.history import history as store_history
@@ -86,12 +87,13 @@ def runs(
     for row in rows:
         row.update(counters(row["stats"]))
         row["monitors"] = [f.get("monitor") for f in row["stats"].get(MONITORS_KEY, [])]
+        row["reason"] = row["stats"].get(REASON)
     if as_json:
         typer.echo(json.dumps(rows, default=str))
         return
     table = Table(title="runs")
     columns = ("id", "kind", "spider", "status", "started", "duration", "pages", "items", "flagged", "blocked",
-               "errors", "monitors")
+               "errors", "why")
     for column in columns:
         table.add_column(column)
     for row in rows:
@@ -100,7 +102,7 @@ def runs(
             str(row["id"]), row["kind"], row.get("spider") or "", row.get("status") or "running",
             str(row.get("started_at") or ""), "" if duration is None else f"{duration:.0f}s",
             *(str(row[k]) for k in ("pages", "items", "flagged", "blocked", "errors")),
-            escape(", ".join(row["monitors"])),
+            escape(row["reason"] or ", ".join(row["monitors"])),
         )
     console.print(table)
 
@@ -166,7 +168,9 @@ def event_details(event: dict) -> str:
     if kind == "verdict":
         rules = ", ".join(sorted({str(r.get("rule_id") or r.get("rule") or "?") for r in event["reasons"]}))
         state = f"flagged ({rules})" if event["flagged"] else "not flagged"
-        return f"{state}, score {event['score']}, ruleset {event['ruleset_version']}"
+        which = "CURRENT" if event.get("current") else "earlier or other view"
+        return (f"{which}: {state}, score {event['score']:.2f}, of the {event.get('source') or '?'} snapshot "
+                f"{event['snapshot_id']}, ruleset {event['ruleset_version']}")
     if kind == "review":
         return f"{event['state']} by {event['reviewed_by']}" + (f": {event['note']}" if event.get("note") else "")
     if kind in ("removed", "reappeared"):
@@ -208,6 +212,7 @@ def warc(
     username: Annotated[str | None, typer.Option(help="Only this seller (and their listings).")] = None,
     listing: Annotated[str | None, typer.Option(help="Only this listing URL.")] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every stored response, not only flagged ones.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts: the file and its count.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Export stored responses as WARC 1.1 (request/response records, original headers and times, warcinfo).
@@ -221,4 +226,7 @@ def warc(
         if count == 0:
             fail("nothing stored matches; no WARC written", code=1)
         path = write_warc(store, output, username=username, listing=listing, flagged_only=not everything)
+    if as_json:
+        typer.echo(json.dumps({"path": str(path), "pairs": count}))
+        return
     console.print(f"wrote {count} request/response pair(s) to [bold]{escape(str(path))}[/]")

@@ -71,7 +71,8 @@ def review_list(
     )
 
 
-def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str | None, db: Path) -> None:
+def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str | None, db: Path,
+            as_json: bool = False) -> None:
     source = ctx.get_parameter_source("db")
     if (source is None or source.name == "DEFAULT") and ctx.obj is not None:
         db = ctx.obj  # `gigscan review --db X confirm ...`
@@ -85,6 +86,12 @@ def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str 
         if not found["flagged"]:
             fail(f"verdict {verdict_id} did not flag its listing; only flags are reviewed")
         decision = store.review_verdict(verdict_id, state, note.strip(), reviewer)
+    if as_json:
+        typer.echo(json.dumps({"verdict_id": verdict_id, "username": found["username"],
+                               "marketplace": found["marketplace"], "title": found["title"], "state": state,
+                               "reviewed_by": decision["reviewed_by"], "reviewed_at": decision["reviewed_at"],
+                               "note": note.strip()}, ensure_ascii=False, default=str))
+        return
     console.print(
         f"verdict {verdict_id} ({escape(found['username'])} on {escape(found['marketplace'])}: "
         f"{escape(found['title'] or '')}) {state} by {escape(decision['reviewed_by'])} at {decision['reviewed_at']}",
@@ -101,8 +108,9 @@ def _decision_command(state: str, doc: str) -> Callable[..., None]:
         note: NoteOption,
         by: ByOption = None,
         db: DbOption = Path(DEFAULT_DB),
+        as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     ) -> None:
-        _decide(ctx, verdict_id, state, note, by, db)
+        _decide(ctx, verdict_id, state, note, by, db, as_json)
 
     command.__doc__ = doc
     return command

@@ -21,8 +21,8 @@ import typer
 from crontab import CronItem, CronSlices, CronTab
 from rich.table import Table
 
+from crawler.unattended import data_dir
 from gigscan.app import app, console, default_db, fail
-from gigscan.unattended import data_dir
 
 schedule_app = typer.Typer(
     help="Scheduled crawls: entries in your crontab, each a fresh process with a log file.", no_args_is_help=True

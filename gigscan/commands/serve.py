@@ -9,13 +9,15 @@ the WAL is checkpointed into it first).
 from __future__ import annotations
 
 import asyncio
+import socket
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from db.datasette import metadata
-from gigscan.app import DEFAULT_DB, DbOption, app, console
+from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 from gigscan.commands.store import open_existing
 
 if TYPE_CHECKING:
@@ -56,5 +58,21 @@ def serve(
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     datasette = build_datasette(db, immutable=immutable)
     asyncio.run(datasette.invoke_startup())
-    console.print(f"serving {db} read-only at http://{HOST}:{port}/ (Ctrl-C to stop)", highlight=False)
-    uvicorn.run(datasette.app(), host=HOST, port=port, log_level="warning")
+    sock = listen(port)  # bound here: a busy port is one line, and --port 0 announces the port it got
+    console.print(f"serving {db} read-only at http://{HOST}:{sock.getsockname()[1]}/ (Ctrl-C to stop)",
+                  highlight=False)
+    sys.stdout.flush()
+    uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning")).run(sockets=[sock])
+
+
+def listen(port: int) -> socket.socket:
+    """A socket bound to 127.0.0.1:``port`` (0: any free port), or one line and exit 2."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+        sock.listen(128)  # connections made as soon as the address is announced wait for the server
+    except OSError as exc:
+        sock.close()
+        fail(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}")
+    return sock

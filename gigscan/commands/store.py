@@ -29,7 +29,7 @@ from db.review import STATE_FILTERS
 from db.search import SellerHit, search_many
 from db.store import Store
 from gigscan import __version__
-from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
+from gigscan.app import DEFAULT_DB, DbOption, app, console, fail, open_db
 
 TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv", "network", "gexf")
 FILE_FORMATS = {"xlsx": "xlsx", "bundle": "zip"}  # binary: written to a file, never stdout
@@ -38,9 +38,8 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(\S+)")
 
 
 def open_existing(db: Path) -> Store:
-    if not db.is_file():
-        fail(f"no store at {db} (run `gigscan crawl` first, or pass --db)")
-    return Store(str(db))
+    """An existing store, or one line saying why not (missing, a directory, corrupt, foreign) and exit 2."""
+    return open_db(db)
 
 
 def print_flagged_sellers(db: Path, run_id: int | None = None) -> None:
@@ -101,9 +100,9 @@ def search(
     ] = False,
     limit: Annotated[int, typer.Option(min=1, help="Most hits per name.")] = 20,
     marketplace: Annotated[str | None, typer.Option(help="Only this marketplace.")] = None,
-    min_score: Annotated[
-        float, typer.Option("--min-score", min=1.0, max=100.0, help="Least similarity (0-100) for fuzzy hits.")
-    ] = 75.0,
+    min_score: Annotated[float, typer.Option(
+        "--min-score", min=0.0, max=1.0, help="Least similarity of a fuzzy hit, 0-1 (the scale of every score).")
+    ] = 0.75,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
@@ -114,22 +113,30 @@ def search(
     Exit 1 when nothing matches."""
     if (username is None) == (from_file is None):
         fail("give a USERNAME or --from-file, not both or neither")
+    if username is not None and not username.strip():
+        fail("the USERNAME to search for is empty")
     names = read_names(from_file) if from_file is not None else [username or ""]
-    with open_existing(db) as store:
-        results = search_many(store, names, fuzzy=fuzzy, limit=limit, marketplace=marketplace, min_score=min_score)
+    with open_existing(db) as store:  # the store's similarity runs 0-100; users see 0-1 like every other score
+        results = search_many(store, names, fuzzy=fuzzy, limit=limit, marketplace=marketplace,
+                              min_score=min_score * 100)
     if from_file is None:
         hits = results[0][1]
         if as_json:
-            typer.echo(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, default=str))
+            typer.echo(json.dumps([hit_json(hit) for hit in hits], ensure_ascii=False, default=str))
         else:
             print_hits(hits)
     elif as_json:
-        payload = [{"query": name, "hits": [hit.to_dict() for hit in hits]} for name, hits in results]
+        payload = [{"query": name, "hits": [hit_json(hit) for hit in hits]} for name, hits in results]
         typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
     else:
         print_name_list(results)
     if not any(hits for _, hits in results):
         raise typer.Exit(1)
+
+
+def hit_json(hit: SellerHit) -> dict[str, Any]:
+    """A hit for scripts, its similarity on the 0-1 scale of every gigscan score."""
+    return {**hit.to_dict(), "score": round(hit.score / 100, 3)}
 
 
 def print_hits(hits: list[SellerHit]) -> None:
@@ -142,7 +149,7 @@ def print_hits(hits: list[SellerHit]) -> None:
         state = "[red]flagged[/]" if hit.flagged_listings else "not flagged"
         console.print(
             f"[bold]{escape(seller['username'])}[/] on {escape(seller['marketplace'])}  "
-            f"({hit.match}{how}; score {hit.score:.0f})  {state}  {escape(seller.get('profile_url') or '')}",
+            f"({hit.match}{how}; score {hit.score / 100:.2f})  {state}  {escape(seller.get('profile_url') or '')}",
             highlight=False,
         )
         console.print(
@@ -185,7 +192,7 @@ def print_name_list(results: list[tuple[str, list[SellerHit]]]) -> None:
                 escape(seller["username"]),
                 escape(seller["marketplace"]),
                 hit.match + how,
-                f"{hit.score:.0f}",
+                f"{hit.score / 100:.2f}",
                 f"{hit.flagged_listings}/{len(hit.listings)}",
                 f"{hit.live_listings}/{len(hit.listings)}",
                 str(seller.get("first_seen") or ""),

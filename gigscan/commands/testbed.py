@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from gigscan.app import app, fail
+from gigscan.app import app, console, fail
 
 testbed_app = typer.Typer(help="The simulated marketplace (offline demos, tests, benchmarks).", no_args_is_help=True)
 app.add_typer(testbed_app, name="testbed")
@@ -30,7 +31,8 @@ def serve(
     ] = None,
     port_file: Annotated[Path | None, typer.Option(help="Write the bound port here once listening.")] = None,
 ) -> None:
-    """Serve a Fiverr-shaped marketplace on 127.0.0.1 until interrupted."""
+    """Serve a Fiverr-shaped marketplace on 127.0.0.1 until interrupted (Fiverr at /, the other marketplaces
+    at /freelancer, /seoclerks, /legiit, /peopleperhour: point `gigscan crawl --mirror` at it)."""
     from testbed.faults import Faults
     from testbed.server import run
 
@@ -38,7 +40,14 @@ def serve(
         injector = Faults(faults, seed, Faults.parse_kinds(fault_kinds)) if faults else None
     except ValueError as exc:
         fail(str(exc))
-    run(
-        host="127.0.0.1", port=port, seed=seed, listings=listings, block_rate=block_rate, step=step,
-        port_file=port_file, faults=injector,
-    )
+    try:
+        run(host="127.0.0.1", port=port, seed=seed, listings=listings, block_rate=block_rate, step=step,
+            port_file=port_file, faults=injector, on_ready=announce)
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+
+
+def announce(server: Any) -> None:
+    """The address the testbed really listens on (``--port 0`` picks one), as soon as it does."""
+    console.print(f"testbed serving at {server.url} (Ctrl-C to stop)", highlight=False)
+    sys.stdout.flush()

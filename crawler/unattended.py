@@ -1,5 +1,8 @@
 """What an unattended crawl needs around it: a lock per database and spider, a job directory for ``--resume``,
-the monitors after the crawl, and a notification when a run went wrong.
+the monitors after the crawl, and a notification when a run went wrong (also a run that could not start).
+
+Used by the crawl library (``crawler.run``) and the monitors extension (``crawler.extensions``), so every way
+of starting a crawl (the CLI, a schedule, ``scrapy crawl``, scrapyd) gets the same.
 
 Everything lives in gigscan's data directory, ``.gigscan/`` next to the database (locks, jobs, logs), never
 under the user's home by surprise.
@@ -12,6 +15,7 @@ import json
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import urllib.request
 from collections.abc import Iterable, Mapping
@@ -22,12 +26,15 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from crawler.monitors import Failure, Thresholds, check_run, counters
-from db.runs import earlier_runs, get_run, mark_degraded, record_skipped_run
+from db.access import StoreUnavailable, open_store
+from db.evidence import utc_now
+from db.runs import earlier_runs, get_run, mark_degraded
 from db.store import Store
 
 NOTIFY_TIMEOUT_S = 30
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _RUNNING_MARK = "gigscan.running"
+REASON = "gigscan/reason"  # a failed run's reason, one line, in its stats
 
 
 def data_dir(db: Path) -> Path:
@@ -122,6 +129,8 @@ class RunReport:
     finished_at: str | None
     counters: dict[str, int]
     failures: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None  # why a run failed, in one line (connection refused, blocked, store failure...)
+    run_id_known: bool = True  # False: the store could not record the run (run_id is 0)
 
     @property
     def healthy(self) -> bool:
@@ -144,8 +153,25 @@ def judge_run(db: Path, run_id: int, thresholds: Thresholds | None = None) -> Ru
     return RunReport(
         run_id=run_id, spider=run["spider"], marketplace=run["args"].get("marketplace"), status=status,
         db=str(db), started_at=run["started_at"], finished_at=run["finished_at"], counters=counters(run["stats"]),
-        failures=[f.to_dict() for f in failures],
+        failures=[f.to_dict() for f in failures], reason=run["stats"].get(REASON),
     )
+
+
+def record_failed_run(db: Path, spider: str | None, args: Mapping[str, Any], reason: str, version: str) -> RunReport:
+    """A crawl that could not start (its store, ruleset or settings are broken): a ``failed`` run with its reason
+    in the store when it exists and is writable (bad input never creates a store), and in any case the report a
+    notification carries."""
+    run_id, known = 0, False
+    try:
+        with open_store(db) as store:
+            run_id = store.start_run("crawl", spider, args, None, version)
+            store.finish_run(run_id, "failed", {REASON: reason})
+            known = True
+    except (StoreUnavailable, OSError, sqlite3.Error):
+        pass  # nothing can be recorded; the notification and the exit status still say it
+    now = utc_now()
+    return RunReport(run_id=run_id, spider=spider, marketplace=args.get("marketplace"), status="failed", db=str(db),
+                     started_at=now, finished_at=now, counters={}, reason=reason, run_id_known=known)
 
 
 def notify(target: str, reports: list[RunReport]) -> str | None:
@@ -165,49 +191,3 @@ def notify(target: str, reports: list[RunReport]) -> str | None:
     if proc.returncode != 0:
         return f"notification command {target!r} exited {proc.returncode}"
     return None
-
-
-# -- the crawl command's side of it -------------------------------------------------------------------------
-
-
-def lock_or_skip(db: Path, spiders: Mapping[str, str], run_args: Mapping[str, Any]) -> list[FileLock]:
-    """The crawl locks for ``{label: spider}``, or: a ``skipped`` run on record, one clear line, exit 1."""
-    from gigscan import __version__
-    from gigscan.app import fail
-
-    try:
-        return hold_crawl_locks(db, spiders)
-    except Locked as exc:
-        with Store(db) as store:
-            args = {**run_args, "marketplace": exc.name}
-            run_id = record_skipped_run(store, spiders[exc.name], args, str(exc), __version__)
-        fail(f"{exc}; this run was skipped (run {run_id})", code=1)
-
-
-def after_crawl(db: Path, all_stats: Mapping[str, Mapping[str, Any]], notify_to: str | None) -> bool:
-    """Judge each crawl's run with the monitors, print what failed, notify; True when any run is unhealthy."""
-    from gigscan.app import err_console
-
-    reports = [judge_run(db, stats["gigscan/run_id"]) for stats in all_stats.values() if stats.get("gigscan/run_id")]
-    unhealthy = [r for r in reports if not r.healthy]
-    for report in unhealthy:
-        err_console.print(f"[red]run {report.run_id} ({report.marketplace}) is {report.status}[/]", highlight=False)
-        for failure in report.failures:
-            err_console.print(f"  {failure['monitor']}: {failure['message']}", highlight=False, markup=False,
-                              soft_wrap=True)
-    if unhealthy and notify_to:
-        problem = notify(notify_to, unhealthy)
-        if problem:
-            err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
-    return bool(unhealthy)
-
-
-def use_job_dir(crawler: Any, db: Path, label: str, args: Mapping[str, Any]) -> Path:
-    """Give ``crawler`` its JOBDIR (``--resume``) and say when it picks up a paused crawl."""
-    from gigscan.app import err_console
-
-    path = job_dir(db, label, args)
-    if open_job_dir(path):
-        err_console.print(f"resuming the paused {label} crawl from {path}", highlight=False, markup=False)
-    crawler.settings.set("JOBDIR", str(path), priority="cmdline")
-    return path
