@@ -76,6 +76,14 @@ def build(path: Path, listings: int, seed: int = 18) -> dict[str, float]:
     with Store(path) as store:
         conn = store.conn
         conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("PRAGMA cache_size = -1000000")  # 1 GB: bulk loading, not what is measured
+        # Indexes are built once after loading (the same indexes, far faster than row by row), then ANALYZE.
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('buyer_reviews', 'listings', 'sellers')"
+        ).fetchall()
+        for name, _sql in indexes:
+            conn.execute(f"DROP INDEX [{name}]")
         started = time.perf_counter()
         conn.executemany("INSERT INTO sellers (id, marketplace, username, description, first_seen, last_seen)"
                          " VALUES (?, ?, ?, ?, ?, ?)", _sellers(rng, sellers))  # fmt: skip
@@ -99,8 +107,13 @@ def build(path: Path, listings: int, seed: int = 18) -> dict[str, float]:
                   r[10] + offset // PER_SELLER, r[11]) for r in chunk],
             )  # fmt: skip
             conn.commit()
-        conn.execute("ANALYZE")
         took["reviews"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for _name, sql in indexes:
+            conn.execute(sql)
+        conn.execute("ANALYZE")
+        conn.commit()
+        took["indexes"] = time.perf_counter() - started
     return took
 
 
