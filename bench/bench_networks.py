@@ -128,6 +128,7 @@ def _timed(fn: Any, repeat: int = 5) -> float:
 
 
 def measure(path: Path) -> dict[str, Any]:
+    """Cluster the store once, then time each lookup (best of several) and the baselines."""
     with Store(path) as store:
         conn = store.conn
         started = time.perf_counter()

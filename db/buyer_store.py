@@ -45,6 +45,7 @@ def _real(value: Any) -> float | None:
 
 
 def review_version_hash(review: Mapping[str, Any]) -> str:
+    """What makes two sightings of a review the same version (see VERSION_FIELDS)."""
     return sha256_hex(canonical_json({key: review.get(key) for key in VERSION_FIELDS}))
 
 

@@ -69,6 +69,7 @@ def compute(store: Store) -> int:
 
 
 def ensure_run(store: Store, refresh: bool = False) -> int:
+    """The computation to read: the current one, or a new one when the store changed (or ``refresh``)."""
     run_id = None if refresh else current_run(store.conn)
     return run_id if run_id is not None else compute(store)
 

@@ -75,6 +75,7 @@ class Graph:
     links: list[Link]
 
     def pair_strengths(self) -> dict[tuple[int, int], float]:
+        """Each linked pair's strength: the strongest link of each kind, summed, capped at 1."""
         best: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
         for link in self.links:
             kinds = best[(link.a, link.b)]
@@ -86,6 +87,7 @@ class Graph:
 
 
 def load_accounts(conn: sqlite3.Connection) -> dict[int, Account]:
+    """Every stored seller, with whether any of their listings is flagged (the accounts of interest)."""
     flagged = {row[0] for row in conn.execute("SELECT DISTINCT seller_id FROM listings WHERE flagged = 1")}
     return {
         row[0]: Account(row[0], row[1], row[2], row[0] in flagged, row[3])
@@ -112,6 +114,7 @@ def _listing_texts(conn: sqlite3.Connection, seller_ids: set[int] | None) -> Ite
 
 
 def contact_links(conn: sqlite3.Connection, accounts: dict[int, Account]) -> list[Link]:
+    """Pairs of accounts whose profile or listing texts give the same off-platform contact."""
     holders: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     kinds: dict[str, tuple[str, str]] = {}
     for account in accounts.values():
@@ -136,6 +139,7 @@ def contact_links(conn: sqlite3.Connection, accounts: dict[int, Account]) -> lis
 
 
 def name_links(accounts: dict[int, Account]) -> list[Link]:
+    """Flagged accounts whose usernames are come-back variants of each other (same ``squashed_key``)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for account in accounts.values():
         if account.flagged:

@@ -44,6 +44,7 @@ class Copy:
 
 
 def shingles(text: str) -> frozenset[str]:
+    """The text's word 4-grams, case-folded: word order matters, punctuation and spacing do not."""
     words = _WORD.findall(text.casefold())
     return frozenset(" ".join(words[i : i + SHINGLE]) for i in range(max(0, len(words) - SHINGLE + 1)))
 

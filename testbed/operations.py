@@ -226,14 +226,17 @@ def listing_text(plan: Plan, gig: cat.Gig) -> str:
 
 @lru_cache(maxsize=8)
 def plan_for(seed: int, listings: int) -> Plan:
+    """The planted truth of the catalogue ``Catalogue(seed, listings)`` (cached: pages ask for it often)."""
     return _build(seed, listings)
 
 
 def product_comment(rng: Dice) -> str:
+    """A review buyer's comment naming what the reviews were for (an ASIN, a Google Maps business, a shop)."""
     asin = "B0" + "".join(rng.pick(ASIN_CHARS) for _ in range(8))
     shop = f"{rng.pick(_WORDS)}{rng.pick(('bakery', 'dental', 'autos', 'boutique', 'store'))}"
     return rng.pick(PRODUCT_COMMENTS).format(n=rng.pick((10, 20, 50)), asin=asin, shop=shop)
 
 
 def random_buyer(rng: Dice) -> str:
+    """A one-off buyer's username."""
     return _buyer_name(rng)
