@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import phonenumbers
 import tldextract
+from ahocorasick_rs import AhoCorasick
 
 STRONG_KINDS = ("email", "phone", "telegram", "skype", "discord")
 # Domains every seller may name: the marketplaces, the platforms reviews are sold for, link shorteners, hosts.
@@ -45,9 +46,9 @@ _SKYPE = re.compile(r"\bskype\b(?:\s*(?:id|name))?[:\s-]{0,4}(live:[a-z0-9._-]{3
                     re.IGNORECASE)  # fmt: skip
 _DISCORD = re.compile(r"\bdiscord\b(?:\s*(?:id|name))?[:\s-]{0,4}@?([a-z0-9_.]{2,32}(?:#\d{4})?)", re.IGNORECASE)
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()]{3,200}", re.IGNORECASE)
-# Every contact pattern needs one of these: texts without any (most) are passed over with substring searches.
-_CUES = ("@", "://", "www.", "wa.me", "whats", "phone", "call", "tel", "viber", "mobile", "sms", "contact",
-         "t.me", "telegram", "tg", "skype", "discord")  # fmt: skip
+# Every contact pattern needs one of these: texts without any (most) are passed over after one Aho-Corasick scan.
+_CUES = AhoCorasick(["@", "://", "www.", "wa.me", "whats", "phone", "call", "tel", "viber", "mobile", "sms",
+                     "contact", "t.me", "telegram", "tg", "skype", "discord"])  # fmt: skip
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled snapshot: offline
 
@@ -97,8 +98,7 @@ def contacts(text: str | None) -> list[Contact]:
     """Every contact in ``text`` (duplicates kept once), in no particular order."""
     if not text:
         return []
-    lowered = text.lower()
-    if not any(cue in lowered for cue in _CUES):
+    if not _CUES.find_matches_as_indexes(text.lower()):
         return []
     found: dict[str, Contact] = {}
     for match in _EMAIL.finditer(text):

@@ -74,32 +74,39 @@ def ensure_run(store: Store, refresh: bool = False) -> int:
     return run_id if run_id is not None else compute(store)
 
 
+_ACCOUNT_KEYS = ("id", "marketplace", "username", "display_name", "country", "first_seen", "last_seen",
+                 "flagged_listings")  # fmt: skip
+_ACCOUNT_SQL = (
+    "SELECT s.id, s.marketplace, s.username, s.display_name, s.country, s.first_seen, s.last_seen,"
+    " (SELECT COUNT(*) FROM listings l WHERE l.seller_id = s.id AND l.flagged = 1) FROM sellers s"
+)
+_LINK_SQL = "SELECT a_id, b_id, kind, strength, reason, evidence FROM network_links k WHERE k.run_id = ?"
+
+
+def _link_out(row: tuple[Any, ...]) -> dict[str, Any]:
+    a, b, kind, strength, reason, evidence = row
+    return {"a": a, "b": b, "kind": kind, "strength": strength, "reason": reason, "evidence": json.loads(evidence)}
+
+
 def _accounts(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
-    marks = ", ".join("?" * len(ids))
-    rows = conn.execute(
-        f"SELECT s.id, s.marketplace, s.username, s.display_name, s.country, s.first_seen, s.last_seen,"
-        f" (SELECT COUNT(*) FROM listings l WHERE l.seller_id = s.id AND l.flagged = 1)"
-        f" FROM sellers s WHERE s.id IN ({marks})",
-        ids,
-    ).fetchall()
-    keys = ("id", "marketplace", "username", "display_name", "country", "first_seen", "last_seen", "flagged_listings")
-    return {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+    rows = conn.execute(f"{_ACCOUNT_SQL} WHERE s.id IN ({', '.join('?' * len(ids))})", ids).fetchall()
+    return {row[0]: dict(zip(_ACCOUNT_KEYS, row, strict=True)) for row in rows}
 
 
 def _links(conn: sqlite3.Connection, run_id: int, ids: list[int]) -> list[dict[str, Any]]:
     marks = ", ".join("?" * len(ids))
-    rows = conn.execute(
-        f"SELECT a_id, b_id, kind, strength, reason, evidence FROM network_links WHERE run_id = ?"
-        f" AND a_id IN ({marks}) AND b_id IN ({marks}) ORDER BY strength DESC, id",
-        (run_id, *ids, *ids),
-    ).fetchall()
-    return [{"a": a, "b": b, "kind": kind, "strength": strength, "reason": reason, "evidence": json.loads(evidence)}
-            for a, b, kind, strength, reason, evidence in rows]  # fmt: skip
+    rows = conn.execute(f"{_LINK_SQL} AND a_id IN ({marks}) AND b_id IN ({marks}) ORDER BY strength DESC, id",
+                        (run_id, *ids, *ids)).fetchall()  # fmt: skip
+    return [_link_out(row) for row in rows]
 
 
 def _network(conn: sqlite3.Connection, run_id: int, number: int, ids: list[int]) -> dict[str, Any]:
-    accounts = _accounts(conn, ids)
-    links = _links(conn, run_id, ids)
+    return _assemble(run_id, number, _accounts(conn, ids), _links(conn, run_id, ids))
+
+
+def _assemble(run_id: int, number: int, accounts: dict[int, dict[str, Any]],
+              links: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """One network as the commands show it: accounts (flagged first), marketplaces, links by label."""
     label = {i: f"{a['marketplace']}:{a['username']}" for i, a in accounts.items()}
     for link in links:
         link["a"], link["b"] = label[link["a"]], label[link["b"]]
@@ -128,7 +135,17 @@ def list_networks(store: Store, min_size: int = 2, refresh: bool = False) -> lis
         groups[network].append(seller_id)
     chosen = [(n, ids) for n, ids in groups.items() if len(ids) >= min_size]
     chosen.sort(key=lambda item: (-len(item[1]), item[0]))
-    return [_network(store.conn, run_id, n, ids) for n, ids in chosen]
+    # Every network's accounts and links in two queries, not two per network.
+    conn = store.conn
+    accounts = {row[0]: dict(zip(_ACCOUNT_KEYS, row, strict=True)) for row in conn.execute(
+        f"{_ACCOUNT_SQL} JOIN network_members m ON m.seller_id = s.id WHERE m.run_id = ?", (run_id,))}  # fmt: skip
+    network_of_account = {seller_id: n for n, ids in groups.items() for seller_id in ids}
+    links: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(f"{_LINK_SQL} ORDER BY strength DESC, id", (run_id,)):
+        n = network_of_account.get(row[0])
+        if n is not None and n == network_of_account.get(row[1]):
+            links[n].append(_link_out(row))
+    return [_assemble(run_id, n, {i: accounts[i] for i in ids}, links[n]) for n, ids in chosen]
 
 
 def network_of(store: Store, username: str, refresh: bool = False) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ identical share at most 11 (at Jaccard up to 1.0: short stock texts coincide). S
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,17 +68,17 @@ def _distinctive(docs: Iterable[tuple[str, int, str]], group_of: Mapping[int, in
     known to be one operation are one holder), for the documents that keep enough of them; and their accounts."""
     grams: dict[str, frozenset[str]] = {}
     owner: dict[str, int] = {}
-    holders: dict[str, set[int]] = defaultdict(set)
+    by_holder: dict[int, set[str]] = defaultdict(set)
     for key, account, text in docs:
         if key in grams:
             continue
         found = shingles(text)
         grams[key], owner[key] = found, account
-        holder = group_of.get(account, account)
-        for gram in found:
-            if len(holders[gram]) < COMMON_ACCOUNTS:
-                holders[gram].add(holder)
-    common = {gram for gram, accounts in holders.items() if len(accounts) >= COMMON_ACCOUNTS}
+        by_holder[group_of.get(account, account)].update(found)
+    holders: Counter[str] = Counter()
+    for found in by_holder.values():
+        holders.update(found)  # counted in C: one count per holder, however many texts it has
+    common = {gram for gram, count in holders.items() if count >= COMMON_ACCOUNTS}
     kept = {key: found - common for key, found in grams.items()}
     return {key: found for key, found in kept.items() if len(found) >= MIN_SHINGLES}, owner
 
