@@ -32,8 +32,8 @@ def _log_seq(conn: sqlite3.Connection) -> int:
 def _params(conn: sqlite3.Connection) -> str:
     """The parameters and the state of what networks are computed from: the evidence log's end, and the sellers
     (a seller's details are updated in place, with no log entry of their own when they came without a page)."""
-    count, last_seen = conn.execute("SELECT COUNT(*), MAX(last_seen) FROM sellers").fetchone()
-    return canonical_json({**PARAMS, "sellers": count, "sellers_last_seen": last_seen})
+    newest, last_seen = conn.execute("SELECT MAX(id), MAX(last_seen) FROM sellers").fetchone()  # both indexed
+    return canonical_json({**PARAMS, "sellers": newest, "sellers_last_seen": last_seen})
 
 
 def current_run(conn: sqlite3.Connection) -> int | None:
@@ -56,8 +56,10 @@ def compute(store: Store) -> int:
             (utc_now(), _log_seq(conn), THRESHOLD, _params(conn), time.perf_counter() - started),
         )
         run_id = cursor.lastrowid
-        conn.executemany("INSERT INTO network_members (run_id, network, seller_id) VALUES (?, ?, ?)",
-                         [(run_id, n, account) for account, n in member_of.items()])  # fmt: skip
+        conn.executemany(
+            "INSERT INTO network_members (run_id, network, seller_id, flagged_listings) VALUES (?, ?, ?, ?)",
+            [(run_id, n, account, graph.accounts[account].flagged_listings) for account, n in member_of.items()],
+        )
         conn.executemany(
             "INSERT INTO network_links (run_id, a_id, b_id, kind, strength, reason, evidence)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -138,7 +140,9 @@ def list_networks(store: Store, min_size: int = 2, refresh: bool = False) -> lis
     # Every network's accounts and links in two queries, not two per network.
     conn = store.conn
     accounts = {row[0]: dict(zip(_ACCOUNT_KEYS, row, strict=True)) for row in conn.execute(
-        f"{_ACCOUNT_SQL} JOIN network_members m ON m.seller_id = s.id WHERE m.run_id = ?", (run_id,))}  # fmt: skip
+        "SELECT s.id, s.marketplace, s.username, s.display_name, s.country, s.first_seen, s.last_seen,"
+        " m.flagged_listings FROM sellers s JOIN network_members m ON m.seller_id = s.id WHERE m.run_id = ?",
+        (run_id,))}  # fmt: skip
     network_of_account = {seller_id: n for n, ids in groups.items() for seller_id in ids}
     links: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in conn.execute(f"{_LINK_SQL} ORDER BY strength DESC, id", (run_id,)):

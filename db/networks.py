@@ -53,6 +53,7 @@ class Account:
     username: str
     flagged: bool
     description: str | None = None
+    flagged_listings: int = 0
 
     @property
     def label(self) -> str:
@@ -88,9 +89,9 @@ class Graph:
 
 def load_accounts(conn: sqlite3.Connection) -> dict[int, Account]:
     """Every stored seller, with whether any of their listings is flagged (the accounts of interest)."""
-    flagged = {row[0] for row in conn.execute("SELECT DISTINCT seller_id FROM listings WHERE flagged = 1")}
+    flagged = dict(conn.execute("SELECT seller_id, COUNT(*) FROM listings WHERE flagged = 1 GROUP BY seller_id"))
     return {
-        row[0]: Account(row[0], row[1], row[2], row[0] in flagged, row[3])
+        row[0]: Account(row[0], row[1], row[2], row[0] in flagged, row[3], flagged.get(row[0], 0))
         for row in conn.execute("SELECT id, marketplace, username, description FROM sellers")
     }
 

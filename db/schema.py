@@ -354,6 +354,7 @@ CREATE TABLE network_members (
     run_id INTEGER NOT NULL REFERENCES network_runs(id),
     network INTEGER NOT NULL,
     seller_id INTEGER NOT NULL REFERENCES sellers(id),
+    flagged_listings INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, seller_id)
 );
 CREATE INDEX idx_network_members_network ON network_members (run_id, network);
@@ -369,6 +370,7 @@ CREATE TABLE network_links (
 );
 CREATE INDEX idx_network_links_a ON network_links (run_id, a_id);
 CREATE INDEX idx_network_links_b ON network_links (run_id, b_id);
+CREATE INDEX idx_sellers_last_seen ON sellers (last_seen);
 """
 
 
