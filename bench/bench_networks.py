@@ -154,7 +154,7 @@ def measure(path: Path) -> dict[str, Any]:
         }
         unindexed = _timed(lambda: conn.execute(
             "SELECT buyer, created_at, comment FROM buyer_reviews NOT INDEXED WHERE seller_id = ?", (seller_id,)
-        ).fetchall(), repeat=2)  # fmt: skip
+        ).fetchall(), repeat=2, name="baseline_unindexed_buyers")  # fmt: skip
     return {
         **{k: round(v, 2) for k, v in lookups.items()},
         "lookups_cpu_ms": dict(CPU_MS),
