@@ -6,10 +6,10 @@ An operation's accounts reuse one listing text with a word changed; honest selle
 candidate pair is confirmed by the exact Jaccard similarity of the two sets. A text near-identical to the texts
 of more than ``max_accounts`` accounts is a template, not a copy: it links nobody.
 
-Thresholds measured on a crawl of the simulated marketplace (seed 7; ``bench/bench_networks.py --copy-report``
-prints the distribution), comparing texts less their template phrases: planted copies share 34-39 distinctive
-4-grams at a Jaccard similarity of 0.63-0.68 (titles differ); unrelated accounts whose stock texts happen to be
-identical share at most 11 (at Jaccard up to 1.0: short stock texts coincide). So a copy needs both
+Thresholds measured on a crawl of the simulated marketplace (seed 7, the acceptance check's crawl), comparing
+every pair of flagged listings of different accounts, less their template phrases: planted copies share 34-39
+distinctive 4-grams at a Jaccard similarity of 0.63-0.68 (titles differ); unrelated accounts whose stock texts
+happen to be identical share at most 11 (at Jaccard up to 1.0: short stock texts coincide). So a copy needs both
 :data:`COPY_THRESHOLD` and :data:`MIN_SHARED` distinctive 4-grams in common (a passage of about 23 words).
 """
 
