@@ -59,6 +59,7 @@ def write_review_set(writer: BatchWriter, record: Mapping[str, Any]) -> None:
     seen = writer.capture_seen(record)
     marketplace = record["marketplace"]
     seller_id = writer.seller_id(marketplace, record["seller"], seen)
+    writer.seller_seen(seller_id, seen, "reviews")
     listing_id = writer.listing_id(marketplace, record.get("listing_external_id"))
     has_next = record.get("has_next")
     page = {

@@ -169,6 +169,10 @@ class BatchWriter:
         """The stored seller's id, creating the seller if the store has never met them."""
         return self._upsert_seller(marketplace, username, {}, seen, fill_only=True)
 
+    def seller_seen(self, seller_id: int, seen: Seen, source: str) -> None:
+        """A sighting of the seller on a page (every stored item is a sighting of something)."""
+        self._sighting(None, seller_id, None, seen, source)
+
     def listing_id(self, marketplace: str, external_id: str | None) -> int | None:
         if not external_id:
             return None

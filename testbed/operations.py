@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from testbed import catalogue as cat
+from testbed import review_wording as rw
 from testbed import vocabulary as vocab
 from testbed.dice import Dice
 
@@ -143,7 +144,8 @@ def _build(seed: int, listings: int) -> Plan:
     rng = Dice(f"operations:{seed}:{listings}")
     by_id = {g.gig_id: g for g in gigs}
     plan = Plan()
-    review = [s for s in sellers if s.truth == cat.REVIEW_SELLER]
+    # The hostile seller (markup and formulas in every text) keeps its texts exactly: tests compare them byte for byte.
+    review = [s for s in sellers if s.truth == cat.REVIEW_SELLER and s.username != rw.HOSTILE_USERNAME_STEM]
     _plant_operations(rng, plan, review, by_id)
     _plant_repeat_buyers(rng, plan, review)
     _plant_lookalikes(rng, plan, sellers, gigs)
