@@ -55,7 +55,10 @@ def crawl_once(base_url: str, workdir: Path, label: str, pipelines: bool, max_pa
     if not pipelines:
         cmd += ["--set", "ITEM_PIPELINES={}"]
     cpu_before = children_cpu()
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # the bare variant stores nothing on purpose, and a crawl that stores nothing exits 1: judge it by its stats
+    if proc.returncode != 0 and (pipelines or not (workdir / f"{label}.json").is_file()):
+        raise subprocess.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
     cpu = children_cpu() - cpu_before
     stats, pages, seconds = read_stats(workdir / f"{label}.json")
     return {

@@ -96,28 +96,37 @@ def batches(records: list[dict[str, Any]], size: int) -> list[list[dict[str, Any
     return [records[i : i + size] for i in range(0, len(records), size)]
 
 
-def time_store(path: Path, chunks: list[list[dict[str, Any]]]) -> tuple[float, float, dict[str, int]]:
+class Timed:
+    """Wall and CPU seconds of a block (CPU time is the steadier figure on a shared, busy machine)."""
+
+    def __enter__(self) -> Timed:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def time_store(path: Path, chunks: list[list[dict[str, Any]]]) -> tuple[Timed, Timed, dict[str, int]]:
     with Store(path) as store:
         run = store.start_run("crawl", "bench", {}, "r1", "bench")
-        started = time.perf_counter()
-        for chunk in chunks:
-            store.record_batch(run, chunk)
-        first = time.perf_counter() - started
+        with Timed() as first:
+            for chunk in chunks:
+                store.record_batch(run, chunk)
         rerun = store.start_run("crawl", "bench", {}, "r1", "bench")
-        started = time.perf_counter()
-        for chunk in chunks:
-            store.record_batch(rerun, chunk)
-        second = time.perf_counter() - started
+        with Timed() as second:
+            for chunk in chunks:
+                store.record_batch(rerun, chunk)
         return first, second, store.counts()
 
 
-def time_cards(path: Path, chunks: list[list[dict[str, Any]]]) -> float:
+def time_cards(path: Path, chunks: list[list[dict[str, Any]]]) -> Timed:
     with Store(path) as store:
         run = store.start_run("crawl", "bench", {}, "r1", "bench")
-        started = time.perf_counter()
-        for chunk in chunks:
-            store.record_batch(run, chunk)
-        return time.perf_counter() - started
+        with Timed() as timed:
+            for chunk in chunks:
+                store.record_batch(run, chunk)
+        return timed
 
 
 def time_baseline(path: Path, chunks: list[list[dict[str, Any]]]) -> float:
@@ -155,9 +164,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     chunks = batches(records, args.batch)
     cards = make_search_cards(args.listings, 100)
     with tempfile.TemporaryDirectory(prefix="gigscan-bench-") as tmp:
-        store_s, rerun_s, counts = time_store(Path(tmp) / "store.db", chunks)
+        store_t, rerun_t, counts = time_store(Path(tmp) / "store.db", chunks)
         baseline_s = time_baseline(Path(tmp) / "baseline.db", chunks)
-        cards_s = time_cards(Path(tmp) / "cards.db", batches(cards, args.batch))
+        cards_t = time_cards(Path(tmp) / "cards.db", batches(cards, args.batch))
+        store_s, rerun_s, cards_s = store_t.wall, rerun_t.wall, cards_t.wall
         store_bytes = sum(p.stat().st_size for p in Path(tmp).glob("store.db*"))
     n = args.listings
     result = {
@@ -169,6 +179,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "baseline_listings_per_s": round(n / baseline_s),
         "baseline_over_store": round(baseline_s and store_s / baseline_s, 2),
         "search_cards_per_s": round(n / cards_s),
+        "cpu_ms_per_listing": {"store": round(1000 * store_t.cpu / n, 3), "rerun": round(1000 * rerun_t.cpu / n, 3),
+                               "search_cards": round(1000 * cards_t.cpu / n, 3)},
         "store_mb": round(store_bytes / 2**20, 1),
         "raw_body_mb": round(sum(len(r["capture"]["body"]) for r in records) / 2**20, 1),
         "rows": {k: counts[k] for k in ROW_COUNTS},

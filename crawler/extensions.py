@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,10 @@ class RunMonitors:
         assert stats is not None
         run_id = stats.get_value("gigscan/run_id")
         db = Path(self.crawler.settings.get("GIGSCAN_DB"))
-        # no run: the store pipeline is off or never opened, and a crawl that stored nothing failed
-        report = unrecorded_failure(db, spider, stats.get_stats()) if run_id is None else judge_run(db, int(run_id))
+        try:  # no run: the store pipeline is off or never opened, and a crawl that stored nothing failed
+            report = unrecorded_failure(db, spider, stats.get_stats()) if run_id is None else judge_run(db, int(run_id))
+        except (sqlite3.Error, OSError) as exc:  # the store broke (a full disk): still say so, and notify
+            report = unrecorded_failure(db, spider, {**stats.get_stats(), REASON: f"store failure: {exc}"})
         stats.set_value(STATUS, report.status)
         stats.set_value(REPORT, report.to_dict())
         if not report.healthy:

@@ -1,6 +1,7 @@
 """Middlewares. Downloader: block pages are failures to retry, never empty results; each download slot is paced as
 the server asks (robots.txt Crawl-delay, Retry-After); the user agent names gigscan and its operator; gzip bombs
-are counted. Spider: listings found per search query, for the zero-results monitor."""
+are counted. Spider: listings found per search query, for the zero-results monitor; at most so many listings and
+links out of one page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares import cookies as _cookies
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -24,7 +25,6 @@ from crawler.items import Listing
 from crawler.monitors import QUERY_RESULTS
 
 if TYPE_CHECKING:
-    from scrapy import Request
     from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -283,3 +283,62 @@ class QueryResultsMiddleware(BaseSpiderMiddleware):
             found.add((item.marketplace, item.external_id))
             self.stats.set_value(QUERY_RESULTS + query, len(found))
         return item
+
+
+class PageCapMiddleware(BaseSpiderMiddleware):
+    """At most ``GIGSCAN_MAX_LISTINGS_PER_PAGE`` listings and ``GIGSCAN_MAX_LINKS_PER_PAGE`` requests out of one
+    page; the rest are dropped and counted (``gigscan/page_cap/...``).
+
+    Why: a page is written by whoever serves it. A real search page lists a few dozen gigs; a hostile one with
+    10,000 links would otherwise become 10,000 listings and 10,000 requests from one response, and a crawl of
+    such pages grows without bound. The caps sit far above any real page, so they only ever cut a hostile one.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+        self.max_listings = crawler.settings.getint("GIGSCAN_MAX_LISTINGS_PER_PAGE")
+        self.max_links = crawler.settings.getint("GIGSCAN_MAX_LINKS_PER_PAGE")
+
+    def process_spider_output(self, response: Response | None, result: Any, spider: Any = None) -> Any:
+        counts = _PageCounts()
+        for output in result:
+            if self._keep(output, counts, response):
+                yield output
+
+    async def process_spider_output_async(self, response: Response | None, result: Any, spider: Any = None) -> Any:
+        counts = _PageCounts()
+        async for output in result:
+            if self._keep(output, counts, response):
+                yield output
+
+    def _keep(self, output: Any, counts: _PageCounts, response: Response | None) -> bool:
+        if response is None:  # start requests are the user's, not a page's
+            return True
+        if isinstance(output, Listing):
+            counts.listings += 1
+            over, kind, cap = counts.listings > self.max_listings > 0, "listings", self.max_listings
+        elif isinstance(output, Request):
+            counts.links += 1
+            over, kind, cap = counts.links > self.max_links > 0, "links", self.max_links
+        else:
+            return True
+        if over:
+            self.stats.inc_value(f"gigscan/page_cap/{kind}_dropped")
+            if kind not in counts.capped:
+                counts.capped.add(kind)
+                self.stats.inc_value(f"gigscan/page_cap/pages_over_{kind}_cap")
+                logger.warning("%s holds more than %d %s: the rest are dropped", response.url, cap, kind)
+        return not over
+
+
+class _PageCounts:
+    """What one response has yielded so far."""
+
+    __slots__ = ("listings", "links", "capped")
+
+    def __init__(self) -> None:
+        self.listings = 0
+        self.links = 0
+        self.capped: set[str] = set()

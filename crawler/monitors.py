@@ -53,11 +53,13 @@ def query_results(stats: Mapping[str, Any]) -> dict[str, int]:
 
 
 def counters(stats: Mapping[str, Any]) -> dict[str, int]:
-    """The figures a run is summed up by (``gigscan runs``, notifications)."""
+    """The figures a run's stats sum it up by (``gigscan runs``, notifications). ``flag_events`` counts items
+    flagged, a listing once per view of it; the flagged *listings* of a run come from the store
+    (``db.runs.flagged_listings``)."""
     return {
         "pages": _count(stats, "response_received_count"),
         "items": _count(stats, "item_scraped_count"),
-        "flagged": _count(stats, "gigscan/flagged_items"),
+        "flag_events": _count(stats, "gigscan/flagged_items"),
         "blocked": _count(stats, "gigscan/blocked"),
         "errors": _count(stats, "log_count/ERROR") + _count(stats, "spider_exceptions/count"),
     }

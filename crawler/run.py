@@ -34,6 +34,7 @@ from crawler.unattended import (
     open_job_dir,
     record_failed_run,
 )
+from db.checkpoint import checkpoint_after_crawl
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -164,7 +165,7 @@ def checked_profile_name(path: Path) -> str:
     try:
         return load_profile(path).name
     except ProfileError as exc:
-        raise CrawlError("invalid site profile:\n" + "\n".join(exc.problems)) from None
+        raise CrawlError(exc.message()) from None
 
 
 def check_recheck(options: CrawlOptions, classes: Mapping[str, Any]) -> None:
@@ -354,6 +355,7 @@ def run(options: CrawlOptions, on_crawler: Callable[[str, Crawler], None] | None
         close_job_dir(path, all_stats[label].get("finish_reason"))
     if targets_file is not None:
         close_recheck(options, targets, next(iter(all_stats.values())), targets_file)
+    checkpoint_after_crawl(options.db)  # the log's head, signed, outside the store (db/checkpoint.py)
     return [summarise(label, stats, options.db) for label, stats in all_stats.items()]
 
 
@@ -463,13 +465,11 @@ def summarise(label: str, stats: Mapping[str, Any], db: Path) -> CrawlSummary:
 
 def flagged_listings(db: Path, run_id: int) -> int:
     """Listings the run saw whose current verdict is flagged (``gigscan stats``' meaning of flagged)."""
+    from db.runs import flagged_listings as count
     from db.store import Store
 
     with Store(db) as store:
-        row = store.conn.execute(
-            "SELECT count(*) FROM listings WHERE flagged = 1"
-            " AND id IN (SELECT listing_id FROM sightings WHERE run_id = ?)", (run_id,)).fetchone()
-    return int(row[0])
+        return count(store, run_id)
 
 
 def default_log_file(db: Path) -> Path:

@@ -67,6 +67,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.QueryResultsMiddleware": 900,  # gigscan/query_results/<query>, for the zero-results monitor
+    "crawler.middlewares.PageCapMiddleware": 950,  # runs first on a page's output: a hostile page is cut early
 }
 
 ITEM_PIPELINES = {
@@ -90,6 +91,10 @@ GIGSCAN_BLOCK_BACKOFF = 2.0  # the download slot's delay is multiplied by this a
 GIGSCAN_BLOCK_MAX_DELAY = 60.0
 GIGSCAN_RETRY_AFTER_MAX = 600.0  # longest Retry-After obeyed, seconds (a longer one is cut to this)
 GIGSCAN_RUN_ARGS = {}  # what the user asked for, kept in the run record
+# Most listings and links (requests) taken from one page (0: no cap): real pages hold dozens; a hostile one may
+# hold ten thousand. What is dropped is counted in gigscan/page_cap/*.
+GIGSCAN_MAX_LISTINGS_PER_PAGE = 500
+GIGSCAN_MAX_LINKS_PER_PAGE = 1000
 GIGSCAN_NOTIFY = None  # a failed, blocked or degraded run: POST its report here (http(s) URL) or run this command
 
 LOG_LEVEL = "INFO"

@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 from crawler.monitors import Failure, Thresholds, check_run, counters
 from db.access import StoreUnavailable, open_store
 from db.evidence import utc_now
-from db.runs import earlier_runs, get_run, mark_degraded
+from db.runs import earlier_runs, flagged_listings, get_run, mark_degraded
 from db.store import Store
 
 NOTIFY_TIMEOUT_S = 30
@@ -58,7 +58,10 @@ class Locked(Exception):
 
 
 def lock_path(db: Path, name: str) -> Path:
-    return data_dir(db) / "locks" / f"{_safe(Path(db).name)}.{_safe(name)}.lock"
+    """The lock of a spider crawling into ``db``, keyed on the file the path resolves to: a symlink or another
+    spelling of the same store (``./x.db``, ``sub/../x.db``) takes the same lock."""
+    store = Path(db).resolve()
+    return data_dir(store) / "locks" / f"{_safe(store.name)}.{_safe(name)}.lock"
 
 
 def hold_crawl_locks(db: Path, names: Iterable[str]) -> list[FileLock]:
@@ -150,9 +153,11 @@ def judge_run(db: Path, run_id: int, thresholds: Thresholds | None = None) -> Ru
         failures: list[Failure] = check_run(run["stats"], history, thresholds)
         status = mark_degraded(store, run_id, [f.to_dict() for f in failures])
         run = get_run(store, run_id) or run
+        flagged = flagged_listings(store, run_id)
     return RunReport(
         run_id=run_id, spider=run["spider"], marketplace=run["args"].get("marketplace"), status=status,
-        db=str(db), started_at=run["started_at"], finished_at=run["finished_at"], counters=counters(run["stats"]),
+        db=str(db), started_at=run["started_at"], finished_at=run["finished_at"],
+        counters={**counters(run["stats"]), "flagged": flagged},
         failures=[f.to_dict() for f in failures], reason=run["stats"].get(REASON),
     )
 

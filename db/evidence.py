@@ -50,6 +50,9 @@ SNAPSHOT_DIGEST_COLUMNS = (
     "headers",
     "body_sha256",
 )
+# Version 2 of a snapshot's digest (log kind ``snapshot2``) also covers when it was stored; ``snapshot`` entries
+# written before it keep their first digest, and the migration that introduced it logged every older snapshot again.
+SNAPSHOT2_DIGEST_COLUMNS = (*SNAPSHOT_DIGEST_COLUMNS, "created_at")
 VERDICT_DIGEST_COLUMNS = (
     "id",
     "listing_id",
@@ -90,6 +93,19 @@ EVENT_DIGEST_COLUMNS = (
     "created_at",
 )
 REVIEW_DIGEST_COLUMNS = ("id", "verdict_id", "state", "note", "reviewed_by", "reviewed_at")
+SIGHTING_DIGEST_COLUMNS = (
+    "id",
+    "run_id",
+    "listing_id",
+    "seller_id",
+    "snapshot_id",
+    "seen_at",
+    "url",
+    "http_status",
+    "source",
+    "body_sha256",
+    "capture_id",
+)
 # Buyers' reviews and the review blocks they came in (issue 18; columns in db.schema._BUYER_REVIEWS).
 REVIEW_PAGE_DIGEST_COLUMNS = (
     "id", "run_id", "capture_id", "marketplace", "seller_id", "listing_id", "scope", "url", "total_count",
@@ -105,12 +121,79 @@ BUYER_REVIEW_DIGEST_COLUMNS = (
 # Log entry kind -> (table, digest columns) for every evidence row logged by its id (bodies are logged by hash).
 LOGGED_ROWS = {
     "snapshot": ("snapshots", SNAPSHOT_DIGEST_COLUMNS),
+    "snapshot2": ("snapshots", SNAPSHOT2_DIGEST_COLUMNS),
     "verdict": ("verdicts", VERDICT_DIGEST_COLUMNS),
     "capture": ("captures", CAPTURE_DIGEST_COLUMNS),
     "event": ("events", EVENT_DIGEST_COLUMNS),
     "review": ("reviews", REVIEW_DIGEST_COLUMNS),
     "review_page": ("review_pages", REVIEW_PAGE_DIGEST_COLUMNS),
     "buyer_review": ("buyer_reviews", BUYER_REVIEW_DIGEST_COLUMNS),
+}
+#: The log kind a new snapshot is logged under (``snapshot`` is the older digest, still verified).
+SNAPSHOT_KIND = "snapshot2"
+#: Sightings are logged a batch at a time: one entry per id range, ref ``"<first id>-<last id>"``, covering the
+#: digest of the range's rows in id order (a crawl sees every listing on every run: an entry each would double
+#: the log for no gain in what it proves).
+SIGHTINGS_KIND = "sightings"
+
+# Rows whose state changes as history is added (a listing's current text and verdict, a seller's profile, a
+# run's status): every change appends an entry with the digest of the row's state columns, and ``verify`` checks
+# that each row still matches its latest entry. ``first_seen``/``last_seen`` are left out because they change on
+# every sighting; ``verify`` recomputes them from the (logged) sightings instead.
+LISTING_STATE_COLUMNS = (
+    "id",
+    "marketplace",
+    "external_id",
+    "seller_id",
+    "url",
+    "kind",
+    "title",
+    "description",
+    "tags",
+    "category",
+    "price",
+    "currency",
+    "rating",
+    "review_count",
+    "current_detail",
+    "current_snapshot_id",
+    "status",
+    "removed_at",
+    "flagged",
+    "score",
+    "verdict_id",
+)
+#: What a seller's pages say about them (the writer fills and refreshes these).
+SELLER_PROFILE_COLUMNS = (
+    "display_name",
+    "profile_url",
+    "country",
+    "level",
+    "member_since",
+    "rating",
+    "review_count",
+    "description",
+)
+SELLER_STATE_COLUMNS = ("id", "marketplace", "username", *SELLER_PROFILE_COLUMNS, "status", "removed_at")
+RUN_STATE_COLUMNS = (
+    "id",
+    "kind",
+    "spider",
+    "args",
+    "started_at",
+    "finished_at",
+    "status",
+    "stats",
+    "gigscan_version",
+    "ruleset_version",
+    "pid",
+    "host",
+)
+#: Log entry kind -> (table, state columns) of the rows logged at every change of state.
+STATE_ROWS = {
+    "listing": ("listings", LISTING_STATE_COLUMNS),
+    "seller": ("sellers", SELLER_STATE_COLUMNS),
+    "run": ("runs", RUN_STATE_COLUMNS),
 }
 
 
@@ -139,9 +222,14 @@ def _format(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# One encoder for every digest: json.dumps with any option set builds a new encoder on every call, which costs
+# more than encoding a short row (every listing is digested several times as it is stored).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
     """One text per value (sorted keys, no spaces), so equal data always hashes equal."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -203,6 +291,46 @@ def entry_hash(prev_hash: str, kind: str, ref: str, content_sha256: str, created
     """Hash of one log entry. Fields are joined with a unit separator (never inside hex, kinds or times) so
     no two different entries concatenate to the same text."""
     return sha256_hex("\x1f".join((prev_hash, kind, ref, content_sha256, created_at)))
+
+
+def log_state(conn: sqlite3.Connection, chain: Chain, kind: str, row_id: int, now: str) -> str:
+    """Append the current state of a listing, seller or run (:data:`STATE_ROWS`) to the log; returns its digest.
+
+    Call it after every write that may change the row's state columns, inside the same transaction."""
+    table, columns = STATE_ROWS[kind]
+    values = conn.execute(f"SELECT {', '.join(columns)} FROM [{table}] WHERE id = ?", (row_id,)).fetchone()
+    if values is None:
+        raise KeyError(f"no {kind} with id {row_id}")
+    digest = sha256_hex(canonical_json(list(values)))
+    chain.append(kind, row_id, digest, now)
+    return digest
+
+
+def log_states(conn: sqlite3.Connection, chain: Chain, kind: str, row_ids: list[int], now: str) -> None:
+    """:func:`log_state` for many rows at once (one query per 500), in the order given."""
+    table, columns = STATE_ROWS[kind]
+    for start in range(0, len(row_ids), 500):
+        chunk = row_ids[start : start + 500]
+        rows = conn.execute(
+            f"SELECT {', '.join(columns)} FROM [{table}] WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(chunk),),
+        ).fetchall()
+        by_id = {row[0]: row for row in rows}
+        for row_id in chunk:
+            chain.append(kind, row_id, sha256_hex(canonical_json(list(by_id[row_id]))), now)
+
+
+def sightings_digest(rows: list[tuple[Any, ...]]) -> str:
+    """Digest of a range of sightings, each a tuple in :data:`SIGHTING_DIGEST_COLUMNS` order, in id order."""
+    return sha256_hex(canonical_json([list(row) for row in rows]))
+
+
+def read_sightings(conn: sqlite3.Connection, first: int, last: int) -> list[tuple[Any, ...]]:
+    """Sightings ``first``..``last`` as stored (read back: column affinity may have converted a bound value)."""
+    return conn.execute(
+        f"SELECT {', '.join(SIGHTING_DIGEST_COLUMNS)} FROM sightings WHERE id BETWEEN ? AND ? ORDER BY id",
+        (first, last),
+    ).fetchall()
 
 
 class Chain:

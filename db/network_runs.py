@@ -106,7 +106,7 @@ def _network(conn: sqlite3.Connection, run_id: int, number: int, ids: list[int])
     return _assemble(run_id, number, _accounts(conn, ids), _links(conn, run_id, ids))
 
 
-def _assemble(run_id: int, number: int, accounts: dict[int, dict[str, Any]],
+def _assemble(run_id: int | None, number: int, accounts: dict[int, dict[str, Any]],
               links: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """One network as the commands show it: accounts (flagged first), marketplaces, links by label."""
     label = {i: f"{a['marketplace']}:{a['username']}" for i, a in accounts.items()}
@@ -119,7 +119,7 @@ def _assemble(run_id: int, number: int, accounts: dict[int, dict[str, Any]],
     return {
         "network": number,
         "size": len(members),
-        "accounts": [{k: v for k, v in a.items() if k != "id"} for a in members],
+        "accounts": [{("seller_id" if k == "id" else k): v for k, v in a.items()} for a in members],
         "marketplaces": sorted({a["marketplace"] for a in members}),
         "link_kinds": dict(sorted(kinds.items())),
         "links": links,
@@ -127,8 +127,29 @@ def _assemble(run_id: int, number: int, accounts: dict[int, dict[str, Any]],
     }
 
 
+def _in_memory(store: Store, min_size: int) -> list[dict[str, Any]]:
+    """The networks computed and not kept: for readers inside a read snapshot (exports), which write nothing."""
+    graph = build_graph(store.conn)
+    networks = components(graph, THRESHOLD)
+    member_of = {account: n for n, members in enumerate(networks, 1) for account in members}
+    links: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for link in sorted(graph.links, key=lambda k: -k.strength):
+        n = member_of.get(link.a)
+        if n is not None and n == member_of.get(link.b):
+            links[n].append({"a": link.a, "b": link.b, "kind": link.kind, "strength": link.strength,
+                             "reason": link.reason, "evidence": link.evidence})  # fmt: skip
+    found = []
+    for n, ids in enumerate(networks, 1):
+        if len(ids) >= min_size:
+            found.append(_assemble(None, n, _accounts(store.conn, ids), links[n]))
+    return found
+
+
 def list_networks(store: Store, min_size: int = 2, refresh: bool = False) -> list[dict[str, Any]]:
-    """Every network of at least ``min_size`` accounts, largest first, each with its links and their reasons."""
+    """Every network of at least ``min_size`` accounts, largest first, each with its links and their reasons.
+    Inside a read transaction (an export's snapshot) a stale computation is replaced in memory, not stored."""
+    if store.conn.in_transaction and (refresh or current_run(store.conn) is None):
+        return _in_memory(store, min_size)
     run_id = ensure_run(store, refresh)
     groups: dict[int, list[int]] = defaultdict(list)
     for network, seller_id in store.conn.execute(

@@ -6,7 +6,9 @@ verdict; that is not a new flag for the analyst who already dismissed it. A conf
 verdict confirmed (changed text needs a fresh look). A later decision always wins, so a dismissal can be undone
 by reviewing the listing's current verdict again.
 
-Decisions themselves are written by :meth:`db.store.Store.review_verdict` (logged in the evidence chain).
+Decisions themselves are written by :meth:`db.store.Store.review_verdict` and read here from ``reviews``
+alone: every decision is a logged row of the evidence chain, so what an export shows as reviewed is what
+``gigscan verify`` checks (the verdicts' old ``review_*`` columns are neither written nor read).
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ from typing import Any
 
 from db.store import REVIEW_STATES, Store
 
-#: Joins ``r``, the verdict whose review decides listing ``l``'s state, given ``v``, its current verdict.
+#: The latest decision on verdict ``d``: a verdict's state is its last review's.
+_LATEST_OF_D = "x.id = (SELECT max(y.id) FROM reviews y WHERE y.verdict_id = d.id)"
+#: Joins ``r``, the review that decides listing ``l``'s state, given ``v``, its current verdict: the latest among
+#: the latest decision on ``v`` and the dismissals (still standing) of the listing's verdicts under v's ruleset.
 DECIDING_REVIEW_JOIN = (
-    "LEFT JOIN verdicts r ON r.id = (SELECT d.id FROM verdicts d WHERE d.listing_id = v.listing_id"
-    " AND d.ruleset_version = v.ruleset_version AND d.reviewed_at IS NOT NULL"
-    " AND (d.id = v.id OR d.review_state = 'dismissed') ORDER BY d.reviewed_at DESC, d.id DESC LIMIT 1)"
+    "LEFT JOIN reviews r ON r.id = (SELECT x.id FROM reviews x JOIN verdicts d ON d.id = x.verdict_id"
+    " WHERE d.listing_id = v.listing_id AND d.ruleset_version = v.ruleset_version AND " + _LATEST_OF_D +
+    " AND (d.id = v.id OR x.state = 'dismissed') ORDER BY x.reviewed_at DESC, x.id DESC LIMIT 1)"
 )
 #: Review columns of a listing, from ``r`` (see :data:`DECIDING_REVIEW_JOIN`).
 REVIEW_COLUMNS = (
-    "COALESCE(r.review_state, 'new') AS review_state, r.reviewed_by, r.reviewed_at, r.review_note,"
-    " r.id AS reviewed_verdict_id"
+    "COALESCE(r.state, 'new') AS review_state, r.reviewed_by, r.reviewed_at, r.note AS review_note,"
+    " r.verdict_id AS reviewed_verdict_id"
 )
 #: What ``state`` filters accept beside the stored states: ``open`` (anything not dismissed) and ``any``.
 STATE_FILTERS = (*REVIEW_STATES, "open", "any")
@@ -49,7 +54,8 @@ def decisions(store: Store) -> dict[int, dict[str, Any]]:
     keeps an export of 100,000 flags as fast as the plain query."""
     rows = store.conn.execute(
         f"SELECT l.id, {REVIEW_COLUMNS} FROM listings l JOIN verdicts v ON v.id = l.verdict_id"
-        f" {DECIDING_REVIEW_JOIN} WHERE l.id IN (SELECT listing_id FROM verdicts WHERE reviewed_at IS NOT NULL)"
+        f" {DECIDING_REVIEW_JOIN}"
+        " WHERE l.id IN (SELECT d.listing_id FROM reviews x JOIN verdicts d ON d.id = x.verdict_id)"
         " AND r.id IS NOT NULL"
     )
     names = [column[0] for column in rows.description][1:]
@@ -66,7 +72,7 @@ _FLAG_SELECT = (
 
 def pending(store: Store, *, marketplace: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Flagged listings awaiting a decision, highest score first. ``verdict_id`` is what to review."""
-    where = "l.flagged = 1 AND COALESCE(r.review_state, 'new') = 'new'"
+    where = "l.flagged = 1 AND COALESCE(r.state, 'new') = 'new'"
     params: list[Any] = []
     if marketplace:
         where += " AND l.marketplace = ?"
@@ -83,9 +89,10 @@ def flag(store: Store, verdict_id: int) -> dict[str, Any] | None:
     return next(
         store.db.query(
             "SELECT v.id AS verdict_id, v.flagged, v.listing_id, l.marketplace, s.username, l.external_id, l.url,"
-            " l.title, v.score, v.ruleset_version, v.review_state, v.reviewed_by, v.reviewed_at, v.review_note,"
-            " l.verdict_id = v.id AS is_current"
+            " l.title, v.score, v.ruleset_version, COALESCE(x.state, 'new') AS review_state, x.reviewed_by,"
+            " x.reviewed_at, x.note AS review_note, l.verdict_id = v.id AS is_current"
             " FROM verdicts v JOIN listings l ON l.id = v.listing_id JOIN sellers s ON s.id = l.seller_id"
+            " LEFT JOIN reviews x ON x.id = (SELECT max(y.id) FROM reviews y WHERE y.verdict_id = v.id)"
             " WHERE v.id = ?",
             (verdict_id,),
         ),
@@ -97,7 +104,7 @@ def state_counts(store: Store) -> dict[str, int]:
     """Flagged listings per review state (every state present, zero if none)."""
     counts = dict.fromkeys(REVIEW_STATES, 0)
     rows = store.conn.execute(
-        "SELECT COALESCE(r.review_state, 'new'), count(*) FROM listings l JOIN verdicts v ON v.id = l.verdict_id "
+        "SELECT COALESCE(r.state, 'new'), count(*) FROM listings l JOIN verdicts v ON v.id = l.verdict_id "
         f"{DECIDING_REVIEW_JOIN} WHERE l.flagged = 1 GROUP BY 1"
     )
     counts.update(dict(rows.fetchall()))

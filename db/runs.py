@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from db.evidence import Chain, log_state, utc_now
 from db.store import Store
 
 # Runs whose counts describe a whole crawl: the history a new run is compared with.
@@ -67,6 +68,7 @@ def mark_degraded(store: Store, run_id: int, failures: Sequence[Mapping[str, Any
             status = "degraded"
         conn.execute("UPDATE runs SET status = ?, stats = ? WHERE id = ?",
                      (status, json.dumps(stats, default=str, sort_keys=True), run_id))
+        log_state(conn, Chain(conn), "run", run_id, utc_now())
     return status
 
 
@@ -75,6 +77,16 @@ def record_skipped_run(store: Store, spider: str, args: Mapping[str, Any], reaso
     run_id = store.start_run("crawl", spider, args, None, gigscan_version)
     store.finish_run(run_id, "skipped", {"gigscan/skipped": reason})
     return run_id
+
+
+def flagged_listings(store: Store, run_id: int) -> int:
+    """Listings the run saw whose current verdict is flagged: what a crawl's summary, ``gigscan runs`` and a
+    notification call "flagged" (listings, as ``gigscan stats`` counts them; never flag events or verdict rows)."""
+    row = store.conn.execute(
+        "SELECT count(*) FROM listings WHERE flagged = 1 AND id IN (SELECT listing_id FROM sightings WHERE run_id = ?)",
+        (run_id,),
+    ).fetchone()
+    return int(row[0])
 
 
 def duration_s(run: Mapping[str, Any]) -> float | None:
@@ -87,4 +99,5 @@ def duration_s(run: Mapping[str, Any]) -> float | None:
 def list_runs(store: Store, limit: int = 20) -> list[dict[str, Any]]:
     """The most recent runs, newest first, with ``args`` and ``stats`` decoded and ``duration_s`` added."""
     rows = store.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-    return [{**run, "duration_s": duration_s(run)} for run in map(_decode, rows)]
+    return [{**run, "duration_s": duration_s(run), "flagged_listings": flagged_listings(store, run["id"])}
+            for run in map(_decode, rows)]

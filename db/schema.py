@@ -11,7 +11,20 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from db.evidence import SNAPSHOT_DIGEST_COLUMNS, VERDICT_DIGEST_COLUMNS, Chain, row_digest, utc_now
+from db.evidence import (
+    SIGHTINGS_KIND,
+    SNAPSHOT2_DIGEST_COLUMNS,
+    SNAPSHOT_DIGEST_COLUMNS,
+    SNAPSHOT_KIND,
+    STATE_ROWS,
+    VERDICT_DIGEST_COLUMNS,
+    Chain,
+    log_state,
+    read_sightings,
+    row_digest,
+    sightings_digest,
+    utc_now,
+)
 
 Migration = Callable[[Database], None]
 
@@ -276,6 +289,44 @@ def _v4_captures_events_reviews(db: Database) -> None:
         _append_only(db, table, "UPDATE")
 
 
+_SIGHTINGS_PER_ENTRY = 5000
+
+
+def _v5_chain_everything(db: Database) -> None:
+    """Everything an output reads is in the hash chain: the state of every listing, seller and run as of now,
+    every sighting (in id ranges), every snapshot again under a digest that covers when it was stored. Rows an
+    output reads but nobody may rewrite get triggers: a listing's or seller's identity, any verdict column
+    (review decisions live in ``reviews`` alone), deleting a listing, seller or run."""
+    chain = Chain(db.conn)
+    now = utc_now()
+    for row in db.query("SELECT * FROM snapshots ORDER BY id"):
+        chain.append(SNAPSHOT_KIND, row["id"], row_digest(row, SNAPSHOT2_DIGEST_COLUMNS), now)
+    for kind, (table, _columns) in STATE_ROWS.items():
+        for (row_id,) in db.execute(f"SELECT id FROM [{table}] ORDER BY id").fetchall():
+            log_state(db.conn, chain, kind, row_id, now)
+    _backfill_sightings(db, chain, now)
+    db.execute("DROP TRIGGER IF EXISTS [verdicts_no_update]")
+    _refuse(db, "verdicts", "no_update", "UPDATE")
+    for table, identity in (("listings", "marketplace, external_id"), ("sellers", "marketplace, username")):
+        _refuse(db, table, "no_delete", "DELETE")
+        _refuse(db, table, "no_update", f"UPDATE OF {identity}")
+    _refuse(db, "runs", "no_delete", "DELETE")
+
+
+def _refuse(db: Database, table: str, name: str, event: str) -> None:
+    db.execute(
+        f"CREATE TRIGGER [{table}_{name}] BEFORE {event} ON [{table}]"
+        f" BEGIN SELECT RAISE(ABORT, '{table} is append-only evidence'); END"
+    )
+
+
+def _backfill_sightings(db: Database, chain: Chain, now: str) -> None:
+    ids = [row_id for (row_id,) in db.execute("SELECT id FROM sightings ORDER BY id").fetchall()]
+    for start in range(0, len(ids), _SIGHTINGS_PER_ENTRY):
+        first, last = ids[start], ids[min(start + _SIGHTINGS_PER_ENTRY, len(ids)) - 1]
+        chain.append(SIGHTINGS_KIND, f"{first}-{last}", sightings_digest(read_sightings(db.conn, first, last)), now)
+
+
 _BUYER_REVIEWS = """
 CREATE TABLE review_pages (
     id INTEGER PRIMARY KEY,
@@ -385,6 +436,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v2_full_text_search,
     _v3_evidence_log,
     _v4_captures_events_reviews,
+    _v5_chain_everything,
     _buyer_reviews,
     _seller_networks,
 )

@@ -20,9 +20,9 @@ from typing import Any, Self
 import zstandard
 from sqlite_utils import Database
 
-from db.evidence import Chain, utc_now
+from db.evidence import Chain, log_state, utc_now
 from db.schema import migrate
-from db.verify import VerifyResult, verify
+from db.verify import Anchors, VerifyResult, verify
 from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, Seen, insert_logged, record_event, store_verdict
 
 _COUNTED_TABLES = (
@@ -155,6 +155,7 @@ class Store:
                     host,
                 ),
             )
+            log_state(conn, Chain(conn), "run", cursor.lastrowid, utc_now())
         run_id = cursor.lastrowid
         self._run_rulesets[run_id] = ruleset_version
         return run_id
@@ -168,6 +169,7 @@ class Store:
             )
             if cursor.rowcount != 1:
                 raise KeyError(f"no run with id {run_id}")
+            log_state(conn, Chain(conn), "run", run_id, utc_now())
 
     @staticmethod
     def _close_abandoned_runs(conn: sqlite3.Connection, host: str) -> None:
@@ -176,9 +178,9 @@ class Store:
         rows = conn.execute("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", (host,)).fetchall()
         for run_id, pid in rows:
             if pid is not None and pid != os.getpid() and not _process_alive(pid):
-                conn.execute(
-                    "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?", (utc_now(), run_id)
-                )
+                now = utc_now()
+                conn.execute("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?", (now, run_id))
+                log_state(conn, Chain(conn), "run", run_id, now)
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         return next(self.db.query("SELECT * FROM runs WHERE id = ?", (run_id,)), None)
@@ -204,8 +206,9 @@ class Store:
         return writer.result
 
     def review_verdict(self, verdict_id: int, state: str, note: str | None, by: str) -> dict[str, Any]:
-        """Record an analyst's decision on a verdict: a new ``reviews`` row (logged, so the decision is in the
-        hash chain) and the verdict's current review columns. Earlier decisions stay in ``reviews``."""
+        """Record an analyst's decision on a verdict: a new ``reviews`` row, logged, so the decision is in the
+        hash chain. Earlier decisions stay; :mod:`db.review` reads the state from ``reviews`` alone (the
+        verdict's old ``review_*`` columns are no longer written nor read)."""
         if state not in REVIEW_STATES:
             raise ValueError(f"review state must be one of {', '.join(REVIEW_STATES)}, not {state!r}")
         if not by or not by.strip():
@@ -216,10 +219,6 @@ class Store:
             if conn.execute("SELECT 1 FROM verdicts WHERE id = ?", (verdict_id,)).fetchone() is None:
                 raise KeyError(f"no verdict with id {verdict_id}")
             insert_logged(conn, Chain(conn), "review", row, now)
-            conn.execute(
-                "UPDATE verdicts SET review_state = ?, reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?",
-                (state, row["reviewed_by"], now, note, verdict_id),
-            )
         return row
 
     def close_recheck(self, run_id: int, listing_ids: Iterable[int], missing_after: int) -> BatchResult:
@@ -247,6 +246,7 @@ class Store:
                 missed, since, _status, url = row
                 conn.execute("UPDATE listings SET status = 'removed', removed_at = ? WHERE id = ?", (since, listing_id))
                 chain = chain or Chain(conn)
+                log_state(conn, chain, "listing", listing_id, now)
                 seen = Seen(since, url, None, None, None, None, None)
                 reason = f"missing from {missed} consecutive re-checks"
                 record_event(conn, chain, listing_id, None, "removed", reason, seen, run_id, now)
@@ -289,15 +289,16 @@ class Store:
                 changes.checked += 1
                 changes.verdicts_new += stored.new
                 row = conn.execute(
-                    "SELECT flagged, current_snapshot_id FROM listings WHERE id = ?", (listing_id,)
+                    "SELECT flagged, current_snapshot_id, verdict_id FROM listings WHERE id = ?", (listing_id,)
                 ).fetchone()
-                was_flagged, current_snapshot = row
-                if current_snapshot not in (None, snapshot_id):
-                    continue  # judged an older snapshot: history only, the listing's current verdict stays
+                was_flagged, current_snapshot, current_verdict = row
+                if current_snapshot not in (None, snapshot_id) or current_verdict == stored.id:
+                    continue  # judged an older snapshot (history only) or already current: the listing stays
                 conn.execute(
                     "UPDATE listings SET flagged = ?, score = ?, verdict_id = ? WHERE id = ?",
                     (stored.flagged, stored.score, stored.id, listing_id),
                 )
+                log_state(conn, chain, "listing", listing_id, now)
                 if stored.flagged and was_flagged != 1:
                     changes.newly_flagged.append(listing_id)
                 elif not stored.flagged and was_flagged == 1:
@@ -385,13 +386,28 @@ class Store:
         out["flagged_listings"] = self.conn.execute("SELECT count(*) FROM listings WHERE flagged = 1").fetchone()[0]
         return out
 
-    def verify(self) -> VerifyResult:
-        """Check the evidence log and everything it covers, in one consistent read snapshot."""
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read snapshot for several queries (an export's rows and the log head it names agree even while
+        a crawl writes). Reentrant: inside a transaction already, it adds nothing."""
         if self.conn.in_transaction:
-            return verify(self.conn)
+            yield
+            return
         self.conn.execute("BEGIN")
         try:
-            return verify(self.conn)
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+
+    def verify(self, anchors: Anchors | None = None) -> VerifyResult:
+        """Check the evidence log and everything it covers, in one consistent read snapshot; with ``anchors``
+        (heads recorded outside the store) also that the log still holds each of them where it was."""
+        if self.conn.in_transaction:
+            return verify(self.conn, anchors)
+        self.conn.execute("BEGIN")
+        try:
+            return verify(self.conn, anchors)
         finally:
             self.conn.execute("ROLLBACK")
 

@@ -31,28 +31,25 @@ import zstandard
 from db.buyer_store import write_review_set
 from db.evidence import (
     LOGGED_ROWS,
+    SELLER_PROFILE_COLUMNS,
+    SIGHTINGS_KIND,
     SNAPSHOT_FIELDS,
+    SNAPSHOT_KIND,
     Chain,
     canonical_json,
     fields_hash,
+    log_states,
     normalise_ts,
+    read_sightings,
     row_digest,
     sha256_hex,
+    sightings_digest,
 )
 
 ZSTD_LEVEL = 3
 # The listing row keeps the latest value of every snapshot field but the seller, which is its seller_id.
 CURRENT_COLUMNS = tuple(key for key in SNAPSHOT_FIELDS if key != "seller")
-_SELLER_COLUMNS = (
-    "display_name",
-    "profile_url",
-    "country",
-    "level",
-    "member_since",
-    "rating",
-    "review_count",
-    "description",
-)
+_SELLER_COLUMNS = SELLER_PROFILE_COLUMNS
 
 _REQUIRED = {
     "listing": ("marketplace", "external_id", "url", "seller", "title"),
@@ -137,8 +134,13 @@ class BatchWriter:
     result: BatchResult = field(default_factory=BatchResult)
     _flagged_ids: set[int] = field(default_factory=set)
     _seen: dict[tuple[Any, ...], Seen] = field(default_factory=dict)
-    # (marketplace, username as written) -> [id, status, removed_at]: a search page names each seller twice
-    _sellers: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    # (marketplace, username as written) -> id, and id -> [id, status, removed_at, {column: value}]: a search page
+    # names each seller twice, and the same seller may be written in another case (the column is NOCASE)
+    _sellers: dict[tuple[str, str], int] = field(default_factory=dict)
+    _seller_rows: dict[int, list[Any]] = field(default_factory=dict)
+    # listings and sellers whose state changed: logged once each when the batch finishes (a gig page and its
+    # card in one batch change a listing twice; one query reads them all)
+    _changed: dict[str, set[int]] = field(default_factory=lambda: {"listing": set(), "seller": set()})
     _sightings: list[tuple[Any, ...]] = field(default_factory=list)
 
     def add(self, index: int, record: Mapping[str, Any]) -> None:
@@ -266,31 +268,45 @@ class BatchWriter:
                 (marketplace, username, *params, seen.at, seen.at),
             )
             self.result.sellers_new += 1
-            self._sellers[(marketplace, username)] = [cursor.lastrowid, "active", None]
+            stored = dict.fromkeys(_SELLER_COLUMNS) | dict(zip(columns, params, strict=True))
+            self._sellers[(marketplace, username)] = cursor.lastrowid
+            self._seller_rows[cursor.lastrowid] = [cursor.lastrowid, "active", None, stored]
+            self._changed["seller"].add(cursor.lastrowid)
             return cursor.lastrowid
-        seller_id, status, removed_at = state
-        sets = "".join(f", {c} = COALESCE({c}, ?)" if fill_only else f", {c} = ?" for c in columns)
+        seller_id, status, removed_at, stored = state
+        # only what changes is written, and only a change is logged (a search page names its sellers again
+        # and again, with less than their profile page said)
+        changed = {c: v for c, v in zip(columns, params, strict=True)
+                   if (stored[c] is None if fill_only else stored[c] != v)}  # fmt: skip
+        sets = "".join(f", {c} = ?" for c in changed)
         if status == "removed" and seen.at > (removed_at or ""):
             sets += ", status = 'reappeared', removed_at = NULL"
-            state[1:] = ["reappeared", None]
+            state[1:3] = ["reappeared", None]
             self._event(None, seller_id, "reappeared", "seen live again", seen)
         self.conn.execute(
             f"UPDATE sellers SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?){sets} WHERE id = ?",
-            (seen.at, seen.at, *params, seller_id),
+            (seen.at, seen.at, *changed.values(), seller_id),
         )
+        if sets:
+            stored.update(changed)
+            self._changed["seller"].add(seller_id)
         return seller_id
 
     def _seller_state(self, marketplace: str, username: str) -> list[Any] | None:
-        """[id, status, removed_at] of a stored seller (cached for the batch), or None."""
+        """[id, status, removed_at, {column: value}] of a stored seller (cached for the batch), or None."""
         key = (marketplace, username)
-        state = self._sellers.get(key)
-        if state is None:
-            row = self.conn.execute(
-                "SELECT id, status, removed_at FROM sellers WHERE marketplace = ? AND username = ?", key
-            ).fetchone()
-            if row is None:
-                return None
-            state = self._sellers[key] = list(row)
+        seller_id = self._sellers.get(key)
+        if seller_id is not None:
+            return self._seller_rows[seller_id]
+        row = self.conn.execute(
+            f"SELECT id, status, removed_at, {', '.join(_SELLER_COLUMNS)} FROM sellers"
+            " WHERE marketplace = ? AND username = ?",
+            key,
+        ).fetchone()
+        if row is None:
+            return None
+        self._sellers[key] = row[0]
+        state = self._seller_rows.setdefault(row[0], [*row[:3], dict(zip(_SELLER_COLUMNS, row[3:], strict=True))])
         return state
 
     def _seller(self, record: Mapping[str, Any]) -> None:
@@ -314,17 +330,17 @@ class BatchWriter:
         )
         current = self._current_values(record)
         row = self.conn.execute(
-            "SELECT id, current_detail, current_snapshot_id, status, removed_at FROM listings"
+            "SELECT id, current_detail, current_snapshot_id, status, removed_at, verdict_id FROM listings"
             " WHERE marketplace = ? AND external_id = ?",
             (marketplace, external_id),
         ).fetchone()
         sets: dict[str, Any] = {}
         if row is None:
             listing_id = self._insert_listing(marketplace, external_id, seller_id, current, detail, seen.at)
-            stored_detail, current_snapshot, status, removed_at = detail, None, "active", None
+            stored_detail, current_snapshot, status, removed_at, verdict_id = detail, None, "active", None, None
             self.result.listings_new += 1
         else:
-            listing_id, stored_detail, current_snapshot, status, removed_at = row
+            listing_id, stored_detail, current_snapshot, status, removed_at, verdict_id = row
         self.result.listings_seen += 1
         snapshot_id, fresh = self._snapshot(listing_id, record, source, detail, seen, new_listing=row is None)
         takes_over = detail >= stored_detail
@@ -335,7 +351,7 @@ class BatchWriter:
         verdict = record.get("verdict")
         if verdict is not None:
             stored = self._verdict(listing_id, snapshot_id, verdict, fresh)
-            if takes_over:
+            if takes_over and stored.id != verdict_id:
                 sets.update(flagged=stored.flagged, score=stored.score, verdict_id=stored.id)
         if status == "removed" and seen.at > (removed_at or ""):
             self._event(listing_id, None, "reappeared", "seen live again", seen)
@@ -344,7 +360,8 @@ class BatchWriter:
         self._sighting(listing_id, seller_id, snapshot_id, seen, source)
 
     def _update_listing(self, listing_id: int, sets: Mapping[str, Any], seen_at: str | None) -> None:
-        """One UPDATE per listing record: seen times (for a listing that existed) and whatever changed."""
+        """One UPDATE per listing record: seen times (for a listing that existed) and whatever changed; a change
+        of state (a new listing, anything in ``sets``) is logged."""
         clauses = [f"{name} = ?" for name in sets]
         params = list(sets.values())
         if seen_at is not None:
@@ -357,6 +374,8 @@ class BatchWriter:
             params[:0] = [seen_at, seen_at]
         if clauses:
             self.conn.execute(f"UPDATE listings SET {', '.join(clauses)} WHERE id = ?", (*params, listing_id))
+        if sets:
+            self._changed["listing"].add(listing_id)
 
     @staticmethod
     def _current_values(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -414,7 +433,7 @@ class BatchWriter:
             "created_at": self.now,
         }
         self.result.snapshots_new += 1
-        snapshot_id = insert_logged(self.conn, self.chain, "snapshot", row, self.now)
+        snapshot_id = insert_logged(self.conn, self.chain, SNAPSHOT_KIND, row, self.now)
         assert snapshot_id is not None
         return snapshot_id, True
 
@@ -429,6 +448,7 @@ class BatchWriter:
         marketplace = record["marketplace"]
         if record["kind"] == "seller":
             self._sellers.clear()  # its status may change here (cache keys are usernames as written)
+            self._seller_rows.clear()
             row = self.conn.execute(
                 "SELECT id, id, status, last_seen FROM sellers WHERE marketplace = ? AND username = ?",
                 (marketplace, record.get("username") or ""),
@@ -459,6 +479,7 @@ class BatchWriter:
         self.conn.execute(
             f"UPDATE {table} SET status = 'removed', removed_at = ?{extra} WHERE id = ?", (seen.at, target_id)
         )
+        self._changed[record["kind"]].add(target_id)
         self._event(target_id if is_listing else None, None if is_listing else target_id, "removed",
                     record["reason"], seen)  # fmt: skip
 
@@ -485,7 +506,7 @@ class BatchWriter:
     ) -> None:
         """Queue a sighting: nothing in a batch reads them back, so ``finish`` inserts them all at once."""
         self._sightings.append(
-            (self.run_id, listing_id, seller_id, snapshot_id, seen.at, seen.url, seen.status, source,
+            (None, self.run_id, listing_id, seller_id, snapshot_id, seen.at, seen.url, seen.status, source,
              seen.body_sha256, seen.capture_id)
         )
         self.result.sightings += 1
@@ -493,13 +514,26 @@ class BatchWriter:
     def finish(self) -> None:
         """Write what the batch queued (sightings, log entries); the caller's transaction commits it."""
         if self._sightings:
-            self.conn.executemany(
-                "INSERT INTO sightings (run_id, listing_id, seller_id, snapshot_id, seen_at, url, http_status,"
-                " source, body_sha256, capture_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._sightings,
-            )
+            insert_sightings(self.conn, self.chain, self._sightings, self.now)
             self._sightings.clear()
+        for kind, ids in self._changed.items():
+            log_states(self.conn, self.chain, kind, sorted(ids), self.now)
+            ids.clear()
         self.chain.flush()
+
+
+def insert_sightings(conn: sqlite3.Connection, chain: Chain, rows: list[tuple[Any, ...]], now: str) -> None:
+    """Insert sightings (tuples in :data:`db.evidence.SIGHTING_DIGEST_COLUMNS` order, the id left None) under
+    consecutive ids, and log the range in one entry. Inside the write transaction no one else can take ids."""
+    first = conn.execute("SELECT COALESCE(max(id), 0) + 1 FROM sightings").fetchone()[0]
+    numbered = [(first + offset, *row[1:]) for offset, row in enumerate(rows)]
+    conn.executemany(
+        "INSERT INTO sightings (id, run_id, listing_id, seller_id, snapshot_id, seen_at, url, http_status,"
+        " source, body_sha256, capture_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        numbered,
+    )
+    last = first + len(numbered) - 1
+    chain.append(SIGHTINGS_KIND, f"{first}-{last}", sightings_digest(read_sightings(conn, first, last)), now)
 
 
 def record_event(

@@ -50,6 +50,8 @@ class OneLineErrors(TyperGroup):
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption...
             ctx = getattr(exc, "ctx", None)
+            if not exc.format_message():  # no arguments: the help was shown instead of an error
+                sys.exit(exc.exit_code)
             _one_line(exc.format_message().replace("\n", " "), ctx.command_path if ctx is not None else "gigscan")
             sys.exit(exc.exit_code)
         except typer.Abort:
@@ -122,8 +124,11 @@ def default_db() -> Path:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear line on stderr and exit: 2 = bad usage or bad input (see ARCHITECTURE.md)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """Print one clear line on stderr and exit: 2 = bad usage or bad input (see ARCHITECTURE.md).
+
+    ``message`` is printed as plain text: it often quotes what the user typed or a page held, and ``[/x]`` in it
+    must neither crash rich nor turn into markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -134,4 +139,4 @@ def open_db(path: Path, *, create: bool = False) -> Store:
     try:
         return open_store(path, create=create)
     except StoreUnavailable as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))

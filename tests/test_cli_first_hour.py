@@ -190,6 +190,8 @@ def test_output_does_not_depend_on_the_path_or_the_terminal_width(tmp_path: Path
     result = CliRunner().invoke(app, ["profile", "check", str(profile)], env={"COLUMNS": "40"})
     assert result.exit_code == 0, result.output
     assert "12 of 12 selectors not confirmed" in result.output  # one line, not wrapped mid-sentence
+    checked = json.loads(CliRunner().invoke(app, ["profile", "check", str(profile), "--json"]).output)
+    assert checked["marketplace"] == "seoclerks" and len(checked["unconfirmed"]) == checked["selectors"] == 12
 
 
 def test_progress_counts_listings_and_shows_totals_rate_and_elapsed() -> None:
@@ -215,9 +217,9 @@ def test_progress_lines_when_not_on_a_terminal_and_counts_agree(tmp_path: Path) 
     assert re.search(r"^progress: pages \d+/\d+ .* pages/s +elapsed \d+:\d\d$", proc.stderr, re.M), proc.stderr
     [summary] = json.loads(proc.stdout)["runs"]
     stats = json.loads(run_gigscan("stats", "--json", "--db", str(db)).stdout)
-    flagged_in_stats = sum(m["flagged"] for m in stats["marketplaces"]) if isinstance(stats, dict) else sum(
-        m["flagged"] for m in stats)
-    assert summary["flagged"] == flagged_in_stats > 0
+    assert summary["flagged"] == sum(m["flagged"] for m in stats) > 0
+    [run] = json.loads(run_gigscan("runs", "--json", "--db", str(db)).stdout)
+    assert run["flagged"] == summary["flagged"] and run["flag_events"] >= run["flagged"]
     assert summary["flagged"] < summary["items_scraped"]
     exported = run_gigscan("export", "--format", "jsonl", "--state", "any", "--db", str(db)).stdout
     assert len(exported.splitlines()) == summary["flagged"]
@@ -225,3 +227,50 @@ def test_progress_lines_when_not_on_a_terminal_and_counts_agree(tmp_path: Path) 
     timeline = json.loads(run_gigscan("history", first["listing_url"], "--json", "--db", str(db)).stdout)
     verdicts = [e for t in timeline["listings"] for e in t["events"] if e["kind"] == "verdict"]
     assert sum(e["current"] for e in verdicts) == 1 and all(e["source"] for e in verdicts)
+
+
+def test_a_group_without_a_command_shows_its_help_not_an_error() -> None:
+    proc = run_gigscan("schedule", check=False)
+    assert "Usage: gigscan schedule" in proc.stdout and proc.stderr == ""
+
+
+@pytest.mark.slow
+def test_on_a_terminal_the_progress_line_is_live(tmp_path: Path) -> None:
+    """Under a pseudo-terminal, the crawl draws its live line: pages done of scheduled, rate, elapsed."""
+    import os
+    import pty
+
+    main, child = pty.openpty()
+    with TestbedServer(seed=7, listings=40) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gigscan", "crawl", "fiverr", "--base-url", server.url, "--db",
+             str(tmp_path / "t.db"), "--delay", "0.2", "--max-pages", "1", "-q", "amazon reviews"],
+            stdin=child, stdout=child, stderr=child, cwd=ROOT, env={**os.environ, "COLUMNS": "160", "TERM": "xterm"})
+        os.close(child)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=120) == 0, seen.decode(errors="replace")[-2000:]
+    os.close(main)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode(errors="replace"))  # colours and cursor moves
+    assert re.search(r"crawling.*pages \d+/\d+ .*pages/s +elapsed \d+:\d\d", text), text[-2000:]
+
+
+@pytest.mark.parametrize("command", [
+    ["classify", "MISSING"], ["eval", "MISSING"], ["rules", "check", "MISSING"],
+    ["search", "--from-file", "MISSING", "--db", "DB"], ["profile", "check", "MISSING"],
+    ["profile", "test", "MISSING", "MISSING"], ["crawl", "fiverr", "--rules", "MISSING", "--db", "DB"],
+    ["crawl", "generic", "--profile", "MISSING", "--db", "DB"],
+], ids=lambda c: "-".join(c[:2]))
+def test_every_command_on_a_missing_input_file_is_one_line_exit_2(small_store: Path, command: list[str]) -> None:
+    missing = str(small_store.parent / "no-such-file")
+    args = [missing if a == "MISSING" else str(small_store) if a == "DB" else a for a in command]
+    proc = run_gigscan(*args, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "no-such-file" in proc.stderr, proc.stderr

@@ -110,7 +110,9 @@ def test_v1_store_upgrades_without_loss(tmp_path):
         assert hits == [(1,)]
         assert store.conn.execute("SELECT rowid FROM sellers_fts WHERE sellers_fts MATCH 'vpross'").fetchall() == [(1,)]
         kinds = [r[0] for r in store.conn.execute("SELECT kind FROM evidence_log ORDER BY seq")]
-        assert kinds == ["body", "snapshot", "verdict"]
+        # v3 logged what v1 stored; the chain-everything migration logs again what outputs read
+        assert kinds[:3] == ["body", "snapshot", "verdict"]
+        assert sorted(kinds[3:]) == ["listing", "run", "seller", "sightings", "snapshot2"]
         assert store.verify().ok
         assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert dump(path) == before

@@ -84,8 +84,11 @@ def test_rerun_adds_sightings_only(store):
     assert (second.listings_new, second.sellers_new, second.snapshots_new, second.bodies_new) == (0, 0, 0, 0)
     assert second.verdicts_new == 0 and second.listings_seen == 3 and second.flagged == 1
     assert after["sightings"] == 2 * before["sightings"] == 8
-    for table in ("listings", "sellers", "snapshots", "bodies", "verdicts", "evidence_log"):
+    for table in ("listings", "sellers", "snapshots", "bodies", "verdicts"):
         assert after[table] == before[table], table
+    new_kinds = [kind for (kind,) in store.conn.execute("SELECT kind FROM evidence_log WHERE seq > ?",
+                                                         (before["evidence_log"],))]
+    assert new_kinds == ["run", "sightings"]  # the new run's record and the batch's sightings, nothing else
 
 
 def test_changed_title_makes_new_snapshot(store):
@@ -292,10 +295,15 @@ def test_evidence_tables_refuse_update_and_delete(store):
         "DELETE FROM sightings",
         "UPDATE evidence_log SET kind = 'x'",
         "UPDATE verdicts SET flagged = 0",
+        "UPDATE verdicts SET review_state = 'dismissed'",  # decisions live in reviews alone
+        "UPDATE sellers SET username = 'someone_else'",
+        "UPDATE listings SET external_id = '666'",
+        "DELETE FROM listings",
+        "DELETE FROM sellers",
+        "DELETE FROM runs",
     ):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             store.conn.execute(sql)
-    store.conn.execute("UPDATE verdicts SET review_state = 'confirmed', reviewed_by = 'ana'")  # reviews may change
 
 
 def test_full_text_index_follows_current_text(store):

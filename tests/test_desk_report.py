@@ -111,7 +111,7 @@ def test_report_shows_timeline_and_hashes(store):
     kinds = [cell.text_content() for cell in tree.xpath("//table/tr/td[2]")]
     assert "first_seen" in kinds and "verdict" in kinds
     body_sha = store.conn.execute("SELECT body_sha256 FROM snapshots").fetchone()[0]
-    entry = store.conn.execute("SELECT entry_hash FROM evidence_log WHERE kind = 'snapshot'").fetchone()[0]
+    entry = store.conn.execute("SELECT entry_hash FROM evidence_log WHERE kind = 'snapshot2'").fetchone()[0]
     assert body_sha in page and entry in page
     head = store.conn.execute("SELECT entry_hash FROM evidence_log ORDER BY seq DESC LIMIT 1").fetchone()[0]
     assert f"hash {head}" in page

@@ -57,9 +57,8 @@ def test_confirm_records_who_when_why_in_the_evidence_log(store):
     vid = verdict_of(store, "1")
     result = cli(store, "review", "confirm", str(vid), "--note", "sells Amazon reviews openly", "--by", "ana")
     assert result.exit_code == 0, result.output
-    row = store.conn.execute(
-        "SELECT review_state, reviewed_by, reviewed_at, review_note FROM verdicts WHERE id = ?", (vid,)
-    ).fetchone()
+    row = store.conn.execute("SELECT state, reviewed_by, reviewed_at, note FROM reviews WHERE verdict_id = ?",
+                             (vid,)).fetchone()
     assert row[0:2] == ("confirmed", "ana") and row[2] and row[3] == "sells Amazon reviews openly"
     assert store.conn.execute("SELECT count(*) FROM evidence_log WHERE kind = 'review'").fetchone()[0] == 1
     assert store.verify().ok

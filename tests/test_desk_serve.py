@@ -132,3 +132,25 @@ def test_store_cannot_be_written(server, store_path):
     assert status == 403 or status == 404
     with Store(store_path) as store:
         assert store.conn.execute("SELECT count(*) FROM sellers").fetchone()[0] == 4
+
+
+def fetch_as(base: str, host: str, path: str = "/gigscan/sellers.json") -> int:
+    import http.client
+
+    port = int(base.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_only_its_own_host_names_are_served(server):
+    """DNS rebinding: a page of evil.example resolved to 127.0.0.1 must not read the store."""
+    port = server.rsplit(":", 1)[1]
+    assert fetch_as(server, f"evil.example:{port}") == 421
+    assert fetch_as(server, "evil.example") == 421
+    assert fetch_as(server, f"127.0.0.1.evil.example:{port}") == 421
+    assert fetch_as(server, f"localhost:{port}") == 200
+    assert fetch_as(server, f"127.0.0.1:{port}") == 200

@@ -86,21 +86,18 @@ def test_404_on_the_start_page_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_blocked_run_says_blocked_and_notifies(tmp_path: Path) -> None:
-    db, notified = tmp_path / "blocked.db", tmp_path / "notified.json"
-    with TestbedServer(seed=3, listings=30, block_rate=1.0) as server:
-        proc = crawl(db, server.url, "-q", "amazon reviews", "--set", "RETRY_TIMES=1", notified=notified)
-    assert_loud(proc, 1, "ended blocked: blocked: 1 page(s) stayed blocked after every retry")
-    assert json.loads(notified.read_text())["runs"][0]["status"] == "blocked"
-
-
-@pytest.mark.slow
-def test_a_crawl_that_stores_nothing_fails(tmp_path: Path) -> None:
-    db, notified = tmp_path / "nothing.db", tmp_path / "notified.json"
-    with TestbedServer(seed=3, listings=30) as server:
-        proc = crawl(db, server.url, "-q", "amazon reviews", "--set", "ITEM_PIPELINES={}", notified=notified)
-    assert_loud(proc, 1, "nothing was stored")
-    assert json.loads(notified.read_text())["runs"][0]["status"] == "failed"
+@pytest.mark.parametrize(("block_rate", "setting", "status", "reason"), [
+    (1.0, "RETRY_TIMES=1", "blocked", "ended blocked: blocked: 1 page(s) stayed blocked after every retry"),
+    (0.0, "ITEM_PIPELINES={}", "failed", "nothing was stored"),  # a crawl that stores nothing fails
+])
+def test_blocked_or_storing_nothing_says_so_and_notifies(
+    tmp_path: Path, block_rate: float, setting: str, status: str, reason: str
+) -> None:
+    db, notified = tmp_path / "run.db", tmp_path / "notified.json"
+    with TestbedServer(seed=3, listings=30, block_rate=block_rate) as server:
+        proc = crawl(db, server.url, "-q", "amazon reviews", "--set", setting, notified=notified)
+    assert_loud(proc, 1, reason)
+    assert json.loads(notified.read_text())["runs"][0]["status"] == status
 
 
 @pytest.mark.slow

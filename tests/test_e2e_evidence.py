@@ -110,6 +110,11 @@ def test_recheck_crawls_track_edits_removals_and_reappearance(tmp_path: Path) ->
     assert fiverr["still_live"] + fiverr["removed"] == fiverr["flagged"] >= len(flagged_ids)
     with Store(db) as store:
         assert store.verify().ok
+    # every crawl left a signed checkpoint beside the store, and verify holds the log to all three
+    checkpoints = (tmp_path / ".gigscan" / "history.db.checkpoints.jsonl").read_text().splitlines()
+    assert len(checkpoints) == 3
+    verified = json.loads(gigscan_here("verify", "--json", "--db", str(db)))
+    assert verified["ok"] and verified["checkpoints"] == 3 and verified["anchors_checked"] == 3
     warc_dir = tmp_path / "warc"
     assert "request/response pair" in gigscan_here("warc", "--output", str(warc_dir), "--db", str(db))
     [warc] = list(warc_dir.glob("*.warc.gz"))

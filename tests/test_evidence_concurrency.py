@@ -38,7 +38,7 @@ class HeldWriteLock:
         with Store(self.path) as store:
             run = store.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
             with store._write() as conn:
-                conn.execute("UPDATE runs SET status = 'writing' WHERE id = ?", (run,))
+                conn.execute("UPDATE runs SET pid = pid WHERE id = ?", (run,))  # holds the lock, changes nothing
                 self.taken.set()
                 self.release.wait(10)
 

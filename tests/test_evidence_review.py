@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from db import Store
+from db.review import decisions
 from db.testing import listing_record, verdict
 
 
@@ -26,11 +27,10 @@ def test_review_sets_current_state_and_keeps_every_decision(store):
     vid = verdict_id(store)
     first = store.review_verdict(vid, "confirmed", "sells Amazon reviews", "ana")
     store.review_verdict(vid, "dismissed", "seller proved it is a resume service", "bo")
-    row = store.conn.execute(
-        "SELECT review_state, reviewed_by, review_note, reviewed_at FROM verdicts WHERE id = ?", (vid,)
-    ).fetchone()
-    assert row[:3] == ("dismissed", "bo", "seller proved it is a resume service")
-    assert row[3] >= first["reviewed_at"]
+    decided = decisions(store)[store.get_listing("fiverr", "1001")["id"]]
+    assert (decided["review_state"], decided["reviewed_by"]) == ("dismissed", "bo")
+    assert decided["review_note"] == "seller proved it is a resume service"
+    assert decided["reviewed_at"] >= first["reviewed_at"]
     history = store.conn.execute("SELECT state, reviewed_by FROM reviews WHERE verdict_id = ? ORDER BY id", (vid,))
     assert history.fetchall() == [("confirmed", "ana"), ("dismissed", "bo")]
     kinds = [r[0] for r in store.conn.execute("SELECT kind FROM evidence_log ORDER BY seq")]

@@ -82,6 +82,6 @@ def test_blocked_share_is_relative_to_responses() -> None:
 
 def test_counters_and_query_results_read_the_stats() -> None:
     assert counters({**HEALTHY, "spider_exceptions/count": 2}) == {
-        "pages": 120, "items": 500, "flagged": 40, "blocked": 3, "errors": 3}
+        "pages": 120, "items": 500, "flag_events": 40, "blocked": 3, "errors": 3}
     assert query_results(HEALTHY) == {"amazon reviews": 90, "logo design": 60}
-    assert counters({}) == {"pages": 0, "items": 0, "flagged": 0, "blocked": 0, "errors": 0}
+    assert counters({}) == {"pages": 0, "items": 0, "flag_events": 0, "blocked": 0, "errors": 0}

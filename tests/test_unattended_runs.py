@@ -108,6 +108,7 @@ def test_runs_command_lists_status_counters_and_monitors(tmp_path: Path, monkeyp
     assert result.exit_code == 0, result.output
     [row] = json.loads(result.output)
     assert (row["status"], row["items"], row["monitors"]) == ("degraded", 10, ["zero_results"])
+    assert row["flagged"] == row["flagged_listings"] == 0  # listings (none stored here), not flag events
     table = CliRunner().invoke(app, ["runs", "--db", str(db)])
     assert "degraded" in table.output and "zero_results" in table.output
 

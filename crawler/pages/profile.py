@@ -71,6 +71,12 @@ class ProfileError(ValueError):
         super().__init__("\n".join(problems))
         self.problems = problems
 
+    def message(self) -> str:
+        """What to tell the user: one line for one problem, else a header and one located line each."""
+        if len(self.problems) == 1:
+            return f"invalid site profile: {self.problems[0]}"
+        return f"invalid site profile ({len(self.problems)} problems):\n" + "\n".join(self.problems)
+
 
 @dataclass(frozen=True)
 class FieldSpec:

@@ -14,12 +14,12 @@ from db.review import DECIDING_REVIEW_JOIN
 FLAGGED_SELLERS_SQL = f"""
 SELECT s.id AS seller_id, s.marketplace, s.username, s.profile_url, count(*) AS flagged_listings,
        max(l.score) AS top_score, sum(l.status = 'removed') AS removed_listings,
-       sum(COALESCE(r.review_state, 'new') = 'confirmed') AS confirmed, s.first_seen, s.last_seen
+       sum(COALESCE(r.state, 'new') = 'confirmed') AS confirmed, s.first_seen, s.last_seen
 FROM listings l
 JOIN sellers s ON s.id = l.seller_id
 JOIN verdicts v ON v.id = l.verdict_id
 {DECIDING_REVIEW_JOIN}
-WHERE l.flagged = 1 AND COALESCE(r.review_state, 'new') != 'dismissed'
+WHERE l.flagged = 1 AND COALESCE(r.state, 'new') != 'dismissed'
 GROUP BY s.id
 ORDER BY top_score DESC, flagged_listings DESC, s.username
 """

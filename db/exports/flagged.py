@@ -62,33 +62,15 @@ def flagged_rows(
     (see :mod:`db.review`). Reasons come back as the verdict's list; ``listing_id``, ``seller_id``,
     ``verdict_id`` and ``snapshot_id`` ride along for writers that need the history.
     """
-    where = ["l.flagged = 1"]
-    params: list[Any] = []
-    for condition, value in (
-        ("l.marketplace = ?", marketplace),
-        ("l.score >= ?", min_score),
-        ("s.username = ?", username),  # COLLATE NOCASE column
-        ("l.last_seen >= ?", normalise_ts(since)),
-        ("l.first_seen <= ?", normalise_ts(until)),
-        ("l.id IN (SELECT listing_id FROM sightings WHERE run_id = ?)", run_id),
-    ):
-        if value is not None:
-            where.append(condition)
-            params.append(value)
     state = check_state(state)
     reviewed = decisions(store)
+    where, params = _conditions(
+        marketplace=marketplace, min_score=min_score, username=username, since=since, until=until, run_id=run_id
+    )
     if state in ("confirmed", "dismissed"):  # only reviewed listings qualify: let SQLite skip the rest
         where.append("l.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps([i for i, d in reviewed.items() if d["review_state"] == state]))
-    cursor = store.conn.execute(
-        "SELECT l.marketplace, s.username, s.profile_url, l.external_id, l.url AS listing_url, l.title,"
-        " l.score, v.reasons, v.ruleset_version, 'new' AS review_state, NULL AS reviewed_by, NULL AS reviewed_at,"
-        " NULL AS review_note, NULL AS reviewed_verdict_id, l.first_seen, l.last_seen, l.status, l.removed_at,"
-        " l.id AS listing_id, l.seller_id, v.id AS verdict_id, v.snapshot_id, s.display_name"
-        " FROM listings l JOIN sellers s ON s.id = l.seller_id JOIN verdicts v ON v.id = l.verdict_id"
-        f" WHERE {' AND '.join(where)} ORDER BY l.score DESC, s.username, l.external_id",
-        params,
-    )
+    cursor = store.conn.execute(f"{_FLAGGED_SELECT} WHERE {' AND '.join(where)} {_FLAGGED_ORDER}", params)
     names = [d[0] for d in cursor.description]
     unreviewed_match = state_matches(state, "new")
     for values in cursor:
@@ -103,6 +85,36 @@ def flagged_rows(
             continue
         row["reasons"] = json.loads(row["reasons"] or "[]")
         yield row
+
+
+# Every column read here is chained (listings' state, sellers, verdicts) or checked against chained rows
+# (first/last seen against the sightings) by ``gigscan verify``; review columns come from ``reviews`` (db.review).
+_FLAGGED_SELECT = (
+    "SELECT l.marketplace, s.username, s.profile_url, l.external_id, l.url AS listing_url, l.title,"
+    " l.score, v.reasons, v.ruleset_version, 'new' AS review_state, NULL AS reviewed_by, NULL AS reviewed_at,"
+    " NULL AS review_note, NULL AS reviewed_verdict_id, l.first_seen, l.last_seen, l.status, l.removed_at,"
+    " l.id AS listing_id, l.seller_id, v.id AS verdict_id, v.snapshot_id, s.display_name"
+    " FROM listings l JOIN sellers s ON s.id = l.seller_id JOIN verdicts v ON v.id = l.verdict_id"
+)
+_FLAGGED_ORDER = "ORDER BY l.score DESC, s.username, l.external_id"
+
+
+def _conditions(**filters: Any) -> tuple[list[str], list[Any]]:
+    """SQL conditions and parameters for :func:`flagged_rows`' filters (the ones not given are left out)."""
+    where = ["l.flagged = 1"]
+    params: list[Any] = []
+    for condition, value in (
+        ("l.marketplace = ?", filters["marketplace"]),
+        ("l.score >= ?", filters["min_score"]),
+        ("s.username = ?", filters["username"]),  # COLLATE NOCASE column
+        ("l.last_seen >= ?", normalise_ts(filters["since"])),
+        ("l.first_seen <= ?", normalise_ts(filters["until"])),
+        ("l.id IN (SELECT listing_id FROM sightings WHERE run_id = ?)", filters["run_id"]),
+    ):
+        if value is not None:
+            where.append(condition)
+            params.append(value)
+    return where, params
 
 
 def reasons_text(reasons: Iterable[Any]) -> str:

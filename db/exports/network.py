@@ -36,17 +36,16 @@ def esc(value: Any) -> str:
 
 def _shared_buyers(store: Store, network: Mapping[str, Any]) -> dict[str, list[str]]:
     """Buyers who bought from two or more accounts of the network -> those accounts' labels."""
-    ids = {f"{a['marketplace']}:{a['username']}": a for a in network["accounts"]}
+    ids = [a["seller_id"] for a in network["accounts"]]
     rows = store.conn.execute(
         "SELECT DISTINCT s.marketplace || ':' || s.username, lower(r.buyer) FROM buyer_reviews r"
-        " JOIN sellers s ON s.id = r.seller_id JOIN network_members m ON m.seller_id = r.seller_id"
-        " WHERE m.run_id = ? AND m.network = ? AND r.scope != 'as_buyer'",
-        (network["computation"], network["network"]),
+        f" JOIN sellers s ON s.id = r.seller_id WHERE r.seller_id IN ({', '.join('?' * len(ids))})"
+        " AND r.scope != 'as_buyer'",
+        ids,
     ).fetchall()
     bought: dict[str, list[str]] = defaultdict(list)
     for account, buyer in rows:
-        if account in ids:
-            bought[buyer].append(account)
+        bought[buyer].append(account)
     return {buyer: accounts for buyer, accounts in bought.items() if len(accounts) >= 2}
 
 

@@ -43,9 +43,18 @@ CSP = (
 )
 
 
+# Characters that are invisible yet change what a reader sees: bidi overrides and isolates can reverse a
+# username or a URL on screen ("gnp.exe" shown for "exe.png"); NUL and other controls are dropped or mangled by
+# browsers. Each is shown as a visible code instead, so the text reads as it was stored.
+_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROLS = [c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r"]
+_NEUTRALISE = {code: f"[U+{code:04X}]" for code in (*_BIDI, *_CONTROLS)}
+
+
 def esc(value: Any) -> str:
-    """Scraped or stored text as HTML text (quotes too, so it is safe in attribute values)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Scraped or stored text as HTML text (quotes too, so it is safe in attribute values), with bidi controls
+    and other control characters shown as ``[U+XXXX]``."""
+    return html.escape(("" if value is None else str(value)).translate(_NEUTRALISE), quote=True)
 
 
 def link(url: Any) -> str:
@@ -234,7 +243,8 @@ def _event_text(event: Mapping[str, Any]) -> str:
 def _hashes(store: Store, listing_id: int) -> str:
     rows = store.conn.execute(
         "SELECT s.id, s.source, s.fetched_at, s.http_status, s.content_hash, s.body_sha256, e.seq, e.entry_hash"
-        " FROM snapshots s LEFT JOIN evidence_log e ON e.kind = 'snapshot' AND e.ref = CAST(s.id AS TEXT)"
+        " FROM snapshots s LEFT JOIN evidence_log e ON e.seq = (SELECT min(f.seq) FROM evidence_log f"
+        " WHERE f.kind IN ('snapshot', 'snapshot2') AND f.ref = CAST(s.id AS TEXT))"
         " WHERE s.listing_id = ? ORDER BY s.id",
         (listing_id,),
     ).fetchall()

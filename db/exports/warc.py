@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from db.exports.files import atomic_path, store_files
 from db.history import listings_by_url
 from db.store import Store
 
@@ -88,7 +89,7 @@ def write_warc(
         f"listing {listing}" if listing else f"seller {username}" if username else
         "flagged listings and their sellers" if flagged_only else "everything stored"
     )  # fmt: skip
-    with path.open("xb") as fh:
+    with atomic_path(path, store_files(store.path)) as partial, partial.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True, warc_version=WARC_VERSION)
         writer.write_record(writer.create_warcinfo_record(path.name, _warcinfo(store, selection, len(captures))))
         for capture in _capture_rows(store, captures):

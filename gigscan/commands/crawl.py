@@ -78,7 +78,7 @@ SetOption = Annotated[list[str], typer.Option(
     "--set", "-s", help="Any Scrapy setting, NAME=VALUE; repeatable.", show_default=False)]
 
 LogFileOption = Annotated[Path | None, typer.Option(
-    help="Scrapy's log (tracebacks included). Default: .gigscan/logs/crawl.log beside the store.",
+    help="Scrapy's log (tracebacks included); - for stderr. Default: .gigscan/logs/crawl.log beside the store.",
     show_default=False)]
 
 ProgressOption = Annotated[bool, typer.Option(
@@ -167,7 +167,7 @@ def run_crawl(options: CrawlOptions, *, progress: bool, progress_every: float) -
         with shown.shown(err_console, live=live, every=progress_every if progress else 0):
             summaries = run(options, on_crawler=shown.connect)
     except CrawlError as exc:
-        fail(escape(exc.reason), code=exc.code)
+        fail(exc.reason, code=exc.code)
     if not summaries and options.recheck is not None:
         console.print("nothing to re-check: the store has no "
                       + ("listings" if options.recheck == "all" else "flagged listings"))

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigscan.app import app, console, err_console, fail
@@ -37,24 +39,48 @@ def scanner_for(rules: Path | None) -> Scanner:
 
 
 @contextmanager
-def open_input(path: str) -> Iterator[TextIO]:
+def open_input(path: str) -> Iterator[Iterator[str]]:
+    """The input's lines as text. Read as bytes and decoded line by line, so a line that is not UTF-8 is one
+    clear error naming it (exit 2), never a traceback halfway through the output."""
     if path == "-":
-        yield sys.stdin
+        yield _decoded(sys.stdin.buffer)
         return
     try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115  (closed below; "-" must not be closed)
+        handle = open(path, "rb")  # noqa: SIM115  (closed below; "-" must not be closed)
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
     with handle:
-        yield handle
+        yield _decoded(handle)
+
+
+def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
+    for number, raw in enumerate(lines, 1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            fail(f"line {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1})")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
 
 
 def parse_listing(line: str, number: int) -> dict[str, Any]:
-    """One input line as a listing, or exit 2 naming the line: hostile input gets one clear error."""
+    """One input line as a listing, or exit 2 naming the line: hostile input gets one clear error. ``NaN`` and
+    ``Infinity`` (which Python's json would take) are refused: they would make the output invalid JSON."""
     try:
-        row = json.loads(line)
+        row = json.loads(line, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         fail(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})")
+    except ValueError as exc:
+        fail(f"line {number}: not valid JSON ({exc})")
     if not isinstance(row, dict):
         fail(f"line {number}: expected a JSON object, got {type(row).__name__}")
     if "id" not in row:
@@ -88,7 +114,7 @@ def classify(
                 "score": verdict.score,
                 "reasons": [r.to_dict() for r in verdict.reasons],
             }
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write(json.dumps(result, ensure_ascii=False, allow_nan=False) + "\n")
             out.flush()
 
 
@@ -105,6 +131,8 @@ def read_labeled(path: Path) -> list[dict[str, Any]]:
                 rows.append(row)
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        fail(f"cannot read {path}: not UTF-8 text ({exc.reason} at byte {exc.start + 1} of a line)")
     return rows
 
 
@@ -138,13 +166,14 @@ def print_evaluation(result: Evaluation) -> None:
         categories.add_column(column)
     for c in result.categories:
         measure = f"{c.recall:.2f}" if c.recall is not None else f"{c.flagged} FP"
-        categories.add_row(c.category, str(c.label), str(c.rows), str(c.flagged), measure)
+        categories.add_row(escape(str(c.category)), str(c.label), str(c.rows), str(c.flagged), measure)
     console.print(categories)
     misses = Table(title=f"misclassified ({len(result.misses)})")
     for column in ("id", "label", "score", "title", "reasons"):
         misses.add_column(column, overflow="fold")
     for m in result.misses:
-        misses.add_row(m.id, str(m.label), f"{m.score:.2f}", m.title, "\n".join(m.reasons) or "-")
+        misses.add_row(escape(str(m.id)), str(m.label), f"{m.score:.2f}", escape(m.title),
+                       escape("\n".join(m.reasons) or "-"))  # labeled text is user text: never markup
     console.print(misses)
 
 

@@ -13,11 +13,20 @@ from rich.table import Table
 
 from crawler.monitors import counters
 from crawler.unattended import REASON
+from db.checkpoint import (
+    CheckpointError,
+    append_checkpoint,
+    default_checkpoints,
+    default_key,
+    read_checkpoints,
+    trusted_key,
+)
 from db.exports.warc import select_captures, write_warc
 from db.history import History, Timeline
 from db.history import history as store_history
 from db.runs import MONITORS_KEY, list_runs
 from db.stats import human_duration, takedown_stats
+from db.verify import Anchors
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
 from gigscan.commands.store import open_existing
@@ -56,23 +65,96 @@ def scan(
 
 @app.command()
 def verify(
+    expect_head: Annotated[
+        list[str],
+        typer.Option("--expect-head", help="A head recorded earlier (64 hex): it must be in the log. Repeatable."),
+    ] = [],  # noqa: B006
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint file to check the log against (default: the store's, when it exists)."),
+    ] = None,
+    no_checkpoints: Annotated[
+        bool, typer.Option("--no-checkpoints", help="Ignore the default checkpoint file.")
+    ] = False,
+    public_key: Annotated[
+        str | None, typer.Option(help="Ed25519 public key (hex, or a file) the checkpoints are signed with.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
-    """Recompute the evidence log's hash chain and re-hash stored bodies. Exit 1 naming the first broken entry."""
+    """Recompute the evidence log's hash chain, re-hash stored bodies, check every row outputs read, and check the
+    log against heads recorded outside it (checkpoints, --expect-head). Exit 1 naming the first broken entry."""
+    anchors = Anchors(heads={check_head(head) for head in expect_head})
+    used = None if no_checkpoints else checkpoints or default_checkpoints(db)
+    if checkpoints is not None and not checkpoints.is_file():
+        fail(f"no checkpoint file at {checkpoints}")
     with open_existing(db) as store:
-        result = store.verify()
-    if as_json:
-        typer.echo(json.dumps(result.to_dict()))
-    elif result.ok:
-        console.print(f"[green]intact[/]: {result.entries} log entries verified; head {result.head}")
-    else:
-        err_console.print(
-            f"[red]BROKEN[/] at entry {result.broken_seq} ({result.kind} {result.ref}): {result.problem}",
-            highlight=False,
-        )
+        count = 0
+        if used is not None and used.is_file():
+            try:
+                key = trusted_key(public_key, default_key(db))
+            except (CheckpointError, OSError) as exc:
+                fail(str(exc))
+            try:
+                found, recorded = read_checkpoints(used, key)
+            except CheckpointError as exc:
+                _print_verify_failure({"ok": False, "problem": str(exc), "kind": "checkpoint"}, as_json)
+                raise typer.Exit(1) from None
+            count = len(found)
+            anchors.at, anchors.times = recorded.at, recorded.times
+        result = store.verify(anchors)
     if not result.ok:
+        _print_verify_failure(result.to_dict(), as_json)
         raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps({**result.to_dict(), "checkpoints": count}))
+        return
+    console.print(f"[green]intact[/]: {result.entries} log entries verified; head {result.head}", highlight=False)
+    if result.anchors_checked:
+        console.print(f"{result.anchors_checked} recorded head(s) found where they were recorded"
+                      + (f" ({count} checkpoint(s) in {escape(str(used))})" if count else ""), highlight=False)
+    else:
+        err_console.print("note: no checkpoint or --expect-head to compare with; a log cut short or rebuilt from"
+                          " scratch verifies too (see `gigscan checkpoint`)", highlight=False)
+
+
+def check_head(text: str) -> str:
+    head = text.strip().lower()
+    if len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
+        fail(f"--expect-head must be 64 hex digits, not {text!r}")
+    return head
+
+
+def _print_verify_failure(found: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(found))
+        return
+    where = f"at entry {found['broken_seq']} " if found.get("broken_seq") is not None else ""
+    what = f"({found['kind']} {found.get('ref') or ''}): ".replace(" )", ")") if found.get("kind") else ""
+    err_console.print(f"[red]BROKEN[/] {where}{escape(what)}{escape(str(found['problem']))}", highlight=False,
+                      soft_wrap=True)
+
+
+@app.command()
+def checkpoint(
+    checkpoints: Annotated[Path | None, typer.Option(help="Checkpoint file (default: beside the store).")] = None,
+    key: Annotated[Path | None, typer.Option(help="Ed25519 signing key (created if missing).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Append the evidence log's head and length, signed, to a checkpoint file outside the store (every crawl
+    does too); `gigscan verify` then fails if the log is later cut, rebuilt or wiped. Copy the file elsewhere."""
+    target = checkpoints or default_checkpoints(db)
+    with open_existing(db) as store:
+        try:
+            made = append_checkpoint(store.conn, db, target, key or default_key(db))
+        except (CheckpointError, OSError) as exc:
+            fail(f"cannot write checkpoint: {exc}")
+    if as_json:
+        typer.echo(json.dumps({**made.to_dict(), "file": str(target)}))
+        return
+    console.print(f"checkpoint: {made.entries} log entries, head {made.head}, at {made.at} -> "
+                  f"{escape(str(target))}", highlight=False)
 
 
 @app.command()
@@ -85,7 +167,7 @@ def runs(
     with open_existing(db) as store:
         rows = list_runs(store, limit)
     for row in rows:
-        row.update(counters(row["stats"]))
+        row.update(counters(row["stats"]), flagged=row["flagged_listings"])  # listings, as `stats` counts
         row["monitors"] = [f.get("monitor") for f in row["stats"].get(MONITORS_KEY, [])]
         row["reason"] = row["stats"].get(REASON)
     if as_json:
@@ -100,9 +182,9 @@ def runs(
         duration = row["duration_s"]
         table.add_row(
             str(row["id"]), row["kind"], row.get("spider") or "", row.get("status") or "running",
-            str(row.get("started_at") or ""), "" if duration is None else f"{duration:.0f}s",
+            str(row.get("started_at") or "")[:16].replace("T", " "), "" if duration is None else f"{duration:.0f}s",
             *(str(row[k]) for k in ("pages", "items", "flagged", "blocked", "errors")),
-            escape(row["reason"] or ", ".join(row["monitors"])),
+            escape(_short(row["reason"] or ", ".join(row["monitors"]), 40)),  # `runs --json` has all of it
         )
     console.print(table)
 

@@ -28,19 +28,28 @@ def _load(path: Path) -> Profile:
     try:
         return load_profile(path)
     except ProfileError as exc:
-        fail(markup_escape("invalid site profile:\n" + "\n".join(exc.problems)))  # "[site]" is not rich markup
+        fail(exc.message())  # printed as plain text: "[site]" stays
 
 
 @profile_app.command("check")
-def check(file: Annotated[Path, typer.Argument(help="Site profile (TOML).")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(help="Site profile (TOML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: marketplace, fields, selectors.")] = False,
+) -> None:
     """Validate a profile: every problem with its line, then which selectors are unconfirmed."""
     profile = _load(file)
-    console.print(f"[green]ok[/] {file}: marketplace [bold]{profile.name}[/], {len(profile.fields)} fields, "
-                  f"search {profile.search_url or ', '.join(profile.start_urls)}", highlight=False)
     unconfirmed = profile.unconfirmed
+    if as_json:
+        typer.echo(json.dumps({"file": str(file), "marketplace": profile.name, "fields": len(profile.fields),
+                               "search": profile.search_url or list(profile.start_urls),
+                               "selectors": len(profile.selectors), "unconfirmed": list(unconfirmed)}))
+        return
+    console.print(f"[green]ok[/] {markup_escape(str(file))}: marketplace [bold]{markup_escape(profile.name)}[/], "
+                  f"{len(profile.fields)} fields, search "
+                  f"{markup_escape(profile.search_url or ', '.join(profile.start_urls))}", highlight=False)
     if unconfirmed:
         console.print(f"{len(unconfirmed)} of {len(profile.selectors)} selectors not confirmed against a real "
-                      f"captured page: {', '.join(unconfirmed)}", highlight=False)
+                      f"captured page: {markup_escape(', '.join(unconfirmed))}", highlight=False)
 
 
 @profile_app.command("test")
@@ -76,8 +85,8 @@ def print_extract(found: dict[str, Any]) -> None:
     table.add_column("field")
     table.add_column("value", overflow="fold")
     for name, value in found["fields"].items():
-        shown = "[dim]-[/]" if value in (None, []) else str(value)[:300]
-        table.add_row(name, shown)
+        shown = "[dim]-[/]" if value in (None, []) else markup_escape(str(value)[:300])  # scraped text
+        table.add_row(markup_escape(name), shown)
     console.print(table)
     links = found["listing_links"]
     console.print(f"listing links: {len(links)}", highlight=False)

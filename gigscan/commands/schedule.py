@@ -14,11 +14,13 @@ import os
 import re
 import shlex
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from crontab import CronItem, CronSlices, CronTab
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.unattended import data_dir
@@ -67,6 +69,7 @@ def cron_slices(every: str | None, cron_expr: str | None) -> str:
     if (every is None) == (cron_expr is None):
         fail("give exactly one of --every (e.g. 6h, 30m, 1d) or --cron \"EXPR\"")
     if cron_expr is not None:
+        refuse_control_characters([cron_expr], "--cron")
         if not CronSlices.is_valid(cron_expr):
             fail(f"not a valid cron expression: {cron_expr!r}")
         return cron_expr
@@ -78,8 +81,18 @@ def cron_slices(every: str | None, cron_expr: str | None) -> str:
     return {"m": f"{step} * * * *", "h": f"0 {step} * * *", "d": f"0 0 {step} * *"}[unit]
 
 
+def refuse_control_characters(values: list[str], what: str) -> None:
+    """A crontab is lines of text: a newline (or any control character) in an argument would end gigscan's entry
+    and start a line of the argument's choosing (cron reads ``* * * * * anything`` as a job). Refused, exit 2."""
+    for value in values:
+        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+        if bad is not None:
+            fail(f"{what} may not hold control characters (U+{ord(bad):04X} in {value!r})")
+
+
 def check_crawl_args(args: list[str]) -> Path:
     """Parse ``crawl ARGS`` the way the crawl command will (without running it); the database it names."""
+    refuse_control_characters(args, "a scheduled crawl's arguments")
     if not args or args[0] != "crawl":
         fail("schedule what? give the crawl after --, e.g.: gigscan schedule add nightly --every 1d -- crawl fiverr")
     group: Any = typer.main.get_command(app)
@@ -97,7 +110,7 @@ def entry_command(name: str, args: list[str], db: Path) -> tuple[str, Path]:
     crawl_args = list(args)
     if not any(a == "--db" or a.startswith("--db=") for a in crawl_args):
         crawl_args += ["--db", str(db.resolve())]
-    parts = [sys.executable, "-m", "gigscan", *crawl_args, "--no-progress"]
+    parts = [sys.executable, "-m", "gigscan", *crawl_args]  # not a terminal: a progress line every 30 s
     # python-crontab escapes the % signs cron would turn into newlines
     return f"cd {shlex.quote(os.getcwd())} && {shlex.join(parts)} >> {shlex.quote(str(log))} 2>&1", log
 
@@ -130,7 +143,7 @@ def add(
         return
     log.parent.mkdir(parents=True, exist_ok=True)
     save_crontab(cron, crontab_file)
-    console.print(f"scheduled [bold]{name}[/] ({slices}); log: {log}", highlight=False)
+    console.print(f"scheduled [bold]{name}[/] ({escape(slices)}); log: {escape(str(log))}", highlight=False)
 
 
 def describe(name: str, job: CronItem) -> dict[str, Any]:
@@ -153,7 +166,7 @@ def list_(
     for column in ("name", "schedule", "command", "log"):
         table.add_column(column, overflow="fold")
     for entry in entries:
-        table.add_row(entry["name"], entry["schedule"], entry["command"], entry["log"] or "")
+        table.add_row(*(escape(str(entry[key] or "")) for key in ("name", "schedule", "command", "log")))
     console.print(table)
 
 

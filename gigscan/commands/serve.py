@@ -12,7 +12,7 @@ import asyncio
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,12 +21,52 @@ from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 from gigscan.commands.store import open_existing
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, MutableMapping
+
     from datasette.app import Datasette
+
+    Scope = MutableMapping[str, Any]
+    ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 HOST = "127.0.0.1"
 # Facet suggestions scan whole tables on every page (seconds on a million listings); downloads of the whole
 # file are for copying evidence, which is what `gigscan export --format bundle` is for.
 SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500, "suggest_facets": False, "allow_download": False}
+
+
+#: The names this server answers to: the address it binds and what resolves to it on every machine.
+ALLOWED_HOSTS = frozenset({HOST, "localhost"})
+
+
+class HostCheck:
+    """ASGI middleware answering 421 to a request whose Host header is not one of :data:`ALLOWED_HOSTS`.
+
+    Why: a web page on any site can make the browser fetch ``http://evil.example:8001/`` after pointing that
+    name at 127.0.0.1 (DNS rebinding); the browser then treats the whole store as that site's own, readable by
+    its scripts. The Host header still says ``evil.example``: refusing it closes the door."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
+                       send: Callable[[Any], Awaitable[None]]) -> None:
+        if scope["type"] in ("http", "websocket") and not allowed_host(scope):
+            body = b"gigscan serve answers only to 127.0.0.1 and localhost\n"
+            await send({"type": "http.response.start", "status": 421,
+                        "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def allowed_host(scope: Scope) -> bool:
+    hosts = [value for name, value in scope.get("headers", ()) if name.lower() == b"host"]
+    if len(hosts) != 1:
+        return False
+    name, _, port = hosts[0].decode("latin-1").strip().lower().rpartition(":")
+    if not name or not port.isdigit():  # no port given: the whole value is the name
+        name = hosts[0].decode("latin-1").strip().lower()
+    return name in ALLOWED_HOSTS
 
 
 def build_datasette(db: Path, *, immutable: bool = False) -> Datasette:
@@ -62,7 +102,7 @@ def serve(
     console.print(f"serving {db} read-only at http://{HOST}:{sock.getsockname()[1]}/ (Ctrl-C to stop)",
                   highlight=False)
     sys.stdout.flush()
-    uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning")).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(HostCheck(datasette.app()), log_level="warning")).run(sockets=[sock])
 
 
 def listen(port: int) -> socket.socket:

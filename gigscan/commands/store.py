@@ -21,7 +21,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from db.checkpoint import log_head
 from db.exports.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
+from db.exports.files import ClobberError, atomic_path, atomic_text, store_files
 from db.exports.flagged import flagged_rows, safe_filename, write_csv, write_jsonl
 from db.exports.network import write_exhibit_by_network, write_gexf_export, write_network_html
 from db.exports.report import write_html
@@ -29,7 +31,7 @@ from db.review import STATE_FILTERS
 from db.search import SellerHit, search_many
 from db.store import Store
 from gigscan import __version__
-from gigscan.app import DEFAULT_DB, DbOption, app, console, fail, open_db
+from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail, open_db
 
 TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv", "network", "gexf")
 FILE_FORMATS = {"xlsx": "xlsx", "bundle": "zip"}  # binary: written to a file, never stdout
@@ -207,28 +209,44 @@ def print_name_list(results: list[tuple[str, list[SellerHit]]]) -> None:
 
 
 @contextmanager
-def output_stream(output: Path | None) -> Iterator[TextIO]:
+def output_stream(output: Path | None, inputs: list[Path]) -> Iterator[TextIO]:
+    """stdout, or a file written whole or not at all (:func:`db.exports.files.atomic_text`), never over an input."""
     if output is None or str(output) == "-":
         yield sys.stdout
         return
     if output.is_dir():
         fail(f"--output is a directory: {output}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8", newline="") as fh:
-        yield fh
+    try:
+        with atomic_text(output, inputs) as fh:
+            yield fh
+    except ClobberError as exc:
+        fail(str(exc))
 
 
-def _preamble(filters: dict[str, Any]) -> list[str]:
-    chosen = ", ".join(f"{k}={v}" for k, v in filters.items() if v is not None) or "none (all open flags)"
-    return [f"gigscan {__version__}, exported {datetime.now(UTC).isoformat(timespec='seconds')}", f"filters: {chosen}"]
+def _filters_text(filters: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in filters.items() if v is not None) or "none (all open flags)"
+
+
+def _preamble(filters: dict[str, Any], head: tuple[int, str]) -> list[str]:
+    return [f"gigscan {__version__}, exported {datetime.now(UTC).isoformat(timespec='seconds')}",
+            f"filters: {_filters_text(filters)}", f"evidence log: {head[0]} entries, head {head[1]}"]
+
+
+def _exhibit_by_network(store: Store, filters: dict[str, Any], fh: TextIO) -> int:
+    preamble = _preamble(filters, log_head(store.conn))
+    return write_exhibit_by_network(store, flagged_rows(store, **filters), fh, preamble=preamble)
+
+
+_NOUNS = {"network": "network(s)", "gexf": "network(s)"}
 
 
 def _exhibit_text(store: Store, filters: dict[str, Any], fh: TextIO) -> int:
-    return write_exhibit_text(exhibit_sellers(flagged_rows(store, **filters)), fh, preamble=_preamble(filters))
+    preamble = _preamble(filters, log_head(store.conn))
+    return write_exhibit_text(exhibit_sellers(flagged_rows(store, **filters)), fh, preamble=preamble)
 
 
 def _html(store: Store, filters: dict[str, Any], fh: TextIO) -> int:
-    about = {"gigscan version": __version__, "filters": _preamble(filters)[1].removeprefix("filters: ")}
+    about = {"gigscan version": __version__, "filters": _filters_text(filters)}
     return write_html(store, flagged_rows(store, **filters), fh, about=about)
 
 
@@ -301,32 +319,36 @@ def export(
         "until": check_time(until, "--until"),
         "state": state,
     }
-    with open_existing(db) as store:
+    inputs = store_files(db)
+    with open_existing(db) as store, store.reading():
+        head = log_head(store.conn)  # read in the same snapshot as every row the export shows
         if format in FILE_FORMATS:
             if output is not None and (str(output) == "-" or output.is_dir()):
                 fail(f"--format {format} writes a file: give --output a file name")
             target = output or default_output(format, username)
-            count = _write_file(store, format, filters, target)
+            count = _write_file(store, format, filters, target, inputs)
             console.print(f"wrote {count} flagged listing(s) to [bold]{escape(str(target))}[/]", highlight=False)
-            return
-        with output_stream(output) as fh:
-            if by == "network":
-                rows = flagged_rows(store, **filters)
-                count = write_exhibit_by_network(store, rows, fh, preamble=_preamble(filters))
-            else:
-                count = TEXT_WRITERS[format](store, filters, fh)
-    if output is not None and str(output) != "-":
-        noun = "seller(s)" if format.startswith("exhibit") else "network(s)" if format in ("network", "gexf") else (
-            "flagged listing(s)")
-        console.print(f"wrote {count} {noun} to [bold]{escape(str(output))}[/]", highlight=False)
+        else:
+            with output_stream(output, inputs) as fh:
+                count = (_exhibit_by_network if by == "network" else TEXT_WRITERS[format])(store, filters, fh)
+            if output is not None and str(output) != "-":
+                noun = "seller(s)" if format.startswith("exhibit") else _NOUNS.get(format, "flagged listing(s)")
+                console.print(f"wrote {count} {noun} to [bold]{escape(str(output))}[/]", highlight=False)
+    err_console.print(f"made from the evidence log at {head[0]} entries, head {head[1]}", highlight=False)
 
 
-def _write_file(store: Store, format: str, filters: dict[str, Any], target: Path) -> int:  # noqa: A002
+def _write_file(store: Store, format: str, filters: dict[str, Any], target: Path, inputs: list[Path]) -> int:  # noqa: A002
     # Imported on use: openpyxl and warcio take a noticeable part of a second to load.
     from db.exports.bundle import write_bundle
     from db.exports.xlsx import write_xlsx
 
-    if format == "xlsx":
-        about = {"gigscan version": __version__, **{k: v for k, v in filters.items() if v is not None}}
-        return write_xlsx(flagged_rows(store, **filters), target, about=about)
-    return write_bundle(store, target, filters).listings
+    try:
+        with atomic_path(target, inputs) as partial:
+            if format == "xlsx":
+                entries, head = log_head(store.conn)
+                about = {"gigscan version": __version__, **{k: v for k, v in filters.items() if v is not None},
+                         "evidence log": f"{entries} entries, head {head}"}
+                return write_xlsx(flagged_rows(store, **filters), partial, about=about)
+            return write_bundle(store, partial, filters).listings
+    except ClobberError as exc:
+        fail(str(exc))
