@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.bench_store",
     "bench.bench_desk",
     "bench.bench_networks",
+    "bench.bench_distributed",
 ]
 
 

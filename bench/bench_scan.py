@@ -1,12 +1,9 @@
 """Benchmark the scanner against a bare word-bounded Aho-Corasick pass of the same terms, same run, same texts.
 
-    python bench/bench_scan.py [--n 200000] [--seed 7] [--rounds 3]
-
-It runs the compiled matchers when a fresh build exists (``make`` builds one), else the Python ones; the
-output says which. ``GIGSCAN_PURE_PYTHON=1`` measures the Python engine.
+    python bench/bench_scan.py [--n 200000] [--seed 7] [--rounds 3] [--rules RULESET.toml]
 
 Prints listings/s of the full scan (normalisation, every rule, reasons) and of the bare pass, and their ratio.
-Aim: full scan >= 1/3 of the bare pass and >= 25,000 listings/s on one core.
+The matchers are plain Python. Aim: full scan >= 10,000 listings/s on one core.
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ if __package__ in (None, ""):
 
 import ahocorasick_rs
 
-from matchers import ENGINE, Scanner, load_ruleset
+from matchers import Scanner, load_ruleset
 from matchers.terms import term_key
 
 VERBS = ["design", "write", "create", "edit", "develop", "translate", "optimize", "build", "record", "review"]
@@ -117,10 +114,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--n", type=int, default=200_000, help="number of listings (default 200000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
+    parser.add_argument("--rules", default=None, help="a ruleset file (default: the bundled one)")
     args = parser.parse_args(argv)
 
     listings = make_listings(args.n, args.seed)
-    automaton = bare_automaton(Scanner(load_ruleset()))
+    automaton = bare_automaton(Scanner(load_ruleset(args.rules)))
     bare_rates, scan_rates, ratios = [], [], []
     flagged = bare_hits = 0
     for _ in range(args.rounds):  # back to back in each round: the machine is shared and noisy
@@ -128,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bare_hits = bare_pass(automaton, listings)
         bare_seconds = time.perf_counter() - started
 
-        scanner = Scanner(load_ruleset())  # cold, as a real scan starts
+        scanner = Scanner(load_ruleset(args.rules))  # cold, as a real scan starts
         started = time.perf_counter()
         flagged = sum(v.flagged for v in scanner.scan_many(listings))
         scan_seconds = time.perf_counter() - started
@@ -137,7 +135,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ratios.append(bare_seconds / scan_seconds)
 
     result = {
-        "engine": ENGINE,
         "listings": args.n,
         "rounds": args.rounds,
         "flagged": flagged,
@@ -147,10 +144,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ratio": round(statistics.median(ratios), 3),
     }
     print(
-        f"{args.n:,} listings, median of {args.rounds} rounds, matchers engine: {ENGINE}\n"
+        f"{args.n:,} listings, median of {args.rounds} rounds\n"
         f"full scan: {result['scan_per_s']:,} listings/s ({flagged:,} flagged)\n"
         f"bare Aho-Corasick pass: {result['bare_per_s']:,} listings/s\n"
-        f"ratio scan/bare: {result['ratio']:.2f} (aim >= 0.33; scan aim >= 25,000/s)"
+        f"ratio scan/bare: {result['ratio']:.2f} (scan aim >= 10,000 listings/s per core)"
     )
     return result
 

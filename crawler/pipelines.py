@@ -258,6 +258,8 @@ def as_record(item: Any) -> dict[str, Any]:
     for name, value in record.items():
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             record[name] = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(item, ReviewSet):  # plain mappings, so the record also crosses a MessagePack stream
+        record["reviews"] = [dataclasses.asdict(review) for review in item.reviews]
     record["type"] = RECORD_TYPES[type(item)]
     return record
 

@@ -64,20 +64,26 @@ def decisions(store: Store) -> dict[int, dict[str, Any]]:
 
 _FLAG_SELECT = (
     "SELECT v.id AS verdict_id, l.id AS listing_id, l.marketplace, s.username, l.external_id, l.url, l.title,"
-    " l.status, v.score, v.ruleset_version, v.reasons, v.created_at AS flagged_at, " + REVIEW_COLUMNS +
+    " l.status, v.score, CASE WHEN l.flagged = 1 THEN 'flagged' ELSE 'suspect' END AS grade, v.ruleset_version,"
+    " v.reasons, v.created_at AS flagged_at, " + REVIEW_COLUMNS +
     " FROM listings l JOIN verdicts v ON v.id = l.verdict_id JOIN sellers s ON s.id = l.seller_id "
     + DECIDING_REVIEW_JOIN
 )
 
 
-def pending(store: Store, *, marketplace: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """Flagged listings awaiting a decision, highest score first. ``verdict_id`` is what to review."""
-    where = "l.flagged = 1 AND COALESCE(r.state, 'new') = 'new'"
-    params: list[Any] = []
+def pending(
+    store: Store, *, marketplace: str | None = None, limit: int | None = None, suspect_at: float | None = None
+) -> list[dict[str, Any]]:
+    """Listings awaiting a decision, ``grade`` ``suspect`` first (a score from ``suspect_at`` up, not flagged:
+    the ones only an analyst can settle), then ``flagged``, each highest score first. ``verdict_id`` is what
+    to review."""
+    graded = "l.flagged = 1" if suspect_at is None else "(l.flagged = 1 OR v.score >= ?)"
+    where = f"{graded} AND COALESCE(r.state, 'new') = 'new'"
+    params: list[Any] = [] if suspect_at is None else [suspect_at]
     if marketplace:
         where += " AND l.marketplace = ?"
         params.append(marketplace)
-    sql = f"{_FLAG_SELECT} WHERE {where} ORDER BY v.score DESC, l.id"
+    sql = f"{_FLAG_SELECT} WHERE {where} ORDER BY l.flagged = 1, v.score DESC, l.id"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

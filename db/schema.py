@@ -327,6 +327,23 @@ def _backfill_sightings(db: Database, chain: Chain, now: str) -> None:
         chain.append(SIGHTINGS_KIND, f"{first}-{last}", sightings_digest(read_sightings(db.conn, first, last)), now)
 
 
+def _ingest_receipts(db: Database) -> None:
+    """Distributed crawls: the id of every stream entry an ingester committed, written in the same transaction
+    as the entry's records, so an entry delivered again (the ingester restarted before acknowledging it) is
+    stored once. Bookkeeping, not evidence: the records themselves are chained as usual."""
+    db.executescript(
+        """
+        CREATE TABLE ingest_receipts (
+            rid TEXT PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            entry_id TEXT NOT NULL,
+            records INTEGER NOT NULL,
+            at TEXT NOT NULL
+        );
+        """
+    )
+
+
 _BUYER_REVIEWS = """
 CREATE TABLE review_pages (
     id INTEGER PRIMARY KEY,
@@ -437,6 +454,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v3_evidence_log,
     _v4_captures_events_reviews,
     _v5_chain_everything,
+    _ingest_receipts,
     _buyer_reviews,
     _seller_networks,
 )

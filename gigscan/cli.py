@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from gigscan.app import app
-from gigscan.commands import crawl, detect, evidence, network, profile, review, schedule, serve, store, testbed  # noqa: F401  (registration by import)
+from gigscan.commands import (  # noqa: F401  (registration by import)
+    crawl,
+    detect,
+    distributed,
+    evidence,
+    labels,
+    network,
+    profile,
+    review,
+    schedule,
+    serve,
+    store,
+    testbed,
+)
 
 __all__ = ["app"]
 

@@ -2,28 +2,19 @@
 
 normalise -> exact terms (Aho-Corasick) + misspellings (rapidfuzz) -> rules -> score -> verdict with reasons.
 The rules are data: a versioned TOML ruleset (``matchers/rules/default.toml`` unless told otherwise).
-The hot modules run compiled when a fresh mypyc build exists (see ``compiled``); ``ENGINE`` says which runs.
 """
 
-from pathlib import Path
-
-from .compiled import native_path
-
-_native = native_path(Path(__file__).resolve().parent)
-if _native is not None:
-    __path__.insert(0, str(_native))  # compiled modules first: the same names, built from these sources
-#: "compiled" (mypyc build of these sources) or "python".
-ENGINE = "compiled" if _native is not None else "python"
-
-from .evaluate import Evaluation, evaluate  # noqa: E402  (after the engine is chosen)
-from .normalise import MatchKey, normalise  # noqa: E402
-from .ruleset import Problem, Rule, Ruleset, RulesetError, TermClass, check_ruleset, load_ruleset  # noqa: E402
-from .scan import Reason, Scanner, Verdict  # noqa: E402
+from .evaluate import Evaluation, evaluate
+from .normalise import MatchKey, normalise
+from .patterns import PatternError, compile_pattern
+from .ruleset import Problem, Rule, Ruleset, RulesetError, TermClass, check_ruleset, load_ruleset
+from .scan import Scanner
+from .verdict import Reason, Verdict
 
 __all__ = [
-    "ENGINE",
     "Evaluation",
     "MatchKey",
+    "PatternError",
     "Problem",
     "Reason",
     "Rule",
@@ -33,6 +24,7 @@ __all__ = [
     "TermClass",
     "Verdict",
     "check_ruleset",
+    "compile_pattern",
     "evaluate",
     "load_ruleset",
     "normalise",

@@ -25,23 +25,17 @@ import threading
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from functools import lru_cache
-from itertools import product
 from typing import Any
 
-import ahocorasick_rs
 from anyascii import anyascii
+
+from .repair import Piece, repair, repair_shape
 
 #: Characters kept in the ascii key: stand-ins for letters ("rev1ews", "am@zon"), "*" masking letters, and
 #: "%" / "+" so that "100% real" and "30+" stay one phrase. Every other punctuation mark becomes a space.
 KEEP = "$@!|*%+"
 #: Symbols that mean a rating star ("5⭐", "★★★★★"); every other symbol or emoji becomes a space.
 STARS = "⭐★☆✩✪✫✬✭✮✯✰🌟✴"
-#: Digit/symbol-for-letter swaps, applied only between letters inside one word (never to "5 star").
-LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i", "|": "l"}
-#: Second readings, tried when the first one does not give a known term ("goog1e" -> "google").
-LEET_ALT = {"1": "l", "|": "i"}
 
 #: Visual homoglyphs that anyascii would transliterate by sound (Cyrillic "с" -> "s"), mapped by looks instead.
 #: Whole native-script words are matched on the native key, so this only has to serve disguised Latin words.
@@ -179,7 +173,7 @@ class Folded:
         self.uneven = uneven
         #: Some letter outside the Latin script (a native key is worth building).
         self.non_latin = non_latin
-        #: The key may hold spaced-out, masked or digit-swapped words (see ``_repair_shape``).
+        #: The key may hold spaced-out, masked or digit-swapped words (see ``repair.repair_shape``).
         self.repair = repair
 
 
@@ -188,13 +182,13 @@ def fold(text: str) -> Folded:
     pass: the per-character Python work is limited to the non-ASCII characters."""
     if text.isascii():
         data = text.encode("ascii").translate(_ASCII_BYTES)
-        return Folded(data.decode("ascii"), data, False, False, _repair_shape(data))
+        return Folded(data.decode("ascii"), data, False, False, repair_shape(data))
     notes = _NOTES
     notes.seen = 0
     data = text.encode("ascii", "gigscan.fold").translate(_ASCII_BYTES)
     seen = notes.seen
     return Folded(data.decode("ascii"), data, bool(seen & _UNEVEN), bool(seen & _NON_LATIN_LETTER),
-                  _repair_shape(data))
+                  repair_shape(data))
 
 
 def fold_ascii(text: str) -> str:
@@ -208,150 +202,6 @@ def fold_native(text: str) -> str:
 
 def has_non_latin_letters(text: str) -> bool:
     return fold(text).non_latin
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Stage two: disguise repair. A byte-level "shape" test decides whether the (slower) regexes run at all.
-
-_SHAPE = bytes(
-    ord("a") if chr(c).isalpha() and c < 128 else ord("0") if chr(c) in "0123456789$@!|" else
-    ord("*") if c == ord("*") else 32
-    for c in range(256)
-)
-#: Four or more single characters separated by spaces or asterisks: "r e v i e w s", "r.e.v.i", "r*e*v*i"
-#: (three would also join "I'm a" -> "i m a").
-_SPACED = re.compile(r"(?<![a-z0-9*$@!|])[a-z](?:[ *]{1,3}[a-z0-9$@!|](?![a-z0-9$@!|])){3,}")
-_GAP = re.compile(r"[ *]+")
-#: A word with a digit-like between letters: "rev1ews", "g00gle", "am@zon".
-_MIXED = re.compile(r"[a-z0-9$@!|]*[a-z][0-9$@!|]+[a-z][a-z0-9$@!|]*")
-#: A word with masked letters: "r**views", "rev**ws".
-_MASKED = re.compile(r"[a-z]+(?:\*+[a-z]+)+\**|[a-z]+\*+")
-
-
-def _shape_patterns() -> list[bytes]:
-    """What ``_repair_shape`` looks for in a padded shape (letters "a", digit-likes "0", the rest spaces)."""
-    patterns = [b"*", b"a0a", b"a00a", b"a000a", b"a0000"]  # a mask; digit-likes between letters
-    for gaps in product((b" ", b"  ", b"   "), repeat=3):  # four single characters, one to three spaces apart
-        for chars in product(b"a0", repeat=3):
-            patterns.append(b" a" + b"".join(gap + bytes([char]) for gap, char in zip(gaps, chars, strict=True)) + b" ")
-    return patterns
-
-
-_SHAPE_AUTOMATON = ahocorasick_rs.BytesAhoCorasick(_shape_patterns(), implementation=ahocorasick_rs.Implementation.DFA)
-
-
-def _repair_shape(data: bytes) -> bool:
-    """True if the stage-one key (as bytes) may hold spaced-out, masked or digit-swapped words (most do not): a
-    "*", a digit-like between letters, or four single characters one to three spaces apart. A superset of
-    what ``_MASKED``, ``_MIXED`` and ``_SPACED`` match, found in one automaton pass over the text's shape (``re``
-    and repeated substring searches are several times slower on these letter-dense shapes)."""
-    shape = b" " + data.translate(_SHAPE) + b" "
-    return bool(_SHAPE_AUTOMATON.find_matches_as_indexes(shape, overlapping=False))
-
-
-def _beside_letter(word: str, index: int, step: int) -> bool:
-    """Is there a letter on this side of ``index`` past any further digit-likes?"""
-    j = index + step
-    while 0 <= j < len(word) and word[j] in LEET:
-        j += step
-    return 0 <= j < len(word) and word[j].isalpha()
-
-
-def unleet(word: str, vocabulary: Collection[str] = ()) -> str:
-    """Swap digit-likes that sit between letters; prefer the reading that gives a known term."""
-    swappable = [
-        i for i, c in enumerate(word) if c in LEET and _beside_letter(word, i, -1) and _beside_letter(word, i, 1)
-    ]
-    first = list(word)
-    for i in swappable:
-        first[i] = LEET[word[i]]
-    candidate = "".join(first)
-    if not vocabulary or candidate in vocabulary:
-        return candidate
-    second = list(first)
-    for i in swappable:
-        second[i] = LEET_ALT.get(word[i], first[i])
-    alternative = "".join(second)
-    return alternative if alternative in vocabulary else candidate
-
-
-@lru_cache(maxsize=4096)
-def _mask_pattern(word: str) -> re.Pattern[str]:
-    parts = re.split(r"(\*+)", word)
-    return re.compile(
-        "".join(f"[a-z]{{{max(1, len(p) - 1)},{len(p) + 1}}}" if p.startswith("*") else re.escape(p) for p in parts)
-    )
-
-
-def unmask(word: str, vocabulary: Collection[str]) -> str | None:
-    """The longest known term that "r**views" can stand for, if at least three letters are visible."""
-    if sum(c.isalpha() for c in word) < 3:
-        return None
-    pattern = _mask_pattern(word)
-    matches = [t for t in vocabulary if pattern.fullmatch(t)]
-    return max(sorted(matches), key=len) if matches else None  # sorted: ties resolve the same in every run
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One repaired stretch: ``key[start:end]`` replaces ``folded[source_start:source_end]``."""
-
-    start: int
-    end: int
-    source_start: int
-    source_end: int
-
-
-def _spaced_words(match: re.Match[str]) -> list[tuple[int, int]]:
-    """Split spaced-out letters into words where the gap is wider than between letters: "g o o g l e   r e v"."""
-    gaps = list(_GAP.finditer(match.group()))
-    narrow = min(len(g.group()) for g in gaps)
-    words, start = [], match.start()
-    for gap in gaps:
-        if len(gap.group()) > narrow:
-            words.append((start, match.start() + gap.start()))
-            start = match.start() + gap.end()
-    words.append((start, match.end()))
-    return words
-
-
-def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
-    edits: list[tuple[int, int, str]] = []
-
-    def free(start: int, end: int) -> bool:
-        return not any(start < e and s < end for s, e, _ in edits)
-
-    for match in _SPACED.finditer(folded):
-        for start, end in _spaced_words(match):
-            joined = re.sub(r"[ *]+", "", folded[start:end])
-            edits.append((start, end, unleet(joined, vocabulary) if _MIXED.fullmatch(joined) else joined))
-    if "*" in folded:
-        for match in _MASKED.finditer(folded):
-            resolved = unmask(match.group(), vocabulary)
-            if resolved is not None and free(match.start(), match.end()):
-                edits.append((match.start(), match.end(), resolved))
-    for match in _MIXED.finditer(folded):
-        if free(match.start(), match.end()):
-            edits.append((match.start(), match.end(), unleet(match.group(), vocabulary)))
-    return sorted(edits)
-
-
-def _apply(folded: str, edits: list[tuple[int, int, str]]) -> tuple[str, list[Piece]]:
-    out: list[str] = []
-    pieces: list[Piece] = []
-    position = length = 0
-    for start, end, text in edits:
-        out.append(folded[position:start])
-        length += start - position
-        out.append(text)
-        pieces.append(Piece(length, length + len(text), start, end))
-        length += len(text)
-        position = end
-    out.append(folded[position:])
-    return "".join(out), pieces
-
-
-# ---------------------------------------------------------------------------------------------------------
 
 
 class MatchKey:
@@ -435,7 +285,7 @@ def normalise_folded(text: str, folded: Folded, vocabulary: Collection[str] = ()
     """``normalise`` for a text already folded with ``fold`` (the scanner folds once and reuses it)."""
     table = ASCII_TABLE if folded.uneven else None  # offsets need a map only if some character changed length
     if folded.repair:
-        repaired, pieces = _apply(folded.text, _edits(folded.text, vocabulary))
+        repaired, pieces = repair(folded.text, vocabulary)
         key = MatchKey(text, repaired, table, pieces)
     else:
         key = MatchKey(text, folded.text, table)

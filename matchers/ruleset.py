@@ -14,10 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .patterns import PatternError, SafePattern, compile_pattern
 from .terms import expand
+from .verdict import FIELDS
 
 KINDS = ("keyword", "proximity", "fuzzy", "negative")
-FIELDS = ("title", "description", "tags")
 #: How far proximity may reach: within a sentence (list item, line), or within a clause (no comma, colon...).
 SPANS = ("sentence", "clause")
 DEFAULT_NAME = "bundled:matchers/rules/default.toml"
@@ -50,7 +51,7 @@ class TermClass:
     name: str
     label: str
     terms: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[SafePattern, ...] = ()
     on_original: bool = False
     skip_after: frozenset[str] = frozenset()
     skip_before: frozenset[str] = frozenset()
@@ -118,6 +119,8 @@ class Ruleset:
     unflagged_examples: tuple[str, ...] = ()
     path: str = DEFAULT_NAME
     source: str = field(default="", repr=False, compare=False)
+    #: Scores from here up to ``threshold`` grade a listing ``suspect`` (an analyst's look); None: no suspects.
+    suspect_threshold: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -206,7 +209,9 @@ _RULE_KEYS = {
     "fields", "target", "when_any", "span", "act", "score_cutoff", "min_length", "ignore", "must_match",
     "must_not_match", "description",
 }
-_TOP_KEYS = {"version", "description", "threshold", "seeds", "classes", "rules", "examples", "negation"}
+_TOP_KEYS = {
+    "version", "description", "threshold", "suspect_threshold", "seeds", "classes", "rules", "examples", "negation"
+}
 
 
 class _Loader:
@@ -231,6 +236,9 @@ class _Loader:
         threshold = top.get("threshold", float, 0.5, required=True)
         if not 0 < threshold <= 1:
             top.problem("threshold", "'threshold' must be in (0, 1]")
+        suspect = top.get("suspect_threshold", float, None)
+        if suspect is not None and not 0 < suspect <= threshold:
+            top.problem("suspect_threshold", "'suspect_threshold' must be in (0, threshold]")
         classes = self._classes(top.get("classes", dict, {}, required=True))
         rules = tuple(self._rules(top.get("rules", list, [], required=True), classes))
         anchors = {name for name, c in classes.items() if c.anchor}
@@ -257,6 +265,7 @@ class _Loader:
             unflagged_examples=examples.strings("not_flagged"),
             path=self.path,
             source=self.source,
+            suspect_threshold=suspect,
         )
         if self.problems:
             raise RulesetError(self.problems)
@@ -288,9 +297,9 @@ class _Loader:
             patterns = []
             for source in reader.strings("patterns"):
                 try:
-                    patterns.append(re.compile(source, re.IGNORECASE))
-                except re.error as exc:
-                    reader.problem("patterns", f"bad regular expression {source!r}: {exc}")
+                    patterns.append(compile_pattern(source, ignorecase=True))
+                except PatternError as exc:
+                    reader.problem("patterns", str(exc))
             if not terms and not patterns:
                 reader.problem(None, "needs 'terms' or 'patterns'")
             on = reader.get("on", str, "key")

@@ -38,10 +38,11 @@ def term_key(term: str) -> tuple[str, bool]:
     return " ".join(fold_ascii(term).split()), False
 
 
-@dataclass(init=False)
+@dataclass(slots=True)
 class Hit:
-    """One occurrence of a class's term: offsets into the original field text and the text as written.
-    (A written ``__init__``: a generated one runs as interpreted Python even when compiled, see ``scan``.)"""
+    """One occurrence of a class's term: offsets into the original field text and the text as written;
+    ``key_start`` is where it starts in the key (-1 for hits found on the original), ``fuzzy`` the similarity
+    of a misspelt term."""
 
     cls: str
     term: str
@@ -49,18 +50,7 @@ class Hit:
     end: int
     text: str
     key_start: int
-    fuzzy: float | None
-
-    def __init__(
-        self, cls: str, term: str, start: int, end: int, text: str, key_start: int, fuzzy: float | None = None
-    ) -> None:
-        self.cls = cls
-        self.term = term
-        self.start = start
-        self.end = end
-        self.text = text
-        self.key_start = key_start
-        self.fuzzy = fuzzy
+    fuzzy: float | None = None
 
 
 class Automaton:
@@ -177,16 +167,20 @@ class TermIndex:
             (a, n): {} for a in (True, False) for n in (True, False)
         }
         vocabulary: set[str] = set()
+        skeletons: list[tuple[str, str, str]] = []
         for name, terms in class_terms.items():
             for term in terms:
                 key, native = term_key(term)
                 if not key:
                     continue
-                owners = entries[(name in anchors, native)].setdefault(key, [])
-                if (name, term) not in owners:
-                    owners.append((name, term))
+                _own(entries[(name in anchors, native)], key, name, term)
                 if not native:
                     vocabulary.update(w for w in key.split() if w.isalpha())
+                    if name in anchors and (bare := skeleton(key)) is not None:  # rating terms, platforms
+                        skeletons.append((bare, name, term))
+        for bare, name, term in skeletons:  # after every term: a real term's spelling is never an alias
+            if bare not in entries[(True, False)] and bare not in entries[(False, False)]:
+                _own(entries[(True, False)], bare, name, term)
         return cls(
             # anchors are looked for in every field, whole: a DFA scans fastest; context only near anchors
             build_automaton(entries[(True, False)], ahocorasick_rs.Implementation.DFA),
@@ -195,3 +189,23 @@ class TermIndex:
             build_automaton(entries[(False, True)]),
             frozenset(vocabulary),
         )
+
+
+_VOWELS = str.maketrans("", "", "aeiou")
+
+
+def skeleton(key: str) -> str | None:
+    """How sellers write a one-word term without its vowels to slip past filters ("reviews" -> "rvws",
+    "feedback" -> "fdbck"), when that spelling is distinctive: at least two vowels gone and three letters left
+    ("buy" -> "by" or "rate" -> "rt" would read ordinary words as terms)."""
+    if not key.isalpha() or not key.isascii():
+        return None
+    bare = key.translate(_VOWELS)
+    return bare if len(key) - len(bare) >= 2 and len(bare) >= 3 else None
+
+
+def _own(entries: dict[str, list[tuple[str, str]]], key: str, name: str, term: str) -> None:
+    """Record that ``key`` stands for ``term`` of class ``name``."""
+    owners = entries.setdefault(key, [])
+    if (name, term) not in owners:
+        owners.append((name, term))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the tests and the demo need beyond python3, make and a C compiler, from Debian's archive:
+# System packages the tests and the demo need beyond python3 and make, from Debian's archive:
 # chromium (the HTML report and network graphs are rendered in it) and redis-server (distributed crawls).
 # Run by `make` before the Python install; installs only what is missing, so a second run costs nothing.
 set -euo pipefail

@@ -84,6 +84,25 @@ def test_eval_json_and_table(tmp_path: Path) -> None:
     assert table.exit_code == 0 and "precision 1.000" in table.output and "per category" in table.output
 
 
+def test_eval_errors_and_split_parts(tmp_path: Path) -> None:
+    path = tmp_path / "labeled.jsonl"
+    rows = [{"id": "p", "title": "Buy Yelp reviews", "label": 1, "source": "https://a.example/1"},
+            {"id": "m", "title": "I will design your logo", "label": 1, "source": "https://b.example/2"},
+            {"id": "n", "title": "I will review your CV", "label": 0, "source": "repo:x/y:data.csv@1"},
+            {"id": "f", "title": "Buy Trustpilot reviews", "label": 0, "source": "repo:x/y:data.csv@1"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    data = json.loads(runner.invoke(app, ["eval", str(path), "--json", "--errors"]).output)
+    assert [m["id"] for m in data["misses"]] == ["m", "f"] and data["misses"][0]["grade"] == "clear"
+    assert any(reason.startswith("buy-reviews") for reason in data["misses"][1]["reasons"])
+    assert set(data["parts"]) == {"tune", "measure"}
+    assert sum(p["confusion"]["tp"] + p["confusion"]["fn"] for p in data["parts"].values()) == 2
+    assert "misses" not in json.loads(runner.invoke(app, ["eval", str(path), "--json", "--no-split"]).output)
+    table = runner.invoke(app, ["eval", str(path), "--errors"])
+    assert "FALSE f " in table.output and "buy-reviews (+0.45): Buy Trustpilot reviews" in table.output
+    assert "MISS  m " in table.output and "I will design your logo" in table.output
+    assert "measure part" in table.output
+
+
 def test_rules_check_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(app, ["rules", "check"]).exit_code == 0
     good = ('version = "x"\nthreshold = 0.5\n[classes.logo]\nlabel = "logo"\nanchor = true\nterms = ["logo"]\n'

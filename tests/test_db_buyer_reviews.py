@@ -105,3 +105,12 @@ def test_a_bad_review_set_fails_the_batch_and_stores_nothing(store: Store) -> No
     with pytest.raises(ValueError, match="scope"):
         crawl(store, listing_record(external_id="9"), bad)
     assert store.db.execute("SELECT COUNT(*) FROM listings").fetchone()[0] == 0
+
+
+def test_a_review_set_record_is_plain_data_that_crosses_a_msgpack_stream(store: Store) -> None:
+    from db.stream import decode_entry, records_entry
+
+    record = review_record(reviews("ann", "bob"))
+    assert all(isinstance(r, dict) for r in record["reviews"])
+    entry = decode_entry("1-0", {k.encode(): v for k, v in records_entry("run", [listing_record(), record]).items()})
+    assert crawl(store, *entry.records).buyer_reviews_new == 2

@@ -126,3 +126,24 @@ def test_parent_db_option_reaches_the_decision(store):
     result = runner.invoke(app, ["review", "--db", str(store.path), "dismiss", str(vid), "--note", "dup", "--by", "x"])
     assert result.exit_code == 0, result.output
     assert pending_ids(store) == ["1"]
+
+
+def test_suspects_come_first_in_the_review_queue_by_score(store):
+    record(store, external_id="4", seller="dave", title="google reviews", verdict=verdict(flagged=False, score=0.4))
+    record(store, external_id="5", seller="erin", title="5 star feedback", verdict=verdict(flagged=False, score=0.5))
+    record(store, external_id="6", seller="fay", title="logo", verdict=verdict(flagged=False, score=0.2))
+    assert pending_ids(store) == ["1", "2"]  # without a suspect threshold: flags only
+    rows = pending(store, suspect_at=0.35)
+    assert [(r["external_id"], r["grade"]) for r in rows] == [
+        ("5", "suspect"), ("4", "suspect"), ("1", "flagged"), ("2", "flagged")]
+    payload = json.loads(cli(store, "review", "--json").stdout)  # the bundled ruleset's suspect threshold
+    assert [row["grade"] for row in payload["pending"]][:2] == ["suspect", "suspect"]
+
+
+def test_a_suspect_can_be_reviewed_a_clear_verdict_cannot(store):
+    record(store, external_id="7", seller="gus", title="google reviews", verdict=verdict(flagged=False, score=0.5))
+    record(store, external_id="8", seller="hal", title="logo", verdict=verdict(flagged=False, score=0.1))
+    confirmed = cli(store, "review", "confirm", str(verdict_of(store, "7")), "--note", "sells reviews", "--by", "ana")
+    assert confirmed.exit_code == 0, confirmed.output
+    refused = cli(store, "review", "dismiss", str(verdict_of(store, "8")), "--note", "nothing", "--by", "ana")
+    assert refused.exit_code == 2 and "only those are reviewed" in refused.stderr

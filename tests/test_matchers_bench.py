@@ -27,4 +27,3 @@ def test_bench_main_reports_figures() -> None:
     assert result["scan_per_s"] > 0 and result["bare_per_s"] > 0
     assert 0 < result["flagged"] < 400
     assert result["ratio"] > 0
-    assert result["engine"] in ("compiled", "python")

@@ -96,7 +96,8 @@ def test_expanding_characters_still_map_back() -> None:
 def test_the_shape_test_lets_through_every_text_with_a_disguise_to_repair() -> None:
     # fold()'s cheap shape test decides whether the repair expressions run at all: it may let through texts
     # with nothing to repair, never miss one with something to repair.
-    from matchers.normalise import _edits, fold
+    from matchers.normalise import fold
+    from matchers.repair import _edits
 
     rng = random.Random(9)
     pieces = ["r", "e", "v", "I", " ", "  ", "   ", "    ", "*", "1", "0", "ab", "$", ".", "%", "+", "-", "é", "x9"]

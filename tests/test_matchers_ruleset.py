@@ -118,3 +118,19 @@ def test_term_expansion() -> None:
     assert expand("review(s)") == ["review", "reviews"]
     assert expand("отзыв(|ы|ов)") == ["отзыв", "отзывы", "отзывов"]
     assert expand("5 star(s)") == ["5 star", "5 stars"]
+
+
+def test_suspect_threshold_must_not_exceed_the_threshold(tmp_path) -> None:
+    import pytest
+
+    from matchers import RulesetError, load_ruleset
+
+    base = ('version = "x"\nthreshold = 0.5\n{extra}[classes.logo]\nlabel = "logo"\nanchor = true\n'
+            'terms = ["logo"]\n[[rules]]\nid = "logo"\nkind = "keyword"\nclasses = ["logo"]\nweight = 0.9\n'
+            'explain = "Logo"\n')
+    path = tmp_path / "r.toml"
+    path.write_text(base.format(extra="suspect_threshold = 0.7\n"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="suspect_threshold"):
+        load_ruleset(path)
+    path.write_text(base.format(extra=""), encoding="utf-8")
+    assert load_ruleset(path).suspect_threshold is None

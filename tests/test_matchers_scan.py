@@ -161,6 +161,6 @@ def test_scan_many_keeps_order(scanner: Scanner) -> None:
 
 
 def test_empty_and_missing_fields(scanner: Scanner) -> None:
-    assert scanner.scan({}).to_dict() == {"flagged": False, "score": 0.0, "reasons": [],
+    assert scanner.scan({}).to_dict() == {"flagged": False, "grade": "clear", "score": 0.0, "reasons": [],
                                           "ruleset_version": scanner.version}
     assert not scanner.scan({"title": None, "description": None, "tags": None}).flagged

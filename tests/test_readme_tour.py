@@ -72,7 +72,8 @@ def bash(line: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProce
 
 def first_flag(env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
     pending = json.loads(bash("gigscan review --json", env, cwd).stdout)["pending"]
-    return pending[0]["verdict_id"], sorted({row["username"] for row in pending})[:2]
+    flags = [row for row in pending if row["grade"] == "flagged"]  # suspects come first in the queue
+    return flags[0]["verdict_id"], sorted({row["username"] for row in flags})[:2]
 
 
 def serve_until_it_answers(line: str, env: dict[str, str], cwd: Path) -> None:

@@ -38,6 +38,7 @@ from parsel import Selector
 
 from crawler.items import DETAIL_PAGE, Capture, Listing, Seller
 from crawler.pages.common import Blocked, PageError, as_float, as_int, html_to_text, same_host_url, strip_query
+from matchers.patterns import PatternError, SafePattern, compile_pattern
 
 __all__ = [
     "FieldSpec",
@@ -87,7 +88,9 @@ class FieldSpec:
     expr: str
     script: str | None = None
     jsonld: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: SafePattern | None = None
+    #: A url source's expression, compiled.
+    url_pattern: SafePattern | None = None
     all: bool = False
     type: str = "text"
     html: bool = False  # the value is HTML (e.g. a description inside JSON): keep its text, drop its tags
@@ -163,14 +166,16 @@ class _Checker:
         self.problems.append(f"{self.where}:{line}: {message}" if line else f"{self.where}: {message}")
 
 
-def _compile_regex(check: _Checker, pattern: Any, table: str, key: str) -> re.Pattern[str] | None:
+def _compile_regex(check: _Checker, pattern: Any, table: str, key: str) -> SafePattern | None:
+    """A profile's regular expression, refused if it does not compile or backtracks catastrophically (a page
+    is hostile text: a pattern must not stall a crawl or ``profile test``)."""
     if not isinstance(pattern, str):
         check.add(f"[{table}] {key}: regex must be a string", table, key)
         return None
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        check.add(f"[{table}] {key}: bad regex {pattern!r}: {exc}", table, key)
+        return compile_pattern(pattern)
+    except PatternError as exc:
+        check.add(f"[{table}] {key}: {exc}", table, key)
         return None
 
 
@@ -210,8 +215,7 @@ def _field(check: _Checker, table: str, key: str, raw: Any) -> FieldSpec | None:
     if "script" in raw:
         _check_selector(check, "css", str(raw["script"]), table, key)
     _check_selector(check, source, expr, table, key)
-    if source == "url":
-        _compile_regex(check, expr, table, key)
+    url_pattern = _compile_regex(check, expr, table, key) if source == "url" else None
     regex = _compile_regex(check, raw["regex"], table, key) if "regex" in raw else None
     kind = raw.get("type", "text")
     if kind not in TYPES:
@@ -221,7 +225,7 @@ def _field(check: _Checker, table: str, key: str, raw: Any) -> FieldSpec | None:
             check.add(f"[{table}] {key}: {flag} must be true or false", table, key)
     return FieldSpec(
         name=name, source=source, expr=expr, script=raw.get("script"), jsonld=raw.get("jsonld"),
-        regex=regex, all=raw.get("all") is True, html=raw.get("html") is True,
+        regex=regex, url_pattern=url_pattern, all=raw.get("all") is True, html=raw.get("html") is True,
         type=kind if kind in TYPES else "text", confirmed=raw.get("confirmed") is True,
     )
 
@@ -257,6 +261,34 @@ def _table(check: _Checker, data: dict[str, Any], name: str, required: bool) -> 
     return value
 
 
+def _site(check: _Checker, site: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The [site] table's marketplace name, base URL and kind (each checked)."""
+    name = site.get("marketplace")
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        check.add("[site] marketplace must be a short lowercase name (letters, digits, - and _)", "site", "marketplace")
+    base_url = site.get("base_url")
+    if not isinstance(base_url, str) or urlsplit(base_url).scheme not in ("http", "https"):
+        check.add("[site] base_url must be an http(s) URL", "site", "base_url")
+    kind = site.get("kind", "gig")
+    if kind not in ("gig", "job"):
+        check.add(f"[site] kind must be \"gig\" or \"job\", not {kind!r}", "site", "kind")
+    return name, base_url, kind
+
+
+def _search_urls(check: _Checker, search: dict[str, Any]) -> tuple[str | None, list[str | None] | None]:
+    """The [search] table's URL template, or its fixed start URLs (exactly one of them)."""
+    if ("url" in search) == ("start_urls" in search):
+        check.add("[search] needs exactly one of url (a template with {query} and {page}) or start_urls", "search")
+        return None, None
+    if "url" in search:
+        return _template(check, search["url"], {"query", "page"}, "search", "url"), None
+    raw_urls = search["start_urls"]
+    if not isinstance(raw_urls, list) or not raw_urls:
+        check.add("[search] start_urls must be a non-empty list", "search", "start_urls")
+        return None, None
+    return None, [_template(check, u, set(), "search", "start_urls") for u in raw_urls]
+
+
 def parse_profile(text: str, path: Path | None = None) -> Profile:
     """A profile from TOML text; `ProfileError` listing every problem found (with line numbers)."""
     check = _Checker(path, text)
@@ -273,27 +305,8 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
     block = _table(check, data, "block", False)
     seller = _table(check, data, "seller", False)
 
-    name = site.get("marketplace")
-    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
-        check.add("[site] marketplace must be a short lowercase name (letters, digits, - and _)", "site", "marketplace")
-    base_url = site.get("base_url")
-    if not isinstance(base_url, str) or urlsplit(base_url).scheme not in ("http", "https"):
-        check.add("[site] base_url must be an http(s) URL", "site", "base_url")
-    kind = site.get("kind", "gig")
-    if kind not in ("gig", "job"):
-        check.add(f"[site] kind must be \"gig\" or \"job\", not {kind!r}", "site", "kind")
-
-    search_url = start_urls = None
-    if ("url" in search) == ("start_urls" in search):
-        check.add("[search] needs exactly one of url (a template with {query} and {page}) or start_urls", "search")
-    elif "url" in search:
-        search_url = _template(check, search["url"], {"query", "page"}, "search", "url")
-    else:
-        raw_urls = search["start_urls"]
-        if not isinstance(raw_urls, list) or not raw_urls:
-            check.add("[search] start_urls must be a non-empty list", "search", "start_urls")
-        else:
-            start_urls = [_template(check, u, set(), "search", "start_urls") for u in raw_urls]
+    name, base_url, kind = _site(check, site)
+    search_url, start_urls = _search_urls(check, search)
     first_page = search.get("first_page", 1)
     if not isinstance(first_page, int) or first_page < 0:
         check.add("[search] first_page must be a whole number", "search", "first_page")
@@ -451,7 +464,7 @@ class ProfilePage:
         if spec.source == "xpath":
             return self.sel.xpath(spec.expr).getall()
         if spec.source == "url":
-            match = re.search(spec.expr, self.url)
+            match = spec.url_pattern.search(self.url) if spec.url_pattern is not None else None
             return [match.group(1) if match and match.groups() else match.group(0)] if match else []
         if spec.jsonld:
             roots: list[Any] = [o for o in self._jsonld if spec.jsonld in _types(o)]

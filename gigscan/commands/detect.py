@@ -19,7 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from gigscan.app import app, console, err_console, fail
-from matchers import Evaluation, RulesetError, Scanner, check_ruleset, evaluate, load_ruleset
+from matchers import Evaluation, Problem, RulesetError, Scanner, check_ruleset, evaluate, load_ruleset
+from matchers.evaluate import source_key, split_rows
 
 rules_app = typer.Typer(help="Work with rulesets (the detection rules as data).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -119,6 +120,11 @@ def classify(
 
 
 def read_labeled(path: Path) -> list[dict[str, Any]]:
+    return [row for _, row in _numbered_rows(path)]
+
+
+def _numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The labeled rows of a JSON Lines file with their line numbers; exit 2 naming the first bad line."""
     rows = []
     try:
         with open(path, encoding="utf-8") as handle:
@@ -127,8 +133,8 @@ def read_labeled(path: Path) -> list[dict[str, Any]]:
                     continue
                 row = parse_listing(line, number)
                 if row.get("label") not in (0, 1):
-                    fail(f"line {number}: \"label\" must be 0 or 1")
-                rows.append(row)
+                    fail(f"{path}: line {number}: \"label\" must be 0 or 1")
+                rows.append((number, row))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
     except UnicodeDecodeError as exc:
@@ -138,43 +144,84 @@ def read_labeled(path: Path) -> list[dict[str, Any]]:
 
 @app.command("eval")
 def eval_command(
-    file: Annotated[Path, typer.Argument(help="Labeled JSON Lines (label 0/1, optional category).")],
+    file: Annotated[Path, typer.Argument(help="Labeled JSON Lines (label 0/1, optional category, language).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
+    errors: Annotated[
+        bool, typer.Option("--errors", help="List every miss and false flag with the rules that fired.")
+    ] = False,
+    split: Annotated[
+        bool | None,
+        typer.Option("--split/--no-split", help="Also report the tune and measure parts of the split by source "
+                     "(default: when the rows come from more than one source)."),
+    ] = None,
     rules: RulesOption = None,
 ) -> None:
-    """Measure the rules on labeled listings: precision, recall, F1, per category, and every miss."""
-    result = evaluate(read_labeled(file), scanner_for(rules))
+    """Measure the rules on labeled listings: precision and recall of `flagged` and of `flagged`+`suspect`,
+    the suspect queue, per category and language; per part of the source split (tune / measure)."""
+    rows = read_labeled(file)
+    scanner = scanner_for(rules)
+    result = evaluate(rows, scanner)
+    if split is None:
+        split = len({source_key(str(r["source"])) for r in rows if r.get("source")}) > 1
+    parts = {name: evaluate(part, scanner) for name, part in split_rows(rows).items()} if split else {}
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        data = result.to_dict()
+        if not errors:
+            data.pop("misses")
+        if parts:
+            data["parts"] = {name: _summary(part) for name, part in parts.items()}
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    print_evaluation(result)
+    print_evaluation(result, errors)
+    for name, part in parts.items():
+        console.print(f"\n[bold]{name} part[/] ({part.tp + part.fn} positives, {part.negatives} negatives)")
+        _print_cuts(part)
 
 
-def print_evaluation(result: Evaluation) -> None:
+def _summary(result: Evaluation) -> dict[str, Any]:
+    data = result.to_dict()
+    return {key: data[key] for key in ("precision", "recall", "confusion", "flagged_or_suspect", "suspects",
+                                       "suspect_share_of_negatives", "suspect_negatives", "suspect_negative_share")}
+
+
+def _print_cuts(result: Evaluation) -> None:
+    wide = result.wide
     console.print(
-        f"precision [bold]{result.precision:.3f}[/]  recall [bold]{result.recall:.3f}[/]  "
-        f"F1 [bold]{result.f1:.3f}[/]"
+        f"flagged:           precision [bold]{result.precision:.3f}[/]  recall [bold]{result.recall:.3f}[/]  "
+        f"F1 {result.f1:.3f}  (tp {result.tp} fp {result.fp} fn {result.fn} tn {result.tn})\n"
+        f"flagged + suspect: precision [bold]{wide.precision:.3f}[/]  recall [bold]{wide.recall:.3f}[/]  "
+        f"(tp {wide.tp} fp {wide.fp} fn {wide.fn} tn {wide.tn})\n"
+        f"suspect queue: {result.suspects} rows = {result.suspect_share:.1%} of {result.negatives} negatives "
+        f"({result.suspect_negatives} of them negatives = {result.suspect_negative_share:.1%})",
+        highlight=False,
     )
-    confusion = Table(title="confusion matrix")
-    for column in ("", "flagged", "not flagged"):
-        confusion.add_column(column)
-    confusion.add_row("label 1", str(result.tp), str(result.fn))
-    confusion.add_row("label 0", str(result.fp), str(result.tn))
-    console.print(confusion)
-    categories = Table(title="per category")
-    for column in ("category", "label", "rows", "flagged", "recall / false positives"):
-        categories.add_column(column)
-    for c in result.categories:
-        measure = f"{c.recall:.2f}" if c.recall is not None else f"{c.flagged} FP"
-        categories.add_row(escape(str(c.category)), str(c.label), str(c.rows), str(c.flagged), measure)
-    console.print(categories)
-    misses = Table(title=f"misclassified ({len(result.misses)})")
-    for column in ("id", "label", "score", "title", "reasons"):
-        misses.add_column(column, overflow="fold")
+
+
+def _group_table(title: str, groups: list[Any]) -> Table:
+    table = Table(title=title)
+    for column in (title.split()[-1], "label", "rows", "flagged", "suspect", "recall (flagged / +suspect) or FP"):
+        table.add_column(column)
+    for c in groups:
+        measure = (f"{c.recall:.2f} / {c.recall_with_suspect:.2f}" if c.recall is not None
+                   else f"{c.flagged} FP, {c.suspect} suspect")
+        # labeled text is user text: never markup
+        table.add_row(escape(str(c.category)), str(c.label), str(c.rows), str(c.flagged), str(c.suspect), measure)
+    return table
+
+
+def print_evaluation(result: Evaluation, errors: bool = False) -> None:
+    _print_cuts(result)
+    console.print(_group_table("per category", result.categories))
+    if result.languages:
+        console.print(_group_table("per language", result.languages))
+    hint = "" if errors else " (--errors adds the rules that fired)"
+    console.print(f"misses and false flags ({len(result.misses)}){hint}:", highlight=False)
     for m in result.misses:
-        misses.add_row(escape(str(m.id)), str(m.label), f"{m.score:.2f}", escape(m.title),
-                       escape("\n".join(m.reasons) or "-"))  # labeled text is user text: never markup
-    console.print(misses)
+        kind = "MISS " if m.label else "FALSE"
+        console.print(f"{kind} {m.id}  [{m.category}{' ' + m.language if m.language else ''}] {m.grade} "
+                      f"score {m.score:.2f}  {m.title}", highlight=False, markup=False, soft_wrap=True)
+        for reason in (m.reasons or ["(no rule fired)"]) if errors else []:
+            console.print(f"      {reason}", highlight=False, markup=False, soft_wrap=True)
 
 
 def print_check_json(file: Path | None, problems: list[Any]) -> None:
@@ -193,10 +240,18 @@ def print_check_json(file: Path | None, problems: list[Any]) -> None:
 @rules_app.command("check")
 def rules_check(
     file: Annotated[Path | None, typer.Argument(help="Ruleset TOML file (default: the bundled one).")] = None,
+    examples: Annotated[
+        list[Path] | None,
+        typer.Option("--examples", help="Labeled JSON Lines (e.g. from `gigscan labels export`) whose label-1 rows "
+                     "must be flagged and label-0 rows not. Repeatable.", dir_okay=False),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output: the problems, or the counts.")] = False,
 ) -> None:
-    """Validate a ruleset and run every rule's examples. Exit 1 if an example fails, 2 if the file is invalid."""
+    """Validate a ruleset and run every rule's examples (and labeled example files). Exit 1 if an example
+    fails, 2 if the file is invalid."""
     problems = check_ruleset(file)
+    if not any(p.severity == "error" for p in problems):
+        problems += _check_example_files(Scanner(load_ruleset(file)), examples or [])
     if as_json:
         print_check_json(file, problems)
     for problem in problems:
@@ -206,9 +261,25 @@ def rules_check(
     if problems:
         raise typer.Exit(1)
     ruleset = load_ruleset(file)
-    examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
+    rule_examples = sum(len(r.must_match) + len(r.must_not_match) for r in ruleset.rules)
+    files = f" and {len(examples)} example files" if examples else ""
     console.print(
-        f"ok: ruleset {ruleset.version}, {len(ruleset.rules)} rules, {examples} rule examples and "
-        f"{len(ruleset.flagged_examples) + len(ruleset.unflagged_examples)} listing examples pass",
-        highlight=False,
+        f"ok: ruleset {ruleset.version}, {len(ruleset.rules)} rules, {rule_examples} rule examples and "
+        f"{len(ruleset.flagged_examples) + len(ruleset.unflagged_examples)} listing examples{files} pass",
+        highlight=False, soft_wrap=True,
     )
+
+
+def _check_example_files(scanner: Scanner, paths: list[Path]) -> list[Problem]:
+    """Every labeled row the ruleset gets wrong, as a failing example at its file and line."""
+    problems = []
+    for path in paths:
+        for number, row in _numbered_rows(path):
+            verdict = scanner.scan(row)
+            if verdict.flagged == bool(row["label"]):
+                continue
+            should = "be flagged but is" if row["label"] else "not be flagged but is"
+            problems.append(Problem(
+                str(path), number, f"example {row['id']} should {should} {verdict.grade} (score "
+                f"{verdict.score:.2f}): {str(row.get('title') or '')[:100]!r}", "example"))
+    return problems

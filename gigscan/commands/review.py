@@ -21,6 +21,7 @@ from db.exports.flagged import reasons_text
 from db.review import flag, pending, state_counts
 from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 from gigscan.commands.store import open_existing
+from matchers import load_ruleset
 
 review_app = typer.Typer(
     help="Review flags: list those awaiting a decision, confirm or dismiss them.", invoke_without_command=True
@@ -43,12 +44,14 @@ def review_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
-    """List flagged listings awaiting a decision (highest score first), with the verdict ID to review."""
+    """List listings awaiting a decision: suspects first (scored short of a flag), then flags, highest score
+    first, with the verdict ID to review."""
     ctx.obj = db
     if ctx.invoked_subcommand is not None:
         return
+    suspect_at = load_ruleset().suspect_threshold
     with open_existing(db) as store:
-        rows = pending(store, marketplace=marketplace, limit=limit)
+        rows = pending(store, marketplace=marketplace, limit=limit, suspect_at=suspect_at)
         counts = state_counts(store)
     for row in rows:
         row["reasons"] = json.loads(row["reasons"] or "[]")
@@ -56,11 +59,12 @@ def review_list(
         typer.echo(json.dumps({"counts": counts, "pending": rows}, ensure_ascii=False, default=str))
         return
     table = Table(title=f"flags awaiting review ({counts['new']})")
-    for column in ("verdict", "marketplace", "seller", "score", "status", "title", "why"):
+    for column in ("verdict", "grade", "marketplace", "seller", "score", "status", "title", "why"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            str(row["verdict_id"]), escape(row["marketplace"]), escape(row["username"]), f"{row['score']:.2f}",
+            str(row["verdict_id"]), row["grade"], escape(row["marketplace"]), escape(row["username"]),
+            f"{row['score']:.2f}",
             escape(row["status"] or ""), escape(row["title"] or ""), escape(reasons_text(row["reasons"])[:160]),
         )  # fmt: skip
     console.print(table)
@@ -83,8 +87,9 @@ def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str 
         found = flag(store, verdict_id)
         if found is None:
             fail(f"no verdict with id {verdict_id} (see `gigscan review` for the IDs)")
-        if not found["flagged"]:
-            fail(f"verdict {verdict_id} did not flag its listing; only flags are reviewed")
+        suspect_at = load_ruleset().suspect_threshold
+        if not found["flagged"] and (suspect_at is None or (found["score"] or 0) < suspect_at):
+            fail(f"verdict {verdict_id} neither flagged nor graded its listing suspect; only those are reviewed")
         decision = store.review_verdict(verdict_id, state, note.strip(), reviewer)
     if as_json:
         typer.echo(json.dumps({"verdict_id": verdict_id, "username": found["username"],

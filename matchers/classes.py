@@ -1,0 +1,85 @@
+"""A ruleset's term classes, compiled once for scanning: automata, which classes are anchors, and class bits.
+
+Each class gets one bit, so which classes a listing has and which a rule needs are integers to compare.
+Pattern classes (regular expressions) are matched lazily, the first time a rule asks for them, and only in
+the zones around anchor terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .field import FieldScan
+from .ruleset import Ruleset, TermClass
+from .terms import Hit, TermIndex
+
+
+class ClassTable:
+    """What the scanner needs to know about a ruleset's classes, derived once."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.classes = ruleset.classes
+        self.anchors = frozenset(name for name, c in ruleset.classes.items() if c.anchor)
+        #: Anchors in name order (the order explanations and the title check walk them in).
+        self.anchor_names = tuple(sorted(self.anchors))
+        watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
+        self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()}, watched)
+        #: Classes with patterns, matched on first use.
+        self.lazy = frozenset(name for name, c in ruleset.classes.items() if c.patterns)
+        #: Classes whose hits may be skipped by the word next to them or a negation.
+        self.skipping = frozenset(
+            name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable
+        )
+        self.bits = {name: 1 << i for i, name in enumerate(ruleset.classes)}
+        self.lazy_mask = self.bits_of(self.lazy)
+
+    def bits_of(self, names: Iterable[str]) -> int:
+        """The bits of these classes (unknown names have none)."""
+        return sum(self.bits.get(n, 0) for n in set(names))
+
+    def label(self, hit: Hit) -> str:
+        """The class label of a hit as explanations show it."""
+        label = self.classes[hit.cls].label
+        return f"{label} (misspelt)" if hit.fuzzy is not None else label
+
+    def hits(self, f: FieldScan, names: tuple[str, ...]) -> list[Hit]:
+        """The hits of these classes (pattern classes matched on first use); callers must not alter the list."""
+        if not f.hidden:
+            known = f.by_names.get(names)
+            if known is not None:
+                return known
+        out: list[Hit] = []
+        for name in names:
+            if name in self.lazy and name not in f.hits:
+                found = f.hits[name] = pattern_hits(f, self.classes[name])
+                if found:
+                    f.mask |= self.bits[name]
+                    f.anchor_starts = None
+            out.extend(f.hits.get(name, ()))
+        if f.hidden:
+            return [h for h in out if h.start not in f.hidden]
+        f.by_names[names] = out
+        return out
+
+    def anchor_keys(self, f: FieldScan, hits: Iterable[Hit]) -> frozenset[tuple[str, int]]:
+        """(field, start) of the hits that are rating terms (an anchor term, or another class's term on it)."""
+        starts = f.anchor_starts
+        if starts is None:
+            starts = f.anchor_starts = {h.start for name in self.anchor_names for h in f.hits.get(name, ())}
+        return frozenset((f.name, h.start) for h in hits if h.cls in self.anchors or h.start in starts)
+
+
+def pattern_hits(f: FieldScan, cls: TermClass) -> list[Hit]:
+    """A pattern class's matches in the zones around the field's anchors (on the key, or on the original)."""
+    found: list[Hit] = []
+    for pattern in cls.patterns:
+        if cls.on_original:
+            for start, end in f.zones(original=True):
+                for m in pattern.finditer(f.original, start, end):
+                    found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
+        else:
+            for start, end in f.zones():
+                for m in pattern.finditer(f.key.text, start, end):
+                    quoted, o_start, o_end = f.key.quote(m.start(), m.end())
+                    found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
+    return found

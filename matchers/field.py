@@ -1,0 +1,155 @@
+"""One field of one listing while it is scanned: its keys, its hits per class, and how far apart two hits are.
+
+Distances are counted in words on the text as written, and are effectively infinite across a sentence end
+(or, for phrases, a clause end). A cheap bound in characters comes first: two hits more than ``window`` words
+apart in characters need no word count, and ``Nearby`` finds the hits within that bound without visiting the
+rest, so the work per hit stays bounded however long the text is.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+
+from .normalise import MatchKey
+from .outline import Boundaries
+from .terms import Hit
+
+#: A distance that no window reaches (the hits are in different sentences).
+FAR = 1_000_000
+#: Characters per word used to skip hit pairs that cannot be within a window (a cheap upper bound).
+CHARS_PER_WORD = 40
+#: Characters either side of an anchor term searched for pattern classes (more than the widest rule window).
+ZONE = 100
+#: Lists of hits this short are walked whole rather than indexed by position.
+_SHORT = 16
+
+
+class Nearby:
+    """The hits of a list by position: which of them start within a stretch of text, in list order."""
+
+    __slots__ = ("hits", "_starts", "_order", "_in_order", "longest")
+
+    def __init__(self, hits: Sequence[Hit]) -> None:
+        self.hits = hits
+        order = sorted(range(len(hits)), key=lambda i: hits[i].start)
+        self._order = order
+        #: The list is already by position (most are): a stretch of it needs no reordering.
+        self._in_order = all(i == j for i, j in enumerate(order))
+        self._starts = [hits[i].start for i in order]
+        #: The longest hit: one that starts this far before a position may still reach it.
+        self.longest = max((h.end - h.start for h in hits), default=0)
+
+    def starting_in(self, low: int, high: int) -> list[Hit]:
+        """The hits that start in ``[low, high]``, in the order of the list (so ties resolve as a full walk)."""
+        first, last = bisect_left(self._starts, low), bisect_right(self._starts, high)
+        if self._in_order or last - first == len(self.hits):
+            return list(self.hits[first:last])
+        return [self.hits[i] for i in sorted(self._order[first:last])]
+
+
+class FieldScan:
+    """The scan state of one field: hits per class as they are found, and geometry questions about them."""
+
+    __slots__ = (
+        "name", "original", "key", "native", "hits", "anchor_hits", "fuzzy_done", "hidden", "mask",
+        "by_names", "anchor_starts", "_distances", "_anchor_zones", "_boundaries", "_nearby",
+    )
+
+    def __init__(self, name: str, original: str, key: MatchKey, native: MatchKey | None,
+                 boundaries: Boundaries) -> None:
+        self.name = name
+        self.original = original
+        self.key = key
+        self.native = native
+        self.hits: dict[str, list[Hit]] = {}
+        self.anchor_hits: list[Hit] = []
+        #: Fuzzy rules already run on this field.
+        self.fuzzy_done: set[str] = set()
+        #: Starts of anchor hits hidden from rules while looking for evidence honest context does not explain.
+        self.hidden: frozenset[int] = frozenset()
+        #: A bit per class with hits (see ``ClassTable.bits``), set once term matching is over.
+        self.mask = 0
+        #: Hits per class-name tuple, once term matching is over (rules ask for the same few tuples again).
+        self.by_names: dict[tuple[str, ...], list[Hit]] = {}
+        #: Starts of the hits of anchor classes (None: not known yet, or a pattern class was matched since).
+        self.anchor_starts: set[int] | None = None
+        self._distances: dict[tuple[int, int, bool], int] = {}
+        self._anchor_zones: dict[bool, list[tuple[int, int]]] = {}
+        self._boundaries = boundaries
+        self._nearby: dict[int, Nearby] = {}
+
+    def add_hits(self, hits: Iterable[Hit]) -> None:
+        for hit in hits:
+            self.hits.setdefault(hit.cls, []).append(hit)
+
+    def add_anchors(self, hits: list[Hit]) -> None:
+        """More anchor hits (misspelt terms): the zones around anchors change."""
+        self.anchor_hits.extend(hits)
+        self._anchor_zones.clear()
+
+    def boundaries(self) -> Boundaries:
+        return self._boundaries
+
+    def sentence(self, position: int) -> int:
+        """Which sentence (line, list item) of the field ``position`` is in."""
+        return self._boundaries.sentence(position)
+
+    def nearby(self, hits: list[Hit]) -> Nearby:
+        """``hits`` indexed by position (kept while the list lives: the lists rules ask for are cached)."""
+        known = self._nearby.get(id(hits))
+        if known is None or known.hits is not hits:
+            known = self._nearby[id(hits)] = Nearby(hits)
+        return known
+
+    def within_reach(self, hits: list[Hit], start: int, end: int, reach: int) -> list[Hit]:
+        """The hits of ``hits`` that may be within ``reach`` characters of ``[start, end)`` (a superset), in
+        list order. A short list is its own answer: only long ones are worth indexing."""
+        if len(hits) <= _SHORT:
+            return hits
+        index = self.nearby(hits)
+        return index.starting_in(start - reach - index.longest, end + reach)
+
+    def distance(self, first: Hit, second: Hit, clause: bool = False) -> int:
+        """Words from the end of one hit to the start of a later one (1 = adjacent, 0 = overlapping); ``FAR``
+        across a sentence, line or list-item break (and, for ``clause``, a comma, colon, bracket or quote)."""
+        if second.start < first.end:
+            return 0
+        pair = (first.end, second.start, clause)
+        known = self._distances.get(pair)
+        if known is None:
+            words = self._boundaries.gap(first.end, second.start, clause)
+            known = self._distances[pair] = FAR if words is None else words + 1
+        return known
+
+    def near(self, first: Hit, second: Hit, window: int, clause: bool = False) -> int | None:
+        """The distance between two hits in either order, if within ``window`` words."""
+        a, b = (first, second) if first.start <= second.start else (second, first)
+        if b.start - a.end > window * CHARS_PER_WORD:
+            return None
+        d = self.distance(a, b, clause)
+        return d if d <= window else None
+
+    def zones(self, around: Iterable[Hit] | None = None, margin: int = 0,
+              original: bool = False) -> list[tuple[int, int]]:
+        """Stretches of the key (or of the original) around anchor hits, merged and in order: where context
+        words can matter. Native-key hits count in the original only."""
+        if around is None and not margin:
+            known = self._anchor_zones.get(original)
+            if known is None:
+                known = self._anchor_zones[original] = merged_zones(self.anchor_hits, ZONE, original)
+            return known
+        return merged_zones(self.anchor_hits if around is None else around, margin or ZONE, original)
+
+
+def merged_zones(hits: Iterable[Hit], margin: int, original: bool) -> list[tuple[int, int]]:
+    """``margin`` characters either side of each hit's start (on the original or the key), merged, in order."""
+    merged: list[tuple[int, int]] = []
+    starts = [h.start for h in hits] if original else [h.key_start for h in hits if h.key_start >= 0]
+    for start in sorted(starts):
+        zone = (max(0, start - margin), start + margin)
+        if merged and zone[0] <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], zone[1])
+        else:
+            merged.append(zone)
+    return merged

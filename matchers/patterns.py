@@ -1,0 +1,113 @@
+"""User regular expressions (ruleset classes, site profiles) that cannot stall a scan or a crawl.
+
+A pattern such as ``^(a+)+$`` backtracks for ever on a long run of "a"s. Patterns here are compiled with the
+``regex`` library (the same syntax as ``re``, lookarounds included, and a time limit per search), and
+``compile_pattern`` refuses a pattern that already backtracks badly on a few long, repetitive probe texts made
+from its own characters. What that check misses, the time limit stops: a search that runs over it ends with
+no further match and a logged warning, so one hostile text costs at most ``limit`` seconds per pattern.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import regex
+
+__all__ = ["CHECK_SECONDS", "LIMIT_SECONDS", "PatternError", "SafePattern", "compile_pattern"]
+
+log = logging.getLogger(__name__)
+
+#: How long a search may run before it is cut short (seconds).
+LIMIT_SECONDS = 1.0
+#: How long one probe search may take at compile time before the pattern is refused (seconds): a sane pattern
+#: takes well under 2 ms on a probe text, one with nested repeats hundreds.
+CHECK_SECONDS = 0.025
+#: Length of the probe texts: long enough for a quadratic pattern to show, short for a sane one.
+PROBE_LENGTH = 5000
+#: Characters every pattern is probed with, besides the literal characters of its own source.
+_PROBE_CHARS = "a1 .,-_/é\t"
+#: Characters of a pattern's source that are syntax, not text it looks for.
+_SYNTAX = set("\\()[]{}|*+?^$")
+
+
+class PatternError(ValueError):
+    """A pattern that does not compile, or that backtracks catastrophically (one line, for the user)."""
+
+
+@dataclass(frozen=True)
+class SafePattern:
+    """A compiled user pattern whose searches stop after ``limit`` seconds."""
+
+    pattern: str
+    compiled: regex.Pattern[str] = field(repr=False)
+    limit: float = LIMIT_SECONDS
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> regex.Match[str] | None:
+        """The first match in ``text[pos:endpos]``, or None (also when the search ran over its time limit)."""
+        try:
+            return self.compiled.search(text, pos, len(text) if endpos is None else endpos, timeout=self.limit)
+        except TimeoutError:
+            self._warn(text)
+            return None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[regex.Match[str]]:
+        """Every match in ``text[pos:endpos]``, up to the first search that runs over the time limit."""
+        matches = self.compiled.finditer(text, pos, len(text) if endpos is None else endpos, timeout=self.limit)
+        try:
+            yield from matches
+        except TimeoutError:
+            self._warn(text)
+
+    def _warn(self, text: str) -> None:
+        log.warning("pattern %r ran over its %.1f s limit on a %d-character text: no further match taken",
+                    self.pattern, self.limit, len(text))
+
+
+def compile_pattern(source: str, ignorecase: bool = False, limit: float = LIMIT_SECONDS) -> SafePattern:
+    """``source`` compiled for time-limited searches; PatternError if it does not compile or backtracks badly."""
+    flags = regex.VERSION0 | (regex.IGNORECASE if ignorecase else 0)
+    try:
+        compiled = regex.compile(source, flags)
+    except (regex.error, TypeError, ValueError, OverflowError) as exc:
+        raise PatternError(f"bad regular expression {source!r}: {exc}") from None
+    slow = _slow_probe(compiled)
+    if slow is not None:
+        raise PatternError(
+            f"regular expression {source!r} backtracks catastrophically (over {CHECK_SECONDS} s on a "
+            f"{len(slow):,}-character text of {slow[:6]!r}...): rewrite it without nested or overlapping repeats"
+        )
+    return SafePattern(source, compiled, limit)
+
+
+def _probe_texts(source: str) -> Iterator[str]:
+    """Long repetitive texts made of the pattern's own letters and digits and a few common characters: where
+    nested or overlapping repeats show their cost. Each ends in a character few patterns expect."""
+    own = "".join(dict.fromkeys(c for c in source if c.isprintable() and not c.isspace() and c not in _SYNTAX))
+    for char in dict.fromkeys(own + _PROBE_CHARS):
+        yield char * PROBE_LENGTH + "\x00"
+        yield (char + " ") * (PROBE_LENGTH // 2) + "\x00"
+    if own:
+        yield (own * (PROBE_LENGTH // len(own) + 1))[:PROBE_LENGTH] + "\x00"
+
+
+def _slow_probe(compiled: regex.Pattern[str]) -> str | None:
+    """The first probe text on which every search of ``compiled``, of three, takes over ``CHECK_SECONDS`` (the
+    best of three: a busy machine slows a sane pattern now and then, never three times by a hundredfold)."""
+    for text in _probe_texts(compiled.pattern):
+        if all(_search_seconds(compiled, text) > CHECK_SECONDS for _ in range(3)):
+            return text
+    return None
+
+
+def _search_seconds(compiled: regex.Pattern[str], text: str) -> float:
+    """How long finding every match in ``text`` takes (cut short a little past ``CHECK_SECONDS``)."""
+    started = time.perf_counter()
+    try:
+        for _ in compiled.finditer(text, timeout=CHECK_SECONDS * 2):
+            pass
+    except TimeoutError:
+        pass
+    return time.perf_counter() - started

@@ -1,0 +1,102 @@
+"""From a field's text to its first hits: fold and key it, find anchor terms, and drop the hits that are
+verbs rather than nouns ("I will review your CV") or negated ("I never buy reviews").
+
+Most fields have no rating term at all: one automaton pass over the folded text says so, and nothing else
+runs for them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .classes import ClassTable
+from .field import FieldScan
+from .normalise import fold, native_key, normalise_folded
+from .outline import Boundaries
+from .ruleset import Negation
+from .terms import Hit, find_hits
+
+_WORD = re.compile(r"[^\W_]+")
+#: Characters looked back for a negation (a few words).
+_NEGATION_CHARS = 60
+#: Characters looked at for the word right before or after a hit.
+_NEXT_WORD_CHARS = 30
+
+
+class FieldPreparer:
+    """Makes the ``FieldScan`` of a field: keys, anchor and watched hits, then context hits near anchors."""
+
+    def __init__(self, table: ClassTable, negation: Negation, prefilter: bool = True) -> None:
+        self.table = table
+        self.negation = negation
+        #: False: key every field even when the folded text has no term (the reference path, for tests).
+        self.prefilter = prefilter
+
+    def field(self, name: str, text: str) -> FieldScan | None:
+        """Anchor and watched terms, looked for everywhere (one automaton pass); None when there are none."""
+        index = self.table.index
+        folded = fold(text)
+        matches = None
+        if index.anchor is not None and not folded.repair:
+            # Nothing to repair: the stage-one fold is the whole key, so its matches are the key's.
+            matches = index.anchor.matches(folded.data)
+            if self.prefilter and not matches and not folded.non_latin:
+                return None  # not even an unbounded anchor or watched term, and no native key: no hit
+        key = normalise_folded(text, folded, index.vocabulary)
+        native = native_key(text, key) if index.anchor_native or index.context_native else None
+        hits = find_hits(key, index.anchor, matches=matches) + find_hits(native, index.anchor_native)
+        if not hits:
+            return None
+        bounds = Boundaries(text)  # (lazy: only outlined if a hit needs a look at the words around it)
+        hits = self.kept(hits, bounds)
+        if not hits:
+            return None
+        f = FieldScan(name, text, key, native, bounds)
+        f.add_hits(hits)
+        f.anchor_hits = [h for h in hits if h.cls in self.table.anchors]
+        return f
+
+    def add_context(self, f: FieldScan) -> None:
+        """The common context words, only around anchors (most fields have none, so most skip this)."""
+        index = self.table.index
+        context = [h for start, end in f.zones() for h in find_hits(f.key, index.context, start, end)]
+        context += find_hits(f.native, index.context_native)
+        f.add_hits(self.kept(context, f.boundaries()))
+
+    def kept(self, hits: list[Hit], bounds: Boundaries) -> list[Hit]:
+        skipping = self.table.skipping
+        return [h for h in hits if h.cls not in skipping or not self.skipped(h, bounds)]
+
+    def skipped(self, hit: Hit, bounds: Boundaries) -> bool:
+        """A hit right after a word such as "will" ("I will review your CV") is a verb, not the noun; a negated
+        selling word ("I never post or buy reviews") sells nothing."""
+        cls = self.table.classes[hit.cls]
+        if cls.negatable and self.negated(hit.start, hit.end, bounds):
+            return True
+        if cls.skip_terms and hit.term not in cls.skip_terms:
+            return False
+        if cls.skip_after:
+            before = bounds.word_before(hit.start, _NEXT_WORD_CHARS)
+            if before is not None and before.casefold() in cls.skip_after:
+                return True
+        if cls.skip_before:
+            after = bounds.word_after(hit.end, _NEXT_WORD_CHARS)
+            if after is not None and after.casefold() in cls.skip_before:
+                return True
+        return False
+
+    def negated(self, start: int, end: int, bounds: Boundaries) -> bool:
+        """Is there a negation up to ``scope`` words before ``start`` in the same clause, or right after ``end``?"""
+        negation = self.negation
+        after = bounds.word_after(end, _NEXT_WORD_CHARS)
+        if after is not None and after.casefold() in negation.after:
+            return True
+        if not negation.words:
+            return False
+        clause = bounds.clause_start(max(0, start - _NEGATION_CHARS), start)
+        words = _WORD.findall(bounds.text[clause:start].casefold())[-negation.scope :]
+        for i, word in enumerate(words):
+            negates = word in negation.words or (word == "t" and i > 0 and words[i - 1].endswith("n"))
+            if negates and (i + 1 >= len(words) or words[i + 1] not in negation.unless):
+                return True
+        return False

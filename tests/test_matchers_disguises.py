@@ -1,0 +1,144 @@
+"""Whole phrases disguised the way sellers do it are read as the words they hide, and every reason still quotes
+the text exactly as written (its offsets slice the listing to the quote). One class of disguise per test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from matchers import Scanner, load_ruleset, normalise
+from matchers.repair import segment, unleet
+from matchers.ruleset import _Loader
+from matchers.terms import skeleton
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner(load_ruleset())
+
+
+def _read(scanner: Scanner, text: str) -> str:
+    """The ascii key of ``text`` as the scanner makes it (its known words help undo disguises)."""
+    return " ".join(normalise(text, scanner.table.index.vocabulary).text.split())
+
+
+def _flagged_quoting_as_written(scanner: Scanner, doc: dict[str, Any]) -> None:
+    verdict = scanner.scan(doc)
+    assert verdict.flagged, (doc, verdict.reasons)
+    for reason in verdict.reasons:
+        assert doc[reason.field][reason.start : reason.end] == reason.text
+
+
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [
+        ("Order T r i p a d v i s o r  R e v i e w s today", "order tripadvisor reviews today"),
+        ("F a c e b o o k R a t i n g s from real profiles", "facebook ratings from real profiles"),
+        ("we add G o o g l e   r a t i n g s weekly", "we add google ratings weekly"),
+        ("Y e l p R e v i e w s for restaurants, fast", "yelp reviews for restaurants fast"),
+    ],
+)
+def test_every_letter_spaced_out(scanner: Scanner, text: str, reads: str) -> None:
+    assert _read(scanner, text) == reads
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_spaced_letters_split_into_the_known_words_they_run_together() -> None:
+    assert segment("yelpratings", {"yelp", "ratings", "rat"}) == [(0, 4), (4, 11)]
+    assert segment("50reviews", {"reviews"}) == [(0, 2), (2, 9)]
+    assert segment("designer", {"design"}) == []  # no split unless every piece is a known word
+
+
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [
+        ("Buy r.a.t.i.n.g.s for your app, 20 per week", "buy ratings for your app 20 per week"),
+        ("Cheap A.m.a.z.o.n R.e.v.i.e.w.s, verified buyers", "cheap amazon reviews verified buyers"),
+        ("t-r-u-s-t-p-i-l-o-t r_e_v_i_e_w_s delivered", "trustpilot reviews delivered"),
+    ],
+)
+def test_dots_or_marks_inside_one_word(scanner: Scanner, text: str, reads: str) -> None:
+    assert _read(scanner, text) == reads
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [
+        ("S3ll1ng Tr5stp1l0t R4t1ng5 for any company", "trustpilot ratings"),
+        ("G00gl3 M4p5 r3v13w5 for your clinic, 10 per week", "google maps reviews"),
+        ("P0s1t1v3 F4c3b00k r3v13w5 from USA profiles", "facebook reviews"),
+    ],
+)
+def test_leet_on_every_letter(scanner: Scanner, text: str, reads: str) -> None:
+    assert reads in _read(scanner, text)
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_a_digit_that_is_no_usual_swap_still_reads_as_the_term_it_fits() -> None:
+    vocabulary = frozenset({"trustpilot", "ratings", "reviews"})
+    assert unleet("tr5stp1l0t", vocabulary) == "trustpilot"  # 5 for u: no usual swap, but the only fit
+    assert unleet("r4t1ng5", vocabulary) == "ratings"  # a trailing 5 too
+    assert unleet("b2b", vocabulary) == "b2b"  # nothing fits: left as written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Вuу Тrиstріlоt rеvіеws nоw",  # Cyrillic В у Т і р о е, with one real и (not a look-alike)
+        "Gооglе rеvіеws fоr уоur busіnеss",  # Cyrillic о е і у throughout
+        "Αmazοn ratings, 5 ѕtars, from real accounts",  # Greek Α ο, Cyrillic ѕ
+    ],
+)
+def test_cyrillic_and_greek_look_alike_letters(scanner: Scanner, text: str) -> None:
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_look_alikes_inside_real_russian_do_not_break_native_terms(scanner: Scanner) -> None:
+    doc = {"title": "Напишу отзывы на Яндекс Картах для вашей компании"}
+    _flagged_quoting_as_written(scanner, doc)
+
+
+@pytest.mark.parametrize(
+    ("term", "bare"),
+    [("reviews", "rvws"), ("ratings", "rtngs"), ("feedback", "fdbck"), ("testimonials", "tstmnls"),
+     ("google", "ggl"), ("buy", None), ("rate", None), ("yelp", None), ("stars", None)],
+)
+def test_a_disemvowelled_spelling_is_only_kept_when_distinctive(term: str, bare: str | None) -> None:
+    assert skeleton(term) == bare
+
+
+def test_disemvowelled_words_read_as_the_ruleset_terms_they_strip() -> None:
+    # a ruleset that names only the full words: the engine reads their stripped spellings itself
+    ruleset = _Loader(
+        'version = "t"\nthreshold = 0.5\n'
+        '[classes.rating]\nlabel = "rating term"\nanchor = true\nterms = ["testimonial(s)", "endorsement(s)"]\n'
+        '[classes.sell]\nlabel = "selling word"\nterms = ["sell", "buy"]\n'
+        '[[rules]]\nid = "sold"\nkind = "proximity"\nclasses = ["sell", "rating"]\nwindow = 3\nweight = 0.9\n'
+        'explain = "Sold"\n', "t.toml").load()
+    scanner = Scanner(ruleset)
+    for text in ["We sell tstmnls for landing pages", "buy ndrsmnts from influencers"]:
+        verdict = scanner.scan({"title": text})
+        assert verdict.flagged, text
+        reason = verdict.reasons[0]
+        assert text[reason.start : reason.end] == reason.text
+    assert not scanner.scan({"title": "We sell tsts for landing pages"}).flagged
+
+
+def test_default_ruleset_reads_disemvowelled_offers(scanner: Scanner) -> None:
+    _flagged_quoting_as_written(scanner, {"title": "Buy ggl rvws and fdbck for your shop"})
+    _flagged_quoting_as_written(scanner, {"title": "5 star Trstplt rtngs, drip fed"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I will design a m o d e r n logo for your brand",
+        "Professional C.V. and r.e.s.u.m.e writing",
+        "I will build your website in HTML, CSS and JS",
+        "B2B lead generation with LinkedIn outreach",
+    ],
+)
+def test_honest_text_with_the_same_shapes_is_not_flagged(scanner: Scanner, text: str) -> None:
+    assert not scanner.scan({"title": text}).flagged

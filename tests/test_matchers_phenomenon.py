@@ -1,0 +1,157 @@
+"""The phenomenon, not the rows: who gives what to whom, in each class of issue 15, on wordings written here
+(not copied from any labeled set), and the look-alikes that use the same words honestly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import LABELS
+from matchers import Scanner, evaluate, load_ruleset
+
+FLAGGED = {
+    "offer without a platform or 'buy'": [
+        "I'll post a warm write-up about your barber shop on every site you pick",
+        "You get 60 five-star ratings on a single product, drip-fed over a month",
+        "Ratings delivered gradually, one per day, for your listing",
+    ],
+    "buyer recruiting writers": [
+        "We need 12 people to post a positive review of our pizzeria, paid per review",
+        "Rate our app five stars and vote the critical reviews unhelpful, $1 per vote",
+        "Full refund once your review is live: order the blender, review it, get every cent back",
+        "Anyone up for a review swap between our two Etsy shops?",
+    ],
+    "catalogue title": [
+        "Premium Tripadvisor Reviews!",
+        "Dentist Review Writing Service",
+        "Cheap Google Maps Reviews",
+    ],
+    "app promotion": ["ASO campaign for your Android app: installs plus higher ratings and better feedback"],
+    "other languages": [
+        "Te escribo reseñas de cinco estrellas cada semana para tu clínica",
+        "Bewertungen werden gestaffelt geliefert, 2 pro Tag, für Ihr Hotel",
+        "Je rédige des avis cinq étoiles pour votre restaurant, livraison progressive",
+        "Recensioni a cinque stelle per il tuo B&B, pacchetto da 20 recensioni",
+        "Escrevo 30 avaliações positivas para o seu restaurante",
+        "Ik schrijf positieve recensies voor jouw kapsalon, betaald per review",
+        "Napiszę 20 pozytywnych opinii dla Twojego salonu",
+        "Напишу 20 положительных отзывов о вашем салоне",
+        "Kuaförünüz için 20 olumlu yorum yazarım",
+        "Saya akan menulis 20 ulasan positif untuk salon Anda",
+    ],
+    "disemvowelled": ["Buy Google rvws, non drop"],
+}
+
+NOT_FLAGGED = {
+    "reviews as data": [
+        "I will scrape Yelp reviews and star ratings into a CSV",
+        "Review analytics API: sentiment of your Amazon product reviews",
+        "AI tool that summarises your Google reviews every week",
+    ],
+    "reviews as a feature": [
+        "Show your best Google reviews on your landing page with a carousel widget",
+        "Import product reviews from AliExpress into your Shopify store",
+        "Automatic Trustpilot review invitations after every order",
+    ],
+    "honest service": [
+        "I will review your resume and give feedback",
+        "I will reply to your customers' Google reviews",
+        "I will test your app and give usability feedback",
+    ],
+    "warning": [
+        "Why buying fake Amazon reviews gets your seller account suspended",
+        "The FTC now fines companies for fake reviews: what sellers must know",
+    ],
+    "removal service refund terms": [
+        "Negative review removal: full refund if the review is not removed",
+    ],
+    "other languages": [
+        "Exportamos las reseñas de Google a Excel para su análisis",
+        "Zeigen Sie Ihre Google-Bewertungen mit einem Widget auf Ihrer Website",
+        "Invitez vos vrais clients à laisser un avis après leur achat",
+        "Mostre as avaliações do Google no seu site",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner(load_ruleset())
+
+
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, texts in FLAGGED.items() for t in texts])
+def test_each_class_of_seller_and_buyer_is_flagged(scanner: Scanner, kind: str, text: str) -> None:
+    verdict = scanner.scan({"title": text})
+    assert verdict.grade == "flagged", (kind, verdict.score, [r.rule_id for r in verdict.reasons])
+
+
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, texts in NOT_FLAGGED.items() for t in texts])
+def test_look_alikes_are_not_flagged(scanner: Scanner, kind: str, text: str) -> None:
+    verdict = scanner.scan({"title": text})
+    assert verdict.grade != "flagged", (kind, verdict.score, [r.rule_id for r in verdict.reasons])
+
+
+def _rows(name: str) -> list[dict]:
+    with open(LABELS / name, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
+    """The wordings written while tuning (tests/data/labels/wordings.jsonl): each language is there. Batches
+    were added before the rules they prompted, so the floors sit under the figures measured last."""
+    rows = _rows("wordings.jsonl")
+    assert {r["lang"] for r in rows} >= {"en", "es", "de", "fr", "it", "pt", "nl", "pl", "ru", "tr", "id"}
+    result = evaluate(rows, scanner)
+    assert result.precision >= 0.95 and result.recall >= 0.88, result.misses
+    assert result.wide.recall >= 0.93
+    data_like = [r for r in rows if r["category"] in ("review-as-data", "import-reviews", "testimonial-widget")]
+    assert data_like and not any(scanner.scan(r).flagged for r in data_like)
+
+
+def test_blind_challenge_set_does_not_regress(scanner: Scanner) -> None:
+    """The blind set (written by a helper who never saw the rules; never tuned on text by text): a floor under
+    the figures measured when it was last tuned around, so a rule change that loses ground fails here."""
+    rows = _rows("blind-challenge.jsonl")
+    assert len(rows) >= 360 and len({r["lang"] for r in rows}) >= 8
+    result = evaluate(rows, scanner)
+    assert result.precision >= 0.90 and result.recall >= 0.77
+    assert result.wide.recall >= 0.85 and result.suspect_negative_share < 0.10
+
+
+@pytest.mark.parametrize("text", [
+    "I will post 10 Google reviews from real customers",
+    "Get Trustpilot reviews delivered by our automated system",
+])
+def test_sellers_words_real_customers_and_system_explain_nothing(scanner: Scanner, text: str) -> None:
+    """'Real customers' and 'our system' are what sellers claim too: they do not make an offer a request flow."""
+    assert scanner.scan({"title": text}).grade == "flagged"
+
+
+@pytest.mark.parametrize("text", [
+    "I will post 20 Google reviews, safe and legal, no risk of ban, not fake",
+    "AI written unique reviews for your Amazon product, 30 reviews",
+    "Online reputation management: 25 positive Google reviews for your business",
+    "I will post 15 Trustpilot reviews and send a daily report with the links",
+])
+def test_seller_reassurances_are_no_honest_frame(scanner: Scanner, text: str) -> None:
+    """What sellers say to reassure (safe, legal, no ban, not fake), their tools (AI) and their reports are no
+    warning, no software work and no reputation management that would explain the offer away."""
+    verdict = scanner.scan({"title": text})
+    assert verdict.grade == "flagged", [(r.rule_id, r.weight) for r in verdict.reasons]
+
+
+@pytest.mark.parametrize(("text", "grade"), [
+    ("I will post 10 verified Amazon reviews for your novel", "flagged"),
+    ("I will leave Google reviews for your legal practice", "flagged"),
+    ("I will write a book review of your novel for my reading blog", "clear"),
+    ("I will do a code review of your Python project", "clear"),
+])
+def test_an_honest_object_explains_one_review_not_reviews_as_goods(scanner: Scanner, text: str, grade: str) -> None:
+    """'A review of your novel' is a service; 'Amazon reviews for your novel' are goods, whatever they are for."""
+    assert scanner.scan({"title": text}).grade == grade
+
+
+def test_a_sellers_fast_response_is_no_reply_to_reviews(scanner: Scanner) -> None:
+    assert scanner.scan({"title": "I will post 20 Google reviews for your business, fast response"}).flagged
+    assert not scanner.scan({"title": "I will reply to your Google reviews, fast response"}).flagged
