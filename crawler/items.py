@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from db.buyer_records import BuyerReview, ReviewSet
 from db.records import VerdictRecord
+
+__all__ = ["DETAIL_CARD", "DETAIL_PAGE", "BuyerReview", "Capture", "Gone", "Listing", "ReviewSet", "Seller"]
 
 # How much of a listing a page shows: a gig page beats a card on a search or seller page, so the store only
 # lets richer sources replace the "current" text of a listing (see db.store).

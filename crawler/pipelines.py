@@ -21,17 +21,19 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as gigscan_signals
-from crawler.items import Gone, Listing, Seller
+from crawler.items import Gone, Listing, ReviewSet, Seller
 from crawler.monitors import failure_reason
 from crawler.scanning import scanner_for
 from crawler.unattended import REASON
+from db.buyer_records import SCOPES
 from db.records import Record, VerdictRecord
 from db.store import BatchResult
 from db.store_thread import StoreThread
 from matchers import Verdict
 
 logger = logging.getLogger(__name__)
-RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone"}  # the store's record types
+# the store's record types
+RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone", ReviewSet: "reviews"}
 
 
 class _Component:
@@ -74,7 +76,17 @@ def validation_problem(item: Any) -> str | None:
         if item.kind not in ("listing", "seller") or not item.url or not (item.external_id or item.username):
             return "a gone answer must name the listing or seller"
         return None
+    if isinstance(item, ReviewSet):
+        return review_set_problem(item)
     return f"unknown item type {type(item).__name__}"
+
+
+def review_set_problem(item: ReviewSet) -> str | None:
+    if not item.marketplace or not item.seller or not item.url:
+        return "a review set must name its marketplace, seller and page"
+    if item.scope not in SCOPES:
+        return f"unknown review scope {item.scope!r}"
+    return None
 
 
 class ScanPipeline(_Component):
@@ -228,6 +240,8 @@ def as_record(item: Listing | Seller | Gone) -> Record:
     for name, value in record.items():
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             record[name] = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(item, ReviewSet):  # plain mappings, so the record also crosses a MessagePack stream
+        record["reviews"] = [dataclasses.asdict(review) for review in item.reviews]
     record["type"] = RECORD_TYPES[type(item)]
     return cast(Record, record)
 

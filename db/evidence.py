@@ -106,6 +106,17 @@ SIGHTING_DIGEST_COLUMNS = (
     "body_sha256",
     "capture_id",
 )
+# Buyers' reviews and the review blocks they came in (issue 18; columns in db.schema._BUYER_REVIEWS).
+REVIEW_PAGE_DIGEST_COLUMNS = (
+    "id", "run_id", "capture_id", "marketplace", "seller_id", "listing_id", "scope", "url", "total_count",
+    "has_next", "average", "shown", "fetched_at", "created_at",
+)  # fmt: skip
+BUYER_REVIEW_DIGEST_COLUMNS = (
+    "id", "marketplace", "review_id", "content_hash", "seller_id", "listing_id", "scope", "buyer", "created_at",
+    "stars", "country_code", "country", "price_range", "price_low", "price_high", "repeat_buyer", "is_business",
+    "comment", "comment_language", "reply", "reply_at", "gig_id", "buyer_review_count", "review_page_id",
+    "capture_id", "run_id", "first_seen",
+)  # fmt: skip
 
 # Log entry kind -> (table, digest columns) for every evidence row logged by its id (bodies are logged by hash).
 LOGGED_ROWS = {
@@ -115,6 +126,8 @@ LOGGED_ROWS = {
     "capture": ("captures", CAPTURE_DIGEST_COLUMNS),
     "event": ("events", EVENT_DIGEST_COLUMNS),
     "review": ("reviews", REVIEW_DIGEST_COLUMNS),
+    "review_page": ("review_pages", REVIEW_PAGE_DIGEST_COLUMNS),
+    "buyer_review": ("buyer_reviews", BUYER_REVIEW_DIGEST_COLUMNS),
 }
 #: The log kind a new snapshot is logged under (``snapshot`` is the older digest, still verified).
 SNAPSHOT_KIND = "snapshot2"

@@ -115,12 +115,31 @@ class GoneRecord(TypedDict):
     capture: CaptureRecord | None
 
 
-Record = ListingRecord | SellerRecord | GoneRecord
+class ReviewSetRecord(TypedDict):
+    """The buyers' reviews one page shows for one seller (and gig), with the totals the page states: the fields of
+    ``db.buyer_records.ReviewSet``, each review a mapping of ``BuyerReview``'s fields (so the record also crosses
+    a MessagePack stream). Written by ``db.buyer_store``."""
+
+    type: Literal["reviews"]
+    marketplace: str
+    seller: str
+    scope: str
+    url: str
+    listing_external_id: str | None
+    total_count: int | None
+    has_next: bool | None
+    average: float | None
+    reviews: list[dict[str, Any]]
+    capture: CaptureRecord | None
+
+
+Record = ListingRecord | SellerRecord | GoneRecord | ReviewSetRecord
 # The fields a record of each type must have, non-empty (the writer refuses a batch otherwise).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "listing": ("marketplace", "external_id", "url", "seller", "title"),
     "seller": ("marketplace", "username"),
     "gone": ("marketplace", "url", "kind", "reason"),
+    "reviews": ("marketplace", "seller", "scope", "url"),
 }
 GONE_KINDS = ("listing", "seller")
 

@@ -344,6 +344,110 @@ def _ingest_receipts(db: Database) -> None:
     )
 
 
+_BUYER_REVIEWS = """
+CREATE TABLE review_pages (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    capture_id INTEGER REFERENCES captures(id),
+    marketplace TEXT NOT NULL,
+    seller_id INTEGER NOT NULL REFERENCES sellers(id),
+    listing_id INTEGER REFERENCES listings(id),
+    scope TEXT NOT NULL,
+    url TEXT NOT NULL,
+    total_count INTEGER,
+    has_next INTEGER,
+    average REAL,
+    shown INTEGER NOT NULL,
+    fetched_at TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_review_pages_capture
+    ON review_pages (capture_id, scope, seller_id, IFNULL(listing_id, 0));
+CREATE INDEX idx_review_pages_seller ON review_pages (seller_id, id);
+CREATE TABLE buyer_reviews (
+    id INTEGER PRIMARY KEY,
+    marketplace TEXT NOT NULL,
+    review_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    seller_id INTEGER NOT NULL REFERENCES sellers(id),
+    listing_id INTEGER REFERENCES listings(id),
+    scope TEXT NOT NULL,
+    buyer TEXT NOT NULL COLLATE NOCASE,
+    created_at TEXT,
+    stars REAL,
+    country_code TEXT,
+    country TEXT,
+    price_range TEXT,
+    price_low REAL,
+    price_high REAL,
+    repeat_buyer INTEGER,
+    is_business INTEGER,
+    comment TEXT,
+    comment_language TEXT,
+    reply TEXT,
+    reply_at TEXT,
+    gig_id TEXT,
+    buyer_review_count INTEGER,
+    review_page_id INTEGER NOT NULL REFERENCES review_pages(id),
+    capture_id INTEGER REFERENCES captures(id),
+    run_id INTEGER REFERENCES runs(id),
+    first_seen TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_buyer_reviews_version ON buyer_reviews (marketplace, review_id, content_hash);
+CREATE INDEX idx_buyer_reviews_seller ON buyer_reviews (seller_id, buyer);
+CREATE INDEX idx_buyer_reviews_listing ON buyer_reviews (listing_id);
+CREATE INDEX idx_buyer_reviews_buyer ON buyer_reviews (marketplace, buyer COLLATE NOCASE, seller_id, scope);
+"""
+
+
+def _buyer_reviews(db: Database) -> None:
+    """Buyers' reviews as pages show them (issue 18): one row per review version, tied to the capture it came
+    from, and one row per review block seen (the totals the page states). Append-only like other evidence; new
+    tables, so nothing to backfill."""
+    db.executescript(_BUYER_REVIEWS)
+    for table in ("review_pages", "buyer_reviews"):
+        _append_only(db, table, "UPDATE")
+
+
+_SELLER_NETWORKS = """
+CREATE TABLE network_runs (
+    id INTEGER PRIMARY KEY,
+    computed_at TEXT NOT NULL,
+    log_seq INTEGER NOT NULL,
+    threshold REAL NOT NULL,
+    params TEXT NOT NULL,
+    seconds REAL
+);
+CREATE TABLE network_members (
+    run_id INTEGER NOT NULL REFERENCES network_runs(id),
+    network INTEGER NOT NULL,
+    seller_id INTEGER NOT NULL REFERENCES sellers(id),
+    flagged_listings INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, seller_id)
+);
+CREATE INDEX idx_network_members_network ON network_members (run_id, network);
+CREATE TABLE network_links (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES network_runs(id),
+    a_id INTEGER NOT NULL REFERENCES sellers(id),
+    b_id INTEGER NOT NULL REFERENCES sellers(id),
+    kind TEXT NOT NULL,
+    strength REAL NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL
+);
+CREATE INDEX idx_network_links_a ON network_links (run_id, a_id);
+CREATE INDEX idx_network_links_b ON network_links (run_id, b_id);
+CREATE INDEX idx_sellers_last_seen ON sellers (last_seen);
+"""
+
+
+def _seller_networks(db: Database) -> None:
+    """Seller networks as computed (``db.network_runs``): analysis, not evidence, kept per computation (with the
+    evidence log position it saw) so ``gigscan network`` answers without clustering the store again."""
+    db.executescript(_SELLER_NETWORKS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_core_tables,
     _v2_full_text_search,
@@ -351,6 +455,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_captures_events_reviews,
     _v5_chain_everything,
     _ingest_receipts,
+    _buyer_reviews,
+    _seller_networks,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

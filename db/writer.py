@@ -1,7 +1,8 @@
 """Writes one batch of crawled records: bodies, captures, sellers, listings, snapshots, sightings, verdicts,
 removal events and their evidence_log entries.
 
-The records are the typed dicts of :mod:`db.records` (listing, seller, gone), so the store never imports the
+The records are the typed dicts of :mod:`db.records` (listing, seller, gone, reviews: the buyers' reviews a page shows,
+written by ``db.buyer_store``), so the store never imports the
 crawler. The caller wraps a :class:`BatchWriter` in one write transaction; the writer itself never commits,
 which is what makes a batch all-or-nothing.
 """
@@ -17,6 +18,7 @@ from typing import Any, NamedTuple
 
 import zstandard
 
+from db.buyer_store import write_review_set
 from db.evidence import (
     LOGGED_ROWS,
     SELLER_PROFILE_COLUMNS,
@@ -70,6 +72,8 @@ class BatchResult:
     gone_unknown: int = 0  # "gone" answers naming nothing the store knows (ignored)
     removed: int = 0  # listings or sellers newly marked removed
     reappeared: int = 0  # removed listings or sellers seen live again
+    review_pages_new: int = 0  # review blocks stored (one per page capture that shows reviews)
+    buyer_reviews_new: int = 0  # buyers' reviews (or new versions of them) not stored before
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -135,7 +139,7 @@ class BatchWriter:
     def add(self, index: int, record: Record) -> None:
         kind = record.get("type")
         if kind not in REQUIRED:
-            raise ValueError(f"record #{index}: type must be 'listing', 'seller' or 'gone', not {kind!r}")
+            raise ValueError(f"record #{index}: type must be 'listing', 'seller', 'gone' or 'reviews', not {kind!r}")
         fields: Mapping[str, Any] = record
         missing = [name for name in REQUIRED[kind] if fields.get(name) in (None, "")]
         if missing:
@@ -144,10 +148,34 @@ class BatchWriter:
             self._listing(record)
         elif record["type"] == "seller":
             self._seller(record)
+        elif record["type"] == "reviews":
+            write_review_set(self, record)
         else:
             if record["kind"] not in GONE_KINDS:
                 raise ValueError(f"record #{index} (gone): kind must be 'listing' or 'seller'")
             self._gone(record)
+
+    # -- for other record writers (db.buyer_store) ---------------------------------------------------------
+
+    def capture_seen(self, record: Mapping[str, Any]) -> Seen:
+        """Store the record's capture (once per batch) and say where and when it was seen."""
+        return self._capture(record)
+
+    def seller_id(self, marketplace: str, username: str, seen: Seen) -> int:
+        """The stored seller's id, creating the seller if the store has never met them."""
+        return self._upsert_seller(marketplace, username, {}, seen, fill_only=True)
+
+    def seller_seen(self, seller_id: int, seen: Seen, source: str) -> None:
+        """A sighting of the seller on a page (every stored item is a sighting of something)."""
+        self._sighting(None, seller_id, None, seen, source)
+
+    def listing_id(self, marketplace: str, external_id: str | None) -> int | None:
+        if not external_id:
+            return None
+        row = self.conn.execute(
+            "SELECT id FROM listings WHERE marketplace = ? AND external_id = ?", (marketplace, str(external_id))
+        ).fetchone()
+        return None if row is None else row[0]
 
     # -- captures and bodies ------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from gigscan.commands import (  # noqa: F401  (registration by import)
     distributed,
     evidence,
     labels,
+    network,
     profile,
     review,
     schedule,

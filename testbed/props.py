@@ -16,8 +16,10 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
+from testbed import buyer_reviews
 from testbed import vocabulary as vocab
 from testbed.catalogue import Catalogue, Gig, Seller
+from testbed.operations import listing_text, plan_for
 
 PAGE_SIZE = 48
 CURRENCY = {"name": "USD", "rate": 1, "template": "${{amount}}", "forceRound": True, "forceRoundFromAmount": 1000,
@@ -213,16 +215,14 @@ def _seller_user(seller: Seller) -> Json:
     }
 
 
-def _buyer_reviews(gig: Gig, seller: Seller) -> Json:
-    reviews = [{
-        "id": f"{gig.gig_id:x}{i:02d}".rjust(24, "0"), "comment": r.comment,
-        "comment_language": "en", "username": r.username, "reviewer_country_code": r.country_code,
-        "reviewer_country": vocab.COUNTRIES[r.country_code], "created_at": r.created_at, "value": r.value,
-        "repeat_buyer": False, "is_business": False, "gig_id": gig.gig_id,
-    } for i, r in enumerate(gig.buyer_reviews)]
-    return {"has_next": gig.reviews_count > len(reviews), "gig_id": gig.gig_id, "average_valuation": gig.rating,
-            "total_count": gig.reviews_count, "reviews": reviews, "reviews_snippet": [],
-            "seller_username": seller.username}
+def _about(catalogue: Catalogue, seller: Seller) -> str:
+    """The profile's about text, with what the planted truth adds (contacts, a shared site, a template)."""
+    notes = plan_for(catalogue.seed, catalogue.listings).seller_notes.get(seller.username, [])
+    return " ".join([seller.description, *notes])
+
+
+def _gig_description(catalogue: Catalogue, gig: Gig) -> str:
+    return listing_text(plan_for(catalogue.seed, catalogue.listings), gig)
 
 
 def gig_props(catalogue: Catalogue, gig: Gig) -> Json:
@@ -249,7 +249,7 @@ def gig_props(catalogue: Catalogue, gig: Gig) -> Json:
             "categories": {"category": {"name": category.name, "slug": category.slug},
                            "subCategory": {"name": sub.name, "slug": sub.slug}, "nestedSubCategory": None},
         },
-        "description": {"content": gig.description, "metadataAttributes": []},
+        "description": {"content": _gig_description(catalogue, gig), "metadataAttributes": []},
         "gallery": {"slides": []},
         "faq": {"questionsAndAnswers": []},
         "packages": {"packageList": [_package(p) for p in gig.packages], "recurringOptions": []},
@@ -258,7 +258,7 @@ def gig_props(catalogue: Catalogue, gig: Gig) -> Json:
                                  for t in gig.tags]},
         "seller": {
             "user": _seller_user(seller), "sellerLevel": vocab.LEVEL_ENUMS[seller.level],
-            "description": seller.description, "isPro": False, "oneLinerTitle": seller.one_liner,
+            "description": _about(catalogue, seller), "isPro": False, "oneLinerTitle": seller.one_liner,
             "rating": {"count": seller.rating_count, "score": seller.rating_score},
             "responseTime": {"inHours": seller.response_hours}, "id": str(seller.seller_id),
             "isVerified": False, "isHighlyResponsive": seller.response_hours <= 1,
@@ -268,18 +268,18 @@ def gig_props(catalogue: Catalogue, gig: Gig) -> Json:
             "oneLiner": seller.one_liner, "rating": round(seller.rating_score, 1),
             "achievement": ACHIEVEMENT[seller.level],
             "ratingsCount": seller.rating_count, "countryCode": seller.country, "memberSince": seller.member_since,
-            "responseTime": seller.response_hours, "description": seller.description,
+            "responseTime": seller.response_hours, "description": _about(catalogue, seller),
             "proficientLanguages": [{"name": c, "level": lvl} for c, lvl in seller.languages],
         },
         "topNav": {"gigId": gig.gig_id, "gigTitle": gig.title, "gigCollectedCount": gig.reviews_count,
                    "sellerId": seller.seller_id, "sellerName": seller.username},
-        "openGraph": {"description": gig.description, "title": gig.title, "price": min(prices), "image": None,
-                      "video": None},
+        "openGraph": {"description": _gig_description(catalogue, gig), "title": gig.title, "price": min(prices),
+                      "image": None, "video": None},
         "seo": {"schemaMarkup": {"type": "Product", "gigTitle": gig.title, "gigOffers": {
             "type": "AggregateOffer", "lowPrice": f"{min(prices) / 100:.2f}", "highPrice": f"{max(prices) / 100:.2f}",
             "currency": "USD", "availability": "inStock"}}},
         "otherGigs": {"gigIds": other},
-        "reviews": _buyer_reviews(gig, seller),
+        "reviews": buyer_reviews.gig_block(catalogue, gig, seller),
         "currency": CURRENCY,
     }
 
@@ -303,7 +303,7 @@ def seller_props(catalogue: Catalogue, seller: Seller) -> Json:
             "gigs": {"nodes": [{"id": str(g.gig_id)} for g in gigs]},
             "isActive": True,
             "oneLinerTitle": seller.one_liner,
-            "description": seller.description,
+            "description": _about(catalogue, seller),
             "isVerified": False,
             "isHighlyResponsive": seller.response_hours <= 1,
             "rating": {"score": seller.rating_score, "count": seller.rating_count},
@@ -315,9 +315,7 @@ def seller_props(catalogue: Catalogue, seller: Seller) -> Json:
         },
         "currency": CURRENCY,
         "sellerHasProfessions": False,
-        "reviewsData": {"buying_reviews": {
-            "reviews": [], "has_next": seller.rating_count > 0, "total_count": seller.rating_count,
-            "average_valuation": seller.rating_score, "seller_username": seller.username}},
+        "reviewsData": buyer_reviews.profile_block(catalogue, seller),
         "gigsData": [listing_card(g, seller) | {"gigQueryParams": {}} for g in gigs],
         "isActivationCompleted": True,
     }

@@ -74,7 +74,7 @@ def test_redirect_away_is_gone_but_a_live_page_parses(spider):
     assert gone.reason == "redirected to https://www.fiverr.com/"
     page = read_page_bytes("fiverr/gig_vpross_create-a-top-quality-retro-vintage-logo-for-you_browserhtml.html")
     items = list(spider.parse_gig(answer(listing_request, 200, page)))
-    assert [type(item).__name__ for item in items] == ["Seller", "Listing"]
+    assert [type(item).__name__ for item in items] == ["Seller", "Listing", "ReviewSet"]
     assert items[1].seller == "vpross"
 
 

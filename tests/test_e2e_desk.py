@@ -54,7 +54,11 @@ def test_html_report_escapes_hostile_text_and_runs_no_script_in_chromium(crawled
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in source
     dom = lxml_html.fromstring(rendered_dom(page, tmp_path / "profile"))
     assert dom.findtext(".//title") == "gigscan report: sellers of fake reviews"
-    assert dom.xpath("//script|//img|//svg|//iframe") == []
+    assert dom.xpath("//script|//img|//iframe|//*[local-name()='foreignObject']") == []
+    # the only drawings are the network graphs, and no scraped text became an element inside them
+    assert all(svg.xpath("ancestor::section[@class='network']") for svg in dom.xpath("//svg"))
+    assert not dom.xpath("//svg//*[not(local-name()='line' or local-name()='text' or local-name()='circle'"
+                         " or local-name()='title')]")
     assert [a for el in dom.iter() for a in el.attrib if a.lower().startswith("on")] == []
     text = dom.text_content()
     for gig_id in server.catalogue.hostile_seller().gig_ids:

@@ -37,6 +37,8 @@ from crawler.pages.common import (
     unix_to_iso,
     with_query_param,
 )
+from crawler.pages.fiverr_reviews import gig_review_set, profile_review_sets
+from db.buyer_records import ReviewSet
 
 __all__ = [
     "Blocked",
@@ -349,6 +351,11 @@ class FiverrSellerPage(_CardsPage):
             raise PageError("seller page without seller.user.name")
         return seller
 
+    @cached_property
+    def review_sets(self) -> list[ReviewSet]:
+        """Buyers' reviews of this seller, and the seller's reviews as a buyer (``reviewsData``)."""
+        return profile_review_sets(self.props, MARKETPLACE, self.seller.username, strip_query(self.url), self.capture)
+
 
 class FiverrGigPage(_FiverrPage):
     """A gig page (``/<username>/<slug>``): the full listing and its seller."""
@@ -413,6 +420,12 @@ class FiverrGigPage(_FiverrPage):
     @cached_property
     def seller(self) -> Seller | None:
         return _profile_seller(self.props, self.url, self.capture)
+
+    @cached_property
+    def reviews(self) -> ReviewSet | None:
+        """The buyers' reviews the page embeds (``reviews``), with the total it states; None without the block."""
+        listing = self.listing
+        return gig_review_set(self.props, MARKETPLACE, listing.seller, listing.external_id, listing.url, self.capture)
 
     @property
     def _seller_name(self) -> str | None:

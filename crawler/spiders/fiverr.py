@@ -70,6 +70,8 @@ class FiverrSpider(MarketplaceSpider):
         if self.new_seller(seller):
             yield seller
         yield page.listing
+        if page.reviews is not None:
+            yield page.reviews
 
     def parse_seller(self, response: Response) -> Iterator[Any]:
         gone = self.gone(response)
@@ -79,6 +81,7 @@ class FiverrSpider(MarketplaceSpider):
         page = FiverrSellerPage(response.text, response.url, capture_from(response))
         self.count_page("seller", page)
         yield page.seller
+        yield from page.review_sets
         for listing in page.listings:
             yield listing
             yield self.page_request(listing.url, self.parse_gig)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from db.datasette.buyers import BUYER_QUERIES, BUYER_TABLES
 from db.review import DECIDING_REVIEW_JOIN
 
 FLAGGED_SELLERS_SQL = f"""
@@ -71,6 +72,8 @@ QUERIES: dict[str, dict[str, str]] = {
     },
 }
 
+QUERIES.update(BUYER_QUERIES)
+
 TABLES: dict[str, dict[str, Any]] = {
     "sellers": {
         "description": "One row per seller account (marketplace + username), with when gigscan first and last saw it.",
@@ -104,6 +107,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "bodies": {"description": "Raw response bodies, zstd-compressed, keyed by SHA-256.", "hidden": True},
 }
 
+TABLES.update(BUYER_TABLES)
 
 def metadata(database: str) -> dict[str, Any]:
     """Datasette metadata for a store served under the name ``database`` (its file name without suffix)."""

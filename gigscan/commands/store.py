@@ -25,6 +25,7 @@ from db.checkpoint import log_head
 from db.exports.exhibit import exhibit_sellers, write_exhibit_csv, write_exhibit_text
 from db.exports.files import ClobberError, atomic_path, atomic_text, store_files
 from db.exports.flagged import flagged_rows, safe_filename, write_csv, write_jsonl
+from db.exports.network import write_exhibit_by_network, write_gexf_export, write_network_html
 from db.exports.report import write_html
 from db.review import STATE_FILTERS
 from db.search import HIT_LIMIT, MIN_SCORE, SellerHit, search_many
@@ -32,7 +33,7 @@ from db.store import Store
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail, open_db
 
-TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv")
+TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv", "network", "gexf")
 FILE_FORMATS = {"xlsx": "xlsx", "bundle": "zip"}  # binary: written to a file, never stdout
 FORMATS = (*TEXT_FORMATS, *FILE_FORMATS)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(\S+)")
@@ -231,6 +232,14 @@ def _preamble(filters: dict[str, Any], head: tuple[int, str]) -> list[str]:
             f"filters: {_filters_text(filters)}", f"evidence log: {head[0]} entries, head {head[1]}"]
 
 
+def _exhibit_by_network(store: Store, filters: dict[str, Any], fh: TextIO) -> int:
+    preamble = _preamble(filters, log_head(store.conn))
+    return write_exhibit_by_network(store, flagged_rows(store, **filters), fh, preamble=preamble)
+
+
+_NOUNS = {"network": "network(s)", "gexf": "network(s)"}
+
+
 def _exhibit_text(store: Store, filters: dict[str, Any], fh: TextIO) -> int:
     preamble = _preamble(filters, log_head(store.conn))
     return write_exhibit_text(exhibit_sellers(flagged_rows(store, **filters)), fh, preamble=preamble)
@@ -248,7 +257,10 @@ TEXT_WRITERS: dict[str, TextWriter] = {
     "html": _html,
     "exhibit": _exhibit_text,
     "exhibit-csv": lambda store, filters, fh: write_exhibit_csv(exhibit_sellers(flagged_rows(store, **filters)), fh),
+    "network": lambda store, filters, fh: write_network_html(store, fh),
+    "gexf": lambda store, filters, fh: write_gexf_export(store, fh),
 }
+BY_GROUPS = ("network",)
 
 
 def default_output(format: str, username: str | None) -> Path:  # noqa: A002
@@ -287,12 +299,16 @@ def export(
     state: Annotated[
         str, typer.Option(help=f"Review state: {', '.join(STATE_FILTERS)} (open = all but dismissed).")
     ] = "open",
+    by: Annotated[str | None, typer.Option("--by", help="exhibit only: group the usernames by network.")] = None,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Export flagged listings: csv, jsonl, xlsx, an HTML report, the exhibit list (text or CSV), or a bundle
-    for counsel (zip: report, CSV, exhibit, WARC of the captures and a manifest of SHA-256 hashes)."""
+    for counsel (zip: report, CSV, exhibit, WARC of the captures and a manifest of SHA-256 hashes); or the seller
+    networks: an offline HTML graph (network) or GEXF for Gephi (gexf)."""
     if format not in FORMATS:
         fail(f"unknown --format {format!r}; choose from {', '.join(FORMATS)}")
+    if by is not None and (by not in BY_GROUPS or format != "exhibit"):
+        fail(f"--by {by!r}: only --format exhibit --by network is supported")
     if state not in STATE_FILTERS:
         fail(f"unknown --state {state!r}; choose from {', '.join(STATE_FILTERS)}")
     filters: dict[str, Any] = {
@@ -314,9 +330,9 @@ def export(
             console.print(f"wrote {count} flagged listing(s) to [bold]{escape(str(target))}[/]", highlight=False)
         else:
             with output_stream(output, inputs) as fh:
-                count = TEXT_WRITERS[format](store, filters, fh)
+                count = (_exhibit_by_network if by == "network" else TEXT_WRITERS[format])(store, filters, fh)
             if output is not None and str(output) != "-":
-                noun = "seller(s)" if format.startswith("exhibit") else "flagged listing(s)"
+                noun = "seller(s)" if format.startswith("exhibit") else _NOUNS.get(format, "flagged listing(s)")
                 console.print(f"wrote {count} {noun} to [bold]{escape(str(output))}[/]", highlight=False)
     err_console.print(f"made from the evidence log at {head[0]} entries, head {head[1]}", highlight=False)
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from testbed import catalogue as cat
+from testbed import operations as ops
 from testbed.dice import Dice
 from testbed.flavours import job_wording as jw
 
@@ -141,18 +142,26 @@ class ServiceMarket:
             while username in taken:
                 username += "x"
             taken.add(username)
-            offers = [self._offer(catalogue.seed, username, gig, currency_rate) for gig in gigs]
+            plan = ops.plan_for(catalogue.seed, catalogue.listings)
+            note = plan.elsewhere.get(seller.username)
+            offers = [self._offer(catalogue.seed, username, gig, currency_rate, plan, note) for gig in gigs]
             self.offers.update((offer.offer_id, offer) for offer in offers)
             self.sellers[username] = MarketSeller(
                 username=username, display_name=seller.display_name or username, country=seller.country,
                 truth=seller.truth, fiverr_username=seller.username, offer_ids=tuple(o.offer_id for o in offers),
             )
 
-    def _offer(self, seed: int, username: str, gig: cat.Gig, rate: float) -> Offer:
+    def _offer(self, seed: int, username: str, gig: cat.Gig, rate: float, plan: ops.Plan,
+               note: str | None) -> Offer:  # fmt: skip
+        """The gig copied here, as sellers copy their listings; a review seller adds the contact buyers can
+        reach them at off the marketplace (the same one as on Fiverr: see testbed.operations)."""
         offer_id = 100_000 + int(unit(seed, self.name, "offer", gig.gig_id) * 8_900_000)
+        description = ops.listing_text(plan, gig)
+        if note and gig.truth == cat.REVIEW_SELLER:
+            description += f"<p>{note}</p>"
         return Offer(
             offer_id=offer_id, seller=username, slug=slugify(gig.title), title=gig.title,
-            description=gig.description, tags=gig.tags, category=gig.sub.name,
+            description=description, tags=gig.tags, category=gig.sub.name,
             price=max(1, round(gig.price_cents / 100 * rate)), rating=gig.rating, reviews_count=gig.reviews_count,
             truth=gig.truth, fiverr_gig_id=gig.gig_id,
         )
