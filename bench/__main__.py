@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench.bench_scan",
     "bench.bench_store",
     "bench.bench_desk",
+    "bench.bench_distributed",
 ]
 
 

@@ -327,12 +327,30 @@ def _backfill_sightings(db: Database, chain: Chain, now: str) -> None:
         chain.append(SIGHTINGS_KIND, f"{first}-{last}", sightings_digest(read_sightings(db.conn, first, last)), now)
 
 
+def _ingest_receipts(db: Database) -> None:
+    """Distributed crawls: the id of every stream entry an ingester committed, written in the same transaction
+    as the entry's records, so an entry delivered again (the ingester restarted before acknowledging it) is
+    stored once. Bookkeeping, not evidence: the records themselves are chained as usual."""
+    db.executescript(
+        """
+        CREATE TABLE ingest_receipts (
+            rid TEXT PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            entry_id TEXT NOT NULL,
+            records INTEGER NOT NULL,
+            at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_core_tables,
     _v2_full_text_search,
     _v3_evidence_log,
     _v4_captures_events_reviews,
     _v5_chain_everything,
+    _ingest_receipts,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -135,12 +135,15 @@ class Store:
         ruleset_version: str | None,
         gigscan_version: str,
         pid: int | None = None,
+        host: str | None = None,
     ) -> int:
         """Open a run record. ``pid`` is the crawl's process when the store is written from another one (see
-        ``db.worker``): it is what tells a later run whether this one's process died."""
-        host = socket.gethostname()
+        ``db.worker``): it is what tells a later run whether this one's process died. ``host`` names where the
+        run lives when that is not this machine (a distributed run: its Redis), so no local process closes it."""
+        here = socket.gethostname()
+        host = host or here
         with self._write() as conn:
-            self._close_abandoned_runs(conn, host)
+            self._close_abandoned_runs(conn, here)
             cursor = conn.execute(
                 "INSERT INTO runs (kind, spider, args, started_at, status, gigscan_version, ruleset_version, pid,"
                 " host) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
@@ -195,15 +198,36 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------------------------------
 
-    def record_batch(self, run_id: int, records: Sequence[Mapping[str, Any]]) -> BatchResult:
-        """Store a batch of crawled records in one transaction: all of it, or (on any error) none of it."""
+    def record_batch(
+        self, run_id: int, records: Sequence[Mapping[str, Any]], receipts: Sequence[tuple[str, str, int]] = ()
+    ) -> BatchResult:
+        """Store a batch of crawled records in one transaction: all of it, or (on any error) none of it.
+
+        ``receipts`` (rid, stream entry id, records) are kept in the same transaction: a distributed crawl's
+        ingester stores an entry whose rid is in :meth:`received` never again (see ``db.ingest``)."""
         default_ruleset = self._run_ruleset(run_id)
         with self._write() as conn:
-            writer = BatchWriter(conn, run_id, utc_now(), Chain(conn, buffered=True), self._compressor, default_ruleset)
+            now = utc_now()
+            writer = BatchWriter(conn, run_id, now, Chain(conn, buffered=True), self._compressor, default_ruleset)
             for index, record in enumerate(records):
                 writer.add(index, record)
             writer.finish()
+            conn.executemany(
+                "INSERT INTO ingest_receipts (rid, run_id, entry_id, records, at) VALUES (?, ?, ?, ?, ?)",
+                [(rid, run_id, entry_id, count, now) for rid, entry_id, count in receipts],
+            )
         return writer.result
+
+    def received(self, rids: Iterable[str]) -> set[str]:
+        """Which of these stream entry ids were committed already."""
+        wanted = list(rids)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT rid FROM ingest_receipts WHERE rid IN ({marks})", chunk).fetchall()
+            found.update(row[0] for row in rows)
+        return found
 
     def review_verdict(self, verdict_id: int, state: str, note: str | None, by: str) -> dict[str, Any]:
         """Record an analyst's decision on a verdict: a new ``reviews`` row, logged, so the decision is in the

@@ -6,6 +6,7 @@ from gigscan.app import app
 from gigscan.commands import (  # noqa: F401  (registration by import)
     crawl,
     detect,
+    distributed,
     evidence,
     labels,
     profile,

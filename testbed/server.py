@@ -14,6 +14,7 @@ import random
 import signal
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,7 +106,7 @@ class TestbedServer:
 
     ``hits`` counts responses by what was served: "search", "gig", "seller", "robots", "not_found", or
     "blocked" (a PerimeterX page, drawn with probability ``block_rate`` from an RNG seeded by ``seed``, so the
-    same request may pass on retry; robots.txt is never blocked).
+    same request may pass on retry; robots.txt is never blocked). ``request_log`` keeps when each came.
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -123,6 +124,8 @@ class TestbedServer:
         shown = f"[{self.host}]" if family == socket.AF_INET6 else self.host
         self.url = f"http://{shown}:{self.port}"
         self.hits: Counter[str] = Counter()
+        # (monotonic time, kind, target) of every request: how hard a crawl hit the site, measured by the site
+        self.request_log: list[tuple[float, str, str]] = []
         self._block_rng = random.Random(f"block:{seed}")
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -159,6 +162,7 @@ class TestbedServer:
             kind, page = "blocked", site.block_page(target)
         with self._lock:
             self.hits[kind] += 1
+            self.request_log.append((time.monotonic(), kind, target))
         return kind, page
 
     def _blocked(self) -> bool:

@@ -103,6 +103,14 @@ RecheckOption = Annotated[bool, typer.Option(
 MissingAfterOption = Annotated[int, typer.Option(
     min=1, help="With --recheck: a listing missed by this many re-checks in a row is removed.")]
 
+RedisUrlOption = Annotated[str | None, typer.Option(
+    "--redis-url", envvar="GIGSCAN_REDIS_URL",
+    help="Seed a distributed run on this Redis, for `gigscan worker`s to crawl and `gigscan ingest` to store. "
+    "Env: GIGSCAN_REDIS_URL.")]
+
+DetachOption = Annotated[bool, typer.Option(
+    "--detach", help="With --redis-url: return once the run is seeded instead of waiting for its end.")]
+
 
 @app.command()
 def crawl(  # noqa: PLR0913 (the options are the command's interface; the body only packs them)
@@ -130,6 +138,8 @@ def crawl(  # noqa: PLR0913 (the options are the command's interface; the body o
     recheck_all: Annotated[bool, typer.Option("--all", help="With --recheck: every known listing and seller.")] = False,
     missing_after: MissingAfterOption = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (one object per run).")] = False,
+    redis_url: RedisUrlOption = None,
+    detach: DetachOption = False,
 ) -> None:
     """Crawl a marketplace: flag listings that sell reviews and store everything seen as evidence.
 
@@ -148,6 +158,10 @@ def crawl(  # noqa: PLR0913 (the options are the command's interface; the body o
         recheck=("all" if recheck_all else "flagged") if recheck else None, missing_after=missing_after,
         notify=notify,
     )
+    if redis_url:  # a distributed run: gigscan/commands/distributed.py
+        from gigscan.commands.distributed import crawl_distributed
+
+        return crawl_distributed(options, redis_url, detach)
     summaries = run_crawl(options, progress=progress, progress_every=progress_every)
     if stats_file is not None:  # one spider: its stats; `all`: stats by marketplace
         stats = {s.label: s.stats for s in summaries}
