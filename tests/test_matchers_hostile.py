@@ -65,10 +65,10 @@ def _bare_seconds(scanner: Scanner, text: str) -> float:
 
 @pytest.mark.parametrize("kind", sorted(UNITS))
 def test_scan_time_grows_linearly_with_the_text(scanner: Scanner, kind: str) -> None:
-    small, large = text_of(UNITS[kind], 100_000), text_of(UNITS[kind], 400_000)
+    small, large = text_of(UNITS[kind], 50_000), text_of(UNITS[kind], 400_000)
     _seconds(scanner, small)  # warm: the memos and tables fill on first use
-    ratio = min(_seconds(scanner, large) for _ in range(2)) / min(_seconds(scanner, small) for _ in range(2))
-    assert ratio < 8, f"{kind}: 4x the text took {ratio:.1f}x the time (linear is 4x, quadratic 16x)"
+    ratio = min(_seconds(scanner, large) for _ in range(2)) / min(_seconds(scanner, small) for _ in range(3))
+    assert ratio < 20, f"{kind}: 8x the text took {ratio:.1f}x the time (linear is 8x, quadratic 64x)"
 
 
 @pytest.mark.slow
