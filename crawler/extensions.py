@@ -13,6 +13,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.monitors import counters
+from crawler.pipelines import UNCLOSED
 from crawler.unattended import REASON, RunReport, judge_run, notify
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,11 @@ class RunMonitors:
         assert stats is not None
         run_id = stats.get_value("gigscan/run_id")
         db = Path(self.crawler.settings.get("GIGSCAN_DB"))
-        try:  # no run: the store pipeline is off or never opened, and a crawl that stored nothing failed
-            report = unrecorded_failure(db, spider, stats.get_stats()) if run_id is None else judge_run(db, int(run_id))
-        except (sqlite3.Error, OSError) as exc:  # the store broke (a full disk): still say so, and notify
+        try:  # no run: the store pipeline is off or never opened, and a crawl that stored nothing failed;
+            # a store error: the run could not be closed (a full disk), so the store's record of it is stale
+            closed = run_id is not None and not stats.get_value(UNCLOSED)
+            report = judge_run(db, int(run_id)) if closed else unrecorded_failure(db, spider, stats.get_stats())
+        except (sqlite3.Error, OSError) as exc:  # the store broke while being read: still say so, and notify
             report = unrecorded_failure(db, spider, {**stats.get_stats(), REASON: f"store failure: {exc}"})
         stats.set_value(STATUS, report.status)
         stats.set_value(REPORT, report.to_dict())
@@ -67,10 +70,13 @@ class RunMonitors:
 
 
 def unrecorded_failure(db: Path, spider: Any, stats: dict[str, Any]) -> RunReport:
-    """The report of a crawl whose store never opened: it stored nothing, so it failed."""
+    """The report of a crawl whose store never opened (it stored nothing, so it failed), or failed before it could
+    record the run's end (the run id is kept: the store holds what came before)."""
     reason = stats.get(REASON) or "nothing was stored: the store pipeline is off or never opened"
     args = spider.settings.getdict("GIGSCAN_RUN_ARGS") if spider is not None else {}
-    return RunReport(run_id=0, spider=getattr(spider, "name", None), marketplace=args.get("marketplace"),
+    run_id = int(stats.get("gigscan/run_id") or 0)
+    return RunReport(run_id=run_id, spider=getattr(spider, "name", None),
+                     marketplace=args.get("marketplace"),
                      status="failed", db=str(db), started_at=str(stats.get("start_time")),
                      finished_at=str(stats.get("finish_time")), counters=counters(stats), reason=reason,
-                     run_id_known=False)
+                     run_id_known=bool(run_id))

@@ -32,6 +32,8 @@ from db.store_thread import StoreThread
 from matchers import Verdict
 
 logger = logging.getLogger(__name__)
+#: Stat set when the store could not record the end of the run (a full disk): its stored record is stale.
+UNCLOSED = "gigscan/store/run_unclosed"
 # the store's record types
 RECORD_TYPES: dict[type, str] = {Listing: "listing", Seller: "seller", Gone: "gone", ReviewSet: "reviews"}
 
@@ -218,6 +220,7 @@ class StorePipeline(_Component):
         except (sqlite3.Error, OSError) as exc:  # a full disk: the run cannot be closed; say so, loudly
             logger.error("could not record the end of run %s: %s", run_id, exc)
             self.stats.set_value("gigscan/store/error", str(exc))
+            self.stats.set_value(UNCLOSED, True)
             self.stats.set_value(REASON, f"store failure: {exc}")
         finally:
             self.store.close()
