@@ -41,6 +41,9 @@ FLAGGED = {
         "Saya akan menulis 20 ulasan positif untuk salon Anda",
     ],
     "disemvowelled": ["Buy Google rvws, non drop"],
+    "buyer's instruction, paid": [
+        "Laissez trois avis cinq étoiles sur notre boutique, paiement après publication",
+    ],
 }
 
 NOT_FLAGGED = {
@@ -71,6 +74,10 @@ NOT_FLAGGED = {
         "Zeigen Sie Ihre Google-Bewertungen mit einem Widget auf Ihrer Website",
         "Invitez vos vrais clients à laisser un avis après leur achat",
         "Mostre as avaliações do Google no seu site",
+    ],
+    "a shop asking its own customers": [
+        "Laissez-nous un avis sur Google si le repas vous a plu",
+        "Déjanos tu opinión en Google, nos ayuda a mejorar",
     ],
 }
 
