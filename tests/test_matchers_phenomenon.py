@@ -75,6 +75,11 @@ NOT_FLAGGED = {
         "Invitez vos vrais clients à laisser un avis après leur achat",
         "Mostre as avaliações do Google no seu site",
     ],
+    "replying to reviews, in other languages": [
+        "Balas ulasan bintang satu untuk bisnis Anda dengan sopan",
+        "Wir beantworten Ihre Google-Bewertungen, auch die mit einem Stern",
+        "Respondemos a las reseñas de Google de tu restaurante",
+    ],
     "a shop asking its own customers": [
         "Laissez-nous un avis sur Google si le repas vous a plu",
         "Déjanos tu opinión en Google, nos ayuda a mejorar",
