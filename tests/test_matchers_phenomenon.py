@@ -41,6 +41,11 @@ FLAGGED = {
         "Saya akan menulis 20 ulasan positif untuk salon Anda",
     ],
     "disemvowelled": ["Buy Google rvws, non drop"],
+    "stars after the noun": [
+        "Reseñas de cinco estrellas para tu peluquería",
+        "Avaliações 5 estrelas para o seu hotel",
+        "Recensioni 5 stelle per il tuo negozio",
+    ],
     "buyer's instruction, paid": [
         "Laissez trois avis cinq étoiles sur notre boutique, paiement après publication",
     ],
