@@ -46,6 +46,9 @@ FLAGGED = {
         "Avaliações 5 estrelas para o seu hotel",
         "Recensioni 5 stelle per il tuo negozio",
     ],
+    "a seller's reassurance is no warning": [
+        "Google Bewertungen kaufen ohne Abmahnung, 30 positive Bewertungen",
+    ],
     "buyer's instruction, paid": [
         "Laissez trois avis cinq étoiles sur notre boutique, paiement après publication",
     ],
@@ -84,6 +87,11 @@ NOT_FLAGGED = {
         "Balas ulasan bintang satu untuk bisnis Anda dengan sopan",
         "Wir beantworten Ihre Google-Bewertungen, auch die mit einem Stern",
         "Respondemos a las reseñas de Google de tu restaurante",
+    ],
+    "warnings in other languages": [
+        "Reseñas compradas en Google: cuidado con las multas",
+        "Waarschuwing: gekochte Google reviews leveren een boete op",
+        "Купленные отзывы на Яндекс Картах: штрафы и как распознать",
     ],
     "a shop asking its own customers": [
         "Laissez-nous un avis sur Google si le repas vous a plu",
