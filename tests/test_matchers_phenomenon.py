@@ -76,7 +76,7 @@ NOT_FLAGGED = {
     ],
     "removal service refund terms": [
         "Negative review removal: full refund if the review is not removed",
-        "Bad review removal: a flat fee per review removed, your money back if Google keeps it",
+        "Negative review removal. You pay a fixed price per review removed; if Google keeps it, your money back.",
     ],
     "other languages": [
         "Exportamos las reseñas de Google a Excel para su análisis",
