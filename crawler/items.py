@@ -1,13 +1,17 @@
 """Items the spiders yield: plain dataclasses (Scrapy handles them through itemadapter).
 
 Page objects build them from a page; pipelines validate, scan and store them. They carry no Scrapy types,
-so page objects stay testable on saved pages without a crawl.
+so page objects stay testable on saved pages without a crawl. The store takes each as the record of the same
+name in :mod:`db.records` (``crawler.pipelines.as_record``); a test keeps their fields and the records' keys
+the same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from db.records import VerdictRecord
 
 # How much of a listing a page shows: a gig page beats a card on a search or seller page, so the store only
 # lets richer sources replace the "current" text of a listing (see db.store).
@@ -64,13 +68,13 @@ class Listing:
     seller_profile_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # page-specific fields kept as evidence
     capture: Capture | None = None
-    verdict: dict[str, Any] | None = None  # set by the scan pipeline: matchers.Verdict.to_dict()
+    verdict: VerdictRecord | None = None  # set by the scan pipeline: matchers.Verdict.to_dict()
 
 
 @dataclass
 class Gone:
     """A known listing or seller page that answered 404/410 or redirected away on a re-check: evidence of a
-    takedown (the store marks it removed; see the "gone" record in ``db.writer``)."""
+    takedown (the store marks it removed; see ``db.records.GoneRecord``)."""
 
     marketplace: str
     kind: str  # listing | seller

@@ -6,6 +6,7 @@ links out of one page."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,6 +18,7 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.asyncio import sleep
 from tldextract import TLDExtract
@@ -218,16 +220,26 @@ def user_agent(version: str, contact_url: str) -> str:
 
 
 class ContactUserAgentMiddleware(UserAgentMiddleware):
-    """Scrapy's UserAgentMiddleware, with the agent rebuilt from ``GIGSCAN_CONTACT_URL`` when that setting was
-    given at a higher priority than ``USER_AGENT`` (``--set GIGSCAN_CONTACT_URL=...``, or the environment)."""
+    """Scrapy's UserAgentMiddleware, with the agent rebuilt from the operator's contact URL (:func:`contact_url`)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ContactUserAgentMiddleware:
         middleware = super().from_crawler(crawler)
-        settings = crawler.settings
-        if (settings.getpriority("GIGSCAN_CONTACT_URL") or 0) > (settings.getpriority("USER_AGENT") or 0):
-            middleware.user_agent = user_agent(settings["GIGSCAN_VERSION"], settings["GIGSCAN_CONTACT_URL"])
+        contact = contact_url(crawler.settings)
+        if contact:
+            middleware.user_agent = user_agent(crawler.settings["GIGSCAN_VERSION"], contact)
         return middleware
+
+
+def contact_url(settings: BaseSettings) -> str | None:
+    """The contact URL the agent names, or None to keep ``USER_AGENT`` as set. ``--set GIGSCAN_CONTACT_URL``
+    beats ``--set USER_AGENT`` given at a lower priority; the environment's ``GIGSCAN_CONTACT_URL`` (read now,
+    when the crawl starts, not when the settings were imported) beats the project's defaults only."""
+    given = settings.getpriority("USER_AGENT") or 0
+    if (settings.getpriority("GIGSCAN_CONTACT_URL") or 0) > given:
+        return settings["GIGSCAN_CONTACT_URL"]
+    from_env = os.environ.get("GIGSCAN_CONTACT_URL")
+    return from_env if from_env and given <= SETTINGS_PRIORITIES["project"] else None
 
 
 class CountedCompressionMiddleware(HttpCompressionMiddleware):

@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import sqlite3
 from collections import deque
 from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -27,8 +25,9 @@ from crawler.items import Gone, Listing, Seller
 from crawler.monitors import failure_reason
 from crawler.scanning import scanner_for
 from crawler.unattended import REASON
-from db.store import BatchResult, Store
-from db.worker import StoreProcess
+from db.records import Record, VerdictRecord
+from db.store import BatchResult
+from db.store_thread import StoreThread
 from matchers import Verdict
 
 logger = logging.getLogger(__name__)
@@ -90,7 +89,7 @@ class ScanPipeline(_Component):
         super().__init__(crawler)
         self.scanner = scanner_for(crawler.settings.get("GIGSCAN_RULES"))
         self.stats.set_value("gigscan/ruleset_version", self.scanner.version)
-        size = crawler.settings.getint("GIGSCAN_SCAN_MEMO", 4096)
+        size = crawler.settings.getint("GIGSCAN_SCAN_MEMO")  # default in crawler.settings
         self.verdict_of = lru_cache(maxsize=size)(self._scan) if size > 0 else self._scan
 
     def _scan(self, title: str, description: str | None, tags: tuple[str, ...]) -> Verdict:
@@ -100,7 +99,7 @@ class ScanPipeline(_Component):
         if not isinstance(item, Listing):
             return item
         verdict = self.verdict_of(item.title, item.description, tuple(item.tags or ()))
-        item.verdict = verdict.to_dict()
+        item.verdict = cast(VerdictRecord, verdict.to_dict())
         if verdict.flagged:
             self.stats.inc_value("gigscan/flagged_items")
             self.crawler.signals.send_catch_log(gigscan_signals.listing_flagged, item=item)
@@ -116,44 +115,36 @@ class ScanPipeline(_Component):
 class StorePipeline(_Component):
     """Write items to the evidence store in batched transactions and keep a run record with Scrapy's stats.
 
-    The store runs in a process of its own (``db.worker.StoreProcess``): hashing, compressing and inserting
-    then use the machine's other core instead of taking turns with parsing on the reactor thread's GIL. Batches
-    are written in order, one transaction each. At most ``GIGSCAN_STORE_PENDING`` batches wait to be written;
-    beyond that the pipeline waits, bounding memory.
+    The store is written by a thread of the crawl process (``db.store_thread.StoreThread``): the reactor hands a
+    batch over and goes on parsing while it is written. Batches are written in order, one transaction each. At
+    most ``GIGSCAN_STORE_PENDING`` batches wait to be written; beyond that the pipeline waits, bounding memory.
+    A batch the store cannot write stops the crawl (``store_failed``): nothing after it could be stored either.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
-        self.db_path = settings.get("GIGSCAN_DB")
         self.batch_size = settings.getint("GIGSCAN_STORE_BATCH")
-        self.max_pending = max(1, settings.getint("GIGSCAN_STORE_PENDING", 2))
-        self.rules_path = settings.get("GIGSCAN_RULES")
-        self.buffer: list[dict[str, Any]] = []
+        self.max_pending = max(1, settings.getint("GIGSCAN_STORE_PENDING"))
+        self.buffer: list[Record] = []
         self.pending: deque[Future[BatchResult]] = deque()
-        self.store: StoreProcess | None = StoreProcess(self.db_path)  # starts now, while the crawl starts
+        self.store: StoreThread | None = StoreThread(settings.get("GIGSCAN_DB"))  # opens while the crawl starts
         self.run_id: int | None = None
-        self.store_died = False
+        self.store_failed = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
-        settings = self.crawler.settings
         assert self.store is not None
-        spider = self.crawler.spider
-        self.run_id = self.store.call(
-            "start_run",
-            "crawl",
-            spider.name if spider else None,
-            dict(settings.getdict("GIGSCAN_RUN_ARGS")),
-            scanner_for(self.rules_path).version,
-            settings.get("GIGSCAN_VERSION"),
-            os.getpid(),
-        )
+        settings, spider = self.crawler.settings, self.crawler.spider
+        args = dict(settings.getdict("GIGSCAN_RUN_ARGS"))
+        ruleset = scanner_for(settings.get("GIGSCAN_RULES")).version
+        name = spider.name if spider else None
+        version = settings.get("GIGSCAN_VERSION")
+        self.run_id = self.store.call(lambda store: store.start_run("crawl", name, args, ruleset, version))
         self.stats.set_value("gigscan/run_id", self.run_id)
 
     async def process_item(self, item: Any) -> Any:
-        record = as_record(item)
-        self.buffer.append(record)
+        self.buffer.append(as_record(item))
         if len(self.buffer) >= self.batch_size:
             self.flush()
             while len(self.pending) > self.max_pending:
@@ -165,21 +156,20 @@ class StorePipeline(_Component):
         if not self.buffer or self.store is None or self.run_id is None:
             return
         batch, self.buffer = self.buffer, []
-        self.pending.append(self.store.submit("record_batch", self.run_id, batch))
+        self.pending.append(self.store.record_batch(self.run_id, batch))
         self.collect()
 
     def collect(self) -> None:
-        """Count finished batches into the stats; a failed batch is logged and counted, never silent. When the
-        store itself fails (its process died, the disk is full, the file went read-only), nothing more can be
-        stored: the crawl stops (``store_failed``), with the store's error as the run's reason."""
+        """Count finished batches into the stats. A failed batch is logged and counted, never silent, and stops
+        the crawl (``store_failed``), with the store's error as the run's reason: a store that cannot write one
+        batch (a full disk, a file gone read-only, a broken record) will not write the next."""
         while self.pending and self.pending[0].done():
             future = self.pending.popleft()
             error = future.exception()
             if error is not None:
                 self.stats.inc_value("gigscan/store/failed_batches")
                 logger.error("storing a batch failed: %s", error, exc_info=error)
-                if isinstance(error, BrokenProcessPool | sqlite3.OperationalError | OSError):
-                    self.stop(error)
+                self.stop(error)
                 continue
             for name, value in dataclasses.asdict(future.result()).items():
                 if value:
@@ -187,11 +177,10 @@ class StorePipeline(_Component):
 
     def stop(self, error: BaseException) -> None:
         """Close the crawl once, on the store's first failure."""
-        if self.store_died:
+        if self.store_failed:
             return
-        self.store_died = True
-        died = isinstance(error, BrokenProcessPool)
-        self.stats.set_value("gigscan/store/error", "the store's process died" if died else str(error))
+        self.store_failed = True
+        self.stats.set_value("gigscan/store/error", str(error))
         logger.error("the store failed (%s); closing the crawl, as nothing more can be stored", error)
         assert self.crawler.engine is not None
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
@@ -203,32 +192,24 @@ class StorePipeline(_Component):
         self.collect()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.store is None or self.run_id is None:
+        if self.store is None:
             return
-        stats = self.stats.get_stats()
+        run_id, stats = self.run_id, self.stats.get_stats()
         status = run_status(reason, stats)
         why = failure_reason(status, stats)
         if why:
             self.stats.set_value(REASON, why)
             stats = self.stats.get_stats()
         try:
-            self.store.call("finish_run", self.run_id, status, stats)
-        except BrokenProcessPool:  # the store's process died: close the run record from here instead
-            self.finish_here(status, stats)
+            if run_id is not None:
+                self.store.call(lambda store: store.finish_run(run_id, status, stats))
         except (sqlite3.Error, OSError) as exc:  # a full disk: the run cannot be closed; say so, loudly
-            logger.error("could not record the end of run %s: %s", self.run_id, exc)
+            logger.error("could not record the end of run %s: %s", run_id, exc)
             self.stats.set_value("gigscan/store/error", str(exc))
             self.stats.set_value(REASON, f"store failure: {exc}")
         finally:
             self.store.close()
             self.store = None
-
-    def finish_here(self, status: str, stats: dict[str, Any]) -> None:
-        try:
-            with Store(self.db_path) as store:
-                store.finish_run(self.run_id, status, stats)  # type: ignore[arg-type]
-        except (sqlite3.Error, OSError) as exc:
-            logger.error("could not record the end of run %s: %s", self.run_id, exc)
 
 
 async def _finished(future: Future[Any]) -> None:
@@ -236,8 +217,9 @@ async def _finished(future: Future[Any]) -> None:
     await asyncio.wait([asyncio.wrap_future(future)])
 
 
-def as_record(item: Any) -> dict[str, Any]:
-    """The item as the store's record: a shallow dict (nested dataclasses such as the capture become dicts too).
+def as_record(item: Listing | Seller | Gone) -> Record:
+    """The item as the store's record (:mod:`db.records`): a shallow dict (nested dataclasses such as the
+    capture become dicts too).
 
     Shallow on purpose: ``dataclasses.asdict`` deep-copies every header dict and ``extra`` value, which cost
     about a tenth of a crawl's CPU; items are not changed after this stage, so sharing their values is safe.
@@ -247,7 +229,7 @@ def as_record(item: Any) -> dict[str, Any]:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             record[name] = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     record["type"] = RECORD_TYPES[type(item)]
-    return record
+    return cast(Record, record)
 
 
 def run_status(reason: str, stats: dict[str, Any]) -> str:

@@ -35,6 +35,7 @@ from crawler.unattended import (
     record_failed_run,
 )
 from db.checkpoint import checkpoint_after_crawl
+from db.recheck import MISSING_AFTER
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -76,7 +77,7 @@ class CrawlOptions:
     log_file: Path | None = None  # None: Scrapy logs to stderr
     resume: bool = False
     recheck: str | None = None  # "flagged" or "all": visit known listings again instead of searching
-    missing_after: int = 3
+    missing_after: int = MISSING_AFTER
     notify: str | None = None
 
     def run_args(self) -> dict[str, Any]:

@@ -6,8 +6,9 @@ means. The comments say why a value differs from Scrapy's default.
 
 from __future__ import annotations
 
-import os
 from importlib.metadata import version
+
+from db.store import DEFAULT_PATH
 
 # The distribution's version, not gigscan.__version__: crawler/ must not import the CLI package.
 GIGSCAN_VERSION = version("gigscan")
@@ -17,9 +18,9 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Identify the tool honestly; sites and their abuse teams can reach the operator through the contact URL.
-# Set yours with GIGSCAN_CONTACT_URL in the environment or --set GIGSCAN_CONTACT_URL=... (the user agent follows,
-# see ContactUserAgentMiddleware); --set USER_AGENT=... replaces the whole agent.
-GIGSCAN_CONTACT_URL = os.environ.get("GIGSCAN_CONTACT_URL") or "https://github.com/gigscan/gigscan"
+# Set yours with GIGSCAN_CONTACT_URL in the environment (read when a crawl starts) or --set GIGSCAN_CONTACT_URL=...
+# (the user agent follows, see crawler.middlewares.contact_url); --set USER_AGENT=... replaces the whole agent.
+GIGSCAN_CONTACT_URL = "https://github.com/gigscan/gigscan"
 USER_AGENT = f"gigscan/{GIGSCAN_VERSION} (+{GIGSCAN_CONTACT_URL})"
 # robots.txt groups are matched on the product token, not the whole agent string.
 ROBOTSTXT_USER_AGENT = "gigscan"
@@ -82,10 +83,10 @@ EXTENSIONS = {
 }
 
 # gigscan's own settings.
-GIGSCAN_DB = "gigscan.db"  # the evidence store (the CLI passes --db / GIGSCAN_DB here)
+GIGSCAN_DB = DEFAULT_PATH  # the evidence store (the CLI passes --db / GIGSCAN_DB here)
 GIGSCAN_RULES = None  # a ruleset TOML file; None = the bundled default
 GIGSCAN_STORE_BATCH = 100  # items per write transaction
-GIGSCAN_STORE_PENDING = 2  # batches queued for the store's process before the pipeline waits
+GIGSCAN_STORE_PENDING = 2  # batches queued for the store's writer thread before the pipeline waits
 GIGSCAN_SCAN_MEMO = 4096  # verdicts kept for listing texts seen again in the crawl (0: scan every item)
 GIGSCAN_BLOCK_BACKOFF = 2.0  # the download slot's delay is multiplied by this after a block page
 GIGSCAN_BLOCK_MAX_DELAY = 60.0

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from db.store import Store
 
+MISSING_AFTER = 3  # a listing missed by this many re-checks in a row is removed (the crawl's default)
 _EVER_FLAGGED = "EXISTS (SELECT 1 FROM verdicts v WHERE v.listing_id = l.id AND v.flagged = 1)"
 
 

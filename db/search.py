@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import operator
 import re
-import weakref
 from collections import defaultdict
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,6 +30,8 @@ from rapidfuzz import fuzz, process
 from db.store import Store
 
 MATCH_ORDER = ("exact", "case", "variant", "fuzzy")
+HIT_LIMIT = 20  # hits per name, unless asked otherwise (the library's and the CLI's default)
+MIN_SCORE = 75.0  # least rapidfuzz ratio (0-100) of a fuzzy hit, unless asked otherwise
 _SEPARATORS = re.compile(r"[\s._\-]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 _RUNS = re.compile(r"(.)\1+")
@@ -158,9 +159,7 @@ class _Names:
 
     @classmethod
     def build(cls, ids: list[int], folded: list[str], lookalike: list[str], squashed: list[str]) -> _Names:
-        folded = _packed(folded)
-        order = _by_address(folded)
-        return cls(*([column[i] for i in order] for column in (ids, folded, lookalike, squashed)))
+        return cls(ids, _packed(folded), lookalike, squashed)
 
     def sellers_by(self, key: Literal["lookalike", "squashed"], wanted: Collection[str]) -> Mapping[str, list[int]]:
         """Seller ids by rename key, for (at least) the ``wanted`` keys. A list of names is looked up in one
@@ -189,15 +188,6 @@ def _packed(texts: list[str]) -> list[str]:
     scattered over the heap (as an index build leaves them) make a 200,000-name scan several times slower."""
     packed = "\x00".join(texts).split("\x00")
     return packed if len(packed) == len(texts) else list(texts)
-
-
-def _by_address(texts: list[str]) -> list[int]:
-    """Positions of ``texts`` in memory order (``id`` is the address in CPython). Re-allocated strings still
-    land in whatever holes earlier work left (after a 1,000-name search, single searches took up to twice as
-    long); read in address order, that cost is about halved. The order of choices changes no result: hits are
-    ranked by kind, score and id."""
-    addresses = [id(text) for text in texts]
-    return sorted(range(len(texts)), key=addresses.__getitem__)
 
 
 def _rename_keys(folded: list[str]) -> tuple[list[str], list[str]]:
@@ -257,13 +247,10 @@ class _UsernameIndex:
         return view
 
 
-_indexes: weakref.WeakKeyDictionary[Store, _UsernameIndex] = weakref.WeakKeyDictionary()
-
-
 def _index(store: Store) -> _UsernameIndex:
-    index = _indexes.get(store)
-    if index is None:
-        index = _indexes[store] = _UsernameIndex()
+    """The store's username index, kept with the store (a session searching name after name builds it once)
+    and brought up to date with the sellers added since."""
+    index = store.caches.setdefault("usernames", _UsernameIndex())
     index.refresh(store)
     return index
 
@@ -273,9 +260,9 @@ def search_sellers(
     name: str,
     *,
     fuzzy: bool = False,
-    limit: int = 20,
+    limit: int = HIT_LIMIT,
     marketplace: str | None = None,
-    min_score: float = 75.0,
+    min_score: float = MIN_SCORE,
 ) -> list[SellerHit]:
     """Sellers named ``name``: exact and case-insensitive matches first; with ``fuzzy``, then variants
     (separators, digits, digit-for-letter swaps), doubled letters and rapidfuzz look-alikes scoring at least
@@ -288,9 +275,9 @@ def search_many(
     names: Iterable[str],
     *,
     fuzzy: bool = False,
-    limit: int = 20,
+    limit: int = HIT_LIMIT,
     marketplace: str | None = None,
-    min_score: float = 75.0,
+    min_score: float = MIN_SCORE,
 ) -> list[tuple[str, list[SellerHit]]]:
     """:func:`search_sellers` for many names at once (an exhibit list of thousands): the username index is
     built once and fuzzy scores come from one rapidfuzz ``cdist`` per block of names. Returns ``(name, hits)``

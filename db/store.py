@@ -21,6 +21,7 @@ import zstandard
 from sqlite_utils import Database
 
 from db.evidence import Chain, log_state, utc_now
+from db.records import Record, VerdictRecord
 from db.schema import migrate
 from db.verify import Anchors, VerifyResult, verify
 from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, Seen, insert_logged, record_event, store_verdict
@@ -38,6 +39,7 @@ _COUNTED_TABLES = (
     "reviews",
     "evidence_log",
 )
+DEFAULT_PATH = "gigscan.db"  # the store's file when none is named (--db, GIGSCAN_DB): the CLI's and the crawl's
 REVIEW_STATES = ("new", "confirmed", "dismissed")
 _LISTING_SUMMARY = (
     "id, marketplace, external_id, url, title, price, currency, rating, review_count, status, first_seen,"
@@ -79,6 +81,7 @@ class Store:
             raise
         self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
         self._run_rulesets: dict[int, str | None] = {}
+        self.caches: dict[str, Any] = {}  # what readers build once per open store (db.search's username index)
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Self:
@@ -137,9 +140,10 @@ class Store:
         pid: int | None = None,
         host: str | None = None,
     ) -> int:
-        """Open a run record. ``pid`` is the crawl's process when the store is written from another one (see
-        ``db.worker``): it is what tells a later run whether this one's process died. ``host`` names where the
-        run lives when that is not this machine (a distributed run: its Redis), so no local process closes it."""
+        """Open a run record. ``pid`` is the crawl's process when the run is recorded from another one (a
+        scheduler, a distributed worker): it is what tells a later run whether this one's process died. ``host``
+        names where the run lives when that is not this machine (a distributed run: its Redis), so no local
+        process closes it."""
         here = socket.gethostname()
         host = host or here
         with self._write() as conn:
@@ -199,9 +203,10 @@ class Store:
     # -- writes ---------------------------------------------------------------------------------------------
 
     def record_batch(
-        self, run_id: int, records: Sequence[Mapping[str, Any]], receipts: Sequence[tuple[str, str, int]] = ()
+        self, run_id: int, records: Sequence[Record], receipts: Sequence[tuple[str, str, int]] = ()
     ) -> BatchResult:
-        """Store a batch of crawled records in one transaction: all of it, or (on any error) none of it.
+        """Store a batch of crawled records (:mod:`db.records`) in one transaction: all of it, or (on any error)
+        none of it.
 
         ``receipts`` (rid, stream entry id, records) are kept in the same transaction: a distributed crawl's
         ingester stores an entry whose rid is in :meth:`received` never again (see ``db.ingest``)."""
@@ -281,14 +286,14 @@ class Store:
         self,
         run_id: int,
         ruleset_version: str,
-        verdicts: Iterable[tuple[int, int, Mapping[str, Any]]],
+        verdicts: Iterable[tuple[int, int, VerdictRecord]],
         *,
         chunk: int = 1000,
     ) -> ScanChanges:
         """Store a rescan's verdicts (old verdicts stay); a listing's current verdict moves to the new one
         when it judges the listing's current snapshot. Commits every ``chunk`` verdicts."""
         changes = ScanChanges()
-        pending: list[tuple[int, int, Mapping[str, Any]]] = []
+        pending: list[tuple[int, int, VerdictRecord]] = []
         for item in verdicts:
             pending.append(item)
             if len(pending) >= chunk:
@@ -302,7 +307,7 @@ class Store:
         self,
         run_id: int,
         ruleset_version: str,
-        items: list[tuple[int, int, Mapping[str, Any]]],
+        items: list[tuple[int, int, VerdictRecord]],
         changes: ScanChanges,
     ) -> None:
         now = utc_now()

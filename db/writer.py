@@ -1,18 +1,9 @@
 """Writes one batch of crawled records: bodies, captures, sellers, listings, snapshots, sightings, verdicts,
 removal events and their evidence_log entries.
 
-Records are plain mappings so the store never imports the crawler. Three types:
-
-- ``{"type": "listing", **dataclasses.asdict(Listing)}`` and ``{"type": "seller", **asdict(Seller)}``: a
-  listing or seller seen live (see ``crawler.items``; ``db.testing`` builds them for tests).
-- ``{"type": "gone", "kind": "listing" | "seller", "marketplace", "url", "external_id" | "username",
-  "reason", "capture"}``: a known listing or seller page that answered 404/410 or redirected away on a
-  re-check. ``url`` is the URL asked for; ``external_id`` (listing) or ``username`` (seller) names what is
-  gone (a listing without an external id is looked up by URL); ``reason`` says why in words ("http 404",
-  "redirected to https://..."); ``capture`` is the answer received, kept as evidence like any other.
-
-The caller wraps a :class:`BatchWriter` in one write transaction; the writer itself never commits, which is
-what makes a batch all-or-nothing.
+The records are the typed dicts of :mod:`db.records` (listing, seller, gone), so the store never imports the
+crawler. The caller wraps a :class:`BatchWriter` in one write transaction; the writer itself never commits,
+which is what makes a batch all-or-nothing.
 """
 
 from __future__ import annotations
@@ -42,18 +33,22 @@ from db.evidence import (
     sha256_hex,
     sightings_digest,
 )
+from db.records import (
+    GONE_KINDS,
+    REQUIRED,
+    CaptureRecord,
+    GoneRecord,
+    ListingRecord,
+    Record,
+    SellerRecord,
+    VerdictRecord,
+)
 
 ZSTD_LEVEL = 3
 # The listing row keeps the latest value of every snapshot field but the seller, which is its seller_id.
 CURRENT_COLUMNS = tuple(key for key in SNAPSHOT_FIELDS if key != "seller")
 _SELLER_COLUMNS = SELLER_PROFILE_COLUMNS
 
-_REQUIRED = {
-    "listing": ("marketplace", "external_id", "url", "seller", "title"),
-    "seller": ("marketplace", "username"),
-    "gone": ("marketplace", "url", "kind", "reason"),
-}
-GONE_KINDS = ("listing", "seller")
 LIVE_STATUSES = ("active", "reappeared")
 
 
@@ -137,16 +132,17 @@ class BatchWriter:
     _changed: dict[str, set[int]] = field(default_factory=lambda: {"listing": set(), "seller": set()})
     _sightings: list[tuple[Any, ...]] = field(default_factory=list)
 
-    def add(self, index: int, record: Mapping[str, Any]) -> None:
+    def add(self, index: int, record: Record) -> None:
         kind = record.get("type")
-        if kind not in _REQUIRED:
+        if kind not in REQUIRED:
             raise ValueError(f"record #{index}: type must be 'listing', 'seller' or 'gone', not {kind!r}")
-        missing = [name for name in _REQUIRED[kind] if record.get(name) in (None, "")]
+        fields: Mapping[str, Any] = record
+        missing = [name for name in REQUIRED[kind] if fields.get(name) in (None, "")]
         if missing:
             raise ValueError(f"record #{index} ({kind}): missing field(s) {', '.join(missing)}")
-        if kind == "listing":
+        if record["type"] == "listing":
             self._listing(record)
-        elif kind == "seller":
+        elif record["type"] == "seller":
             self._seller(record)
         else:
             if record["kind"] not in GONE_KINDS:
@@ -155,17 +151,18 @@ class BatchWriter:
 
     # -- captures and bodies ------------------------------------------------------------------------------
 
-    def _capture(self, record: Mapping[str, Any]) -> Seen:
+    def _capture(self, record: Record) -> Seen:
         capture = record.get("capture")
         if not capture:
-            return Seen(self.now, record.get("url") or record.get("profile_url"), None, None, None, None, None)
+            url = record["profile_url"] if record["type"] == "seller" else record["url"]
+            return Seen(self.now, url, None, None, None, None, None)
         key = (id(capture.get("body")), capture.get("url"), capture.get("fetched_at"), capture.get("status"))
         seen = self._seen.get(key)
         if seen is None:
             seen = self._seen[key] = self._store_capture(capture)
         return seen
 
-    def _store_capture(self, capture: Mapping[str, Any]) -> Seen:
+    def _store_capture(self, capture: CaptureRecord) -> Seen:
         """The body (once per SHA-256) and the HTTP exchange (once per identical exchange), logged."""
         fetched_at = normalise_ts(capture.get("fetched_at"))
         headers = canonical_json(capture.get("headers") or {})
@@ -279,17 +276,17 @@ class BatchWriter:
         state = self._seller_rows.setdefault(row[0], [*row[:3], dict(zip(_SELLER_COLUMNS, row[3:], strict=True))])
         return state
 
-    def _seller(self, record: Mapping[str, Any]) -> None:
+    def _seller(self, record: SellerRecord) -> None:
         seen = self._capture(record)
         values = dict(record)
         values["member_since"] = normalise_ts(record.get("member_since"))
         seller_id = self._upsert_seller(record["marketplace"], record["username"], values, seen)
         self.result.sellers_seen += 1
-        self._sighting(None, seller_id, None, seen, record.get("source") or "seller")
+        self._sighting(None, seller_id, None, seen, "seller")
 
     # -- listings -----------------------------------------------------------------------------------------
 
-    def _listing(self, record: Mapping[str, Any]) -> None:
+    def _listing(self, record: ListingRecord) -> None:
         """Upsert the listing, its snapshot, verdict and sighting; the listing row is written once at the end."""
         marketplace, external_id = record["marketplace"], str(record["external_id"])
         detail = int(record.get("detail") or 0)
@@ -348,7 +345,7 @@ class BatchWriter:
             self._changed["listing"].add(listing_id)
 
     @staticmethod
-    def _current_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    def _current_values(record: ListingRecord) -> dict[str, Any]:
         values = {c: record.get(c) for c in CURRENT_COLUMNS}
         values["tags"] = json.dumps(list(values["tags"] or []), ensure_ascii=False)
         return values
@@ -373,7 +370,7 @@ class BatchWriter:
         return cursor.lastrowid
 
     def _snapshot(
-        self, listing_id: int, record: Mapping[str, Any], source: str, detail: int, seen: Seen, *, new_listing: bool
+        self, listing_id: int, record: ListingRecord, source: str, detail: int, seen: Seen, *, new_listing: bool
     ) -> tuple[int, bool]:
         """(snapshot id, whether it is new) for this view of the listing: the latest one of the same source if
         the extracted fields are unchanged, else a new row (a search card and the gig page are different views,
@@ -409,7 +406,7 @@ class BatchWriter:
 
     # -- removals -----------------------------------------------------------------------------------------
 
-    def _gone(self, record: Mapping[str, Any]) -> None:
+    def _gone(self, record: GoneRecord) -> None:
         """A known listing or seller answered "gone": keep the answer, mark it removed unless it already is.
 
         ``removed_at`` is the first time it was seen gone; later gone answers only add sightings. A gone
@@ -460,7 +457,7 @@ class BatchWriter:
 
     # -- verdicts and sightings ---------------------------------------------------------------------------
 
-    def _verdict(self, listing_id: int, snapshot_id: int, verdict: Mapping[str, Any], fresh: bool) -> StoredVerdict:
+    def _verdict(self, listing_id: int, snapshot_id: int, verdict: VerdictRecord, fresh: bool) -> StoredVerdict:
         ruleset = verdict.get("ruleset_version") or self.default_ruleset or ""
         stored = store_verdict(
             self.conn, self.chain, listing_id, snapshot_id, ruleset, verdict, self.run_id, self.now, fresh=fresh
@@ -547,7 +544,7 @@ def store_verdict(
     listing_id: int,
     snapshot_id: int,
     ruleset_version: str,
-    verdict: Mapping[str, Any],
+    verdict: VerdictRecord,
     run_id: int | None,
     now: str,
     *,

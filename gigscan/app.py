@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
+from db.store import DEFAULT_PATH
 from gigscan import __version__
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-DEFAULT_DB = "gigscan.db"
+DEFAULT_DB = DEFAULT_PATH  # the one default, shared with the crawl settings
 
 
 def _one_line(message: str, hint: str | None = None) -> None:
@@ -82,6 +83,7 @@ def _plain_type(self: Any, ctx: Any) -> str | None:
 
 TyperOption.display_type_rich = _plain_type  # type: ignore[method-assign]
 TyperArgument.display_type_rich = _plain_type  # type: ignore[method-assign]
+
 
 app = typer.Typer(
     name="gigscan",

@@ -94,8 +94,8 @@ def _probe_texts(source: str) -> Iterator[str]:
 
 
 def _slow_probe(compiled: regex.Pattern[str]) -> str | None:
-    """The first probe text on which every search of ``compiled``, of three, takes over ``CHECK_SECONDS`` (the
-    best of three: a busy machine slows a sane pattern now and then, never three times by a hundredfold)."""
+    """The first probe text on which every search of ``compiled``, of three, takes over ``CHECK_SECONDS`` of CPU
+    (the best of three: a cold cache slows a sane pattern now and then, never three times by a hundredfold)."""
     for text in _probe_texts(compiled.pattern):
         if all(_search_seconds(compiled, text) > CHECK_SECONDS for _ in range(3)):
             return text
@@ -103,11 +103,14 @@ def _slow_probe(compiled: regex.Pattern[str]) -> str | None:
 
 
 def _search_seconds(compiled: regex.Pattern[str], text: str) -> float:
-    """How long finding every match in ``text`` takes (cut short a little past ``CHECK_SECONDS``)."""
-    started = time.perf_counter()
+    """The CPU time this thread spends finding every match in ``text``: CPU time, not wall time, so that other
+    processes on a busy machine never make a sane pattern look slow. The search is cut short after
+    ``CHECK_SECONDS * 8`` of wall time, room enough for a backtracking one to spend its ``CHECK_SECONDS`` of CPU
+    even when it gets an eighth of a core."""
+    started = time.thread_time()
     try:
-        for _ in compiled.finditer(text, timeout=CHECK_SECONDS * 2):
+        for _ in compiled.finditer(text, timeout=CHECK_SECONDS * 8):
             pass
     except TimeoutError:
         pass
-    return time.perf_counter() - started
+    return time.thread_time() - started

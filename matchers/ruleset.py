@@ -6,8 +6,6 @@ can fix them without reading this module. ``check_ruleset`` also runs the exampl
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,6 +14,8 @@ from typing import Any
 
 from .patterns import PatternError, SafePattern, compile_pattern
 from .terms import expand
+from .toml_lines import TomlLines, TomlSyntaxError
+from .toml_lines import parse as parse_toml
 from .verdict import FIELDS
 
 KINDS = ("keyword", "proximity", "fuzzy", "negative")
@@ -126,43 +126,6 @@ class Ruleset:
 # ---------------------------------------------------------------------------------------------------------
 
 
-class _Locator:
-    """Finds the line of a table, a rule or a key in the TOML source, for error messages."""
-
-    def __init__(self, source: str) -> None:
-        self.lines = source.splitlines()
-
-    def table(self, dotted: str) -> int | None:
-        pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, dotted.split("."))) + r"\s*\]")
-        return self._first(pattern)
-
-    def rule(self, index: int) -> int | None:
-        seen = -1
-        for number, line in enumerate(self.lines, 1):
-            if re.match(r"^\s*\[\[\s*rules\s*\]\]", line):
-                seen += 1
-                if seen == index:
-                    return number
-        return None
-
-    def key(self, start: int | None, key: str) -> int | None:
-        if start is None:
-            return self._first(re.compile(rf"^\s*{re.escape(key)}\s*="))
-        for number in range(start, len(self.lines)):
-            line = self.lines[number]
-            if number >= start and re.match(r"^\s*\[", line):
-                break
-            if re.match(rf"^\s*{re.escape(key)}\s*=", line):
-                return number + 1
-        return start
-
-    def _first(self, pattern: re.Pattern[str]) -> int | None:
-        for number, line in enumerate(self.lines, 1):
-            if pattern.match(line):
-                return number
-        return None
-
-
 class _Reader:
     """Reads typed values out of one TOML table, recording a located problem for each bad one."""
 
@@ -217,17 +180,14 @@ _TOP_KEYS = {
 class _Loader:
     def __init__(self, source: str, path: str) -> None:
         self.source, self.path = source, path
-        self.locator = _Locator(source)
+        self.locator = TomlLines(source)
         self.problems: list[Problem] = []
 
     def load(self) -> Ruleset:
         try:
-            data = tomllib.loads(self.source)
-        except tomllib.TOMLDecodeError as exc:
-            match = re.search(r"line (\d+)", str(exc))
-            raise RulesetError(
-                [Problem(self.path, int(match.group(1)) if match else None, f"TOML syntax error: {exc}")]
-            ) from exc
+            data = parse_toml(self.source)
+        except TomlSyntaxError as exc:
+            raise RulesetError([Problem(self.path, exc.line, f"TOML syntax error: {exc}")]) from exc
         top = _Reader(data, None, "ruleset", self)
         top.unknown(_TOP_KEYS)
         version = top.get("version", str, "", required=True)
@@ -323,7 +283,7 @@ class _Loader:
     def _rules(self, raw: list[Any], classes: dict[str, TermClass]) -> Iterator[Rule]:
         seen: set[str] = set()
         for index, table in enumerate(raw):
-            line = self.locator.rule(index)
+            line = self.locator.entry("rules", index)
             rule_id = table.get("id", f"#{index + 1}") if isinstance(table, dict) else f"#{index + 1}"
             reader = _Reader(table if isinstance(table, dict) else {}, line, f"rule {rule_id!r}", self)
             if not isinstance(table, dict):

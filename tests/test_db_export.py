@@ -10,7 +10,7 @@ import pytest
 
 from db import Store
 from db.exports.flagged import COLUMNS, flagged_rows, reasons_text, safe_cell, write_csv, write_jsonl
-from db.testing import capture, listing_record, verdict
+from db.testing import capture, listing_record, reason, verdict
 
 HOSTILE_TITLE = '=HYPERLINK("http://evil.example","click")'
 
@@ -108,6 +108,6 @@ def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
 
-def test_reasons_text_reads_dicts_and_strings():
-    reasons = [{"rule": "r1", "field": "description", "text": "buy reviews"}, {"id": "r2"}, "free text"]
-    assert reasons_text(reasons) == 'r1 [description]: "buy reviews"; r2; free text'
+def test_reasons_text_reads_the_one_reason_shape():
+    reasons = [reason(rule_id="r1", field="description", text="buy reviews"), reason(rule_id="r2", text="")]
+    assert reasons_text(reasons) == 'r1 [description]: "buy reviews"; r2 [title]'

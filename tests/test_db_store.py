@@ -9,9 +9,10 @@ import sqlite3
 
 import pytest
 
-from crawler.items import DETAIL_CARD, DETAIL_PAGE, Capture, Listing, Seller
-from db import Store
-from db.testing import capture, listing_record, seller_record, verdict
+from crawler.items import DETAIL_CARD, DETAIL_PAGE, Capture, Gone, Listing, Seller
+from db import Store, records
+from db.testing import capture, gone_record, listing_record, seller_record, verdict
+from matchers.verdict import Reason, Verdict
 
 CARD = {"detail": DETAIL_CARD, "source": "search"}
 
@@ -41,10 +42,22 @@ def a_crawl() -> list[dict]:
     ]
 
 
-def test_builders_match_crawler_items():
-    assert set(listing_record()) - {"type"} == {f.name for f in dataclasses.fields(Listing)}
-    assert set(seller_record()) - {"type"} == {f.name for f in dataclasses.fields(Seller)}
-    assert set(capture()) == {f.name for f in dataclasses.fields(Capture)}
+def test_records_builders_and_crawler_items_have_one_shape():
+    """db.records is the contract: the crawler's items, the matchers' verdict and the test builders fill it."""
+    shapes = [
+        (records.ListingRecord, Listing, listing_record()),
+        (records.SellerRecord, Seller, seller_record()),
+        (records.GoneRecord, Gone, gone_record()),
+        (records.CaptureRecord, Capture, capture()),
+    ]
+    for record, item, built in shapes:
+        keys = set(record.__annotations__)
+        assert keys - {"type"} == {f.name for f in dataclasses.fields(item)}, record.__name__
+        assert set(built) == keys, record.__name__
+    assert set(records.ReasonRecord.__annotations__) == {f.name for f in dataclasses.fields(Reason)}
+    assert set(records.VerdictRecord.__annotations__) == {f.name for f in dataclasses.fields(Verdict)}
+    assert set(verdict()) == set(records.VerdictRecord.__annotations__)
+    assert set(verdict()["reasons"][0]) == set(records.ReasonRecord.__annotations__)
 
 
 def test_records_from_real_item_dataclasses(store):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 from openpyxl import load_workbook
-from test_desk_report import rendered_dom
+from test_db_exports_report import rendered_dom
 
 from helpers import run_gigscan
 from testbed.server import TestbedServer

@@ -171,12 +171,16 @@ def test_a_sigkilled_workers_requests_go_to_another_worker_after_its_lease(
 ) -> None:
     group, _ = fleet
     group.start_ingester()
-    group.start_workers(2, "--lease", "3")
+    group.start_workers(1, "--lease", "3")  # alone, so every lease held when it dies is its own
     run_gigscan(*crawl_args(testbed.url, group.db, *SLOW, "--redis-url", group.url, "--detach"))
-    group.wait(lambda: int(group.run().get("pushed", 0)) >= 40, "records from the workers")
-    held = group.client.zcard(stream.run_inflight(json.loads(group.run()["spec"])["key"]))
+    group.wait(lambda: "spec" in group.run(), "the seeded run")
+    inflight = stream.run_inflight(json.loads(group.run()["spec"])["key"])
+    group.wait(lambda: int(group.run().get("pushed", 0)) >= 40 and group.client.zcard(inflight) >= 1,
+               "records from the first worker while it holds a lease")
     group.workers[0].send_signal(signal.SIGKILL)
     group.workers[0].wait()
+    held = group.client.zcard(inflight)
+    group.start_workers(1, "--lease", "3")  # the survivor takes the dead worker's leases once they expire
     closed = group.wait_closed()
     assert held >= 1
     stats = json.loads(closed["outcome"])

@@ -120,6 +120,21 @@ def test_term_expansion() -> None:
     assert expand("5 star(s)") == ["5 star", "5 stars"]
 
 
+def test_toml_lines_find_tables_entries_and_keys_for_rules_and_profiles():
+    from matchers.toml_lines import TomlLines, TomlSyntaxError, parse
+
+    text = 'version = "1"\n[ seeds ]\nfiverr = []\n[[rules]]\nid = "a"\n[[rules]]\n# id = "x"\nkind = "k"\n'
+    lines = TomlLines(text)
+    assert (lines.table("seeds"), lines.entry("rules", 0), lines.entry("rules", 1), lines.entry("rules", 2)) == (
+        2, 4, 6, None)
+    assert (lines.key(None, "version"), lines.key(2, "fiverr"), lines.key(6, "kind"), lines.key(6, "id")) == (
+        1, 3, 8, 6)  # a key not written in its table: the table's line
+    assert parse(text)["rules"][1] == {"kind": "k"}
+    with pytest.raises(TomlSyntaxError) as raised:
+        parse('a = 1\n\nb = = 2\n')
+    assert raised.value.line == 3
+
+
 def test_suspect_threshold_must_not_exceed_the_threshold(tmp_path) -> None:
     import pytest
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import re
 import string
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +38,8 @@ from parsel import Selector
 from crawler.items import DETAIL_PAGE, Capture, Listing, Seller
 from crawler.pages.common import Blocked, PageError, as_float, as_int, html_to_text, same_host_url, strip_query
 from matchers.patterns import PatternError, SafePattern, compile_pattern
+from matchers.toml_lines import TomlLines, TomlSyntaxError
+from matchers.toml_lines import parse as parse_toml
 
 __all__ = [
     "FieldSpec",
@@ -142,27 +143,18 @@ class _Checker:
 
     def __init__(self, path: Path | None, text: str) -> None:
         self.where = str(path) if path else "<profile>"
-        self.lines = text.splitlines()
+        self.toml = TomlLines(text)
         self.problems: list[str] = []
 
     def line_of(self, table: str, key: str | None = None) -> int | None:
-        """1-based line of ``key`` inside ``[table]`` (or of ``[table.key]``), best effort."""
-        headers = (f"[{table}]", f"[{table}.{key}]") if key else (f"[{table}]",)
-        inside = False
-        for number, raw in enumerate(self.lines, 1):
-            line = raw.split("#", 1)[0].strip()
-            if line.startswith("["):
-                if line in headers[1:]:
-                    return number
-                inside = line == headers[0]
-                if inside and key is None:
-                    return number
-            elif inside and key and re.match(rf"{re.escape(key)}\s*=", line):
-                return number
-        return None
+        """The line of ``key`` inside ``[table]`` or of ``[table.key]``, else of ``[table]``; None if neither."""
+        start = self.toml.table(table)
+        if key is None:
+            return start
+        return self.toml.table(f"{table}.{key}") or (self.toml.key(start, key) if start else None)
 
     def add(self, message: str, table: str, key: str | None = None) -> None:
-        line = self.line_of(table, key) or (self.line_of(table) if key else None)
+        line = self.line_of(table, key)
         self.problems.append(f"{self.where}:{line}: {message}" if line else f"{self.where}: {message}")
 
 
@@ -293,8 +285,8 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
     """A profile from TOML text; `ProfileError` listing every problem found (with line numbers)."""
     check = _Checker(path, text)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = parse_toml(text)
+    except TomlSyntaxError as exc:
         raise ProfileError([f"{check.where}: not valid TOML: {exc}"]) from None
     unknown = sorted(set(data) - {"site", "search", "listing", "block", "seller"})
     if unknown:

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from anyascii import anyascii
 
 from db.evidence import normalise_ts
+from db.records import ReasonRecord, reason_text
 from db.review import check_state, decisions, state_matches
 from db.store import Store
 
@@ -117,18 +118,9 @@ def _conditions(**filters: Any) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def reasons_text(reasons: Iterable[Any]) -> str:
+def reasons_text(reasons: Iterable[ReasonRecord]) -> str:
     """One line a person can read: ``rule [field]: "matched text"; ...``."""
-    return "; ".join(_reason_text(reason) for reason in reasons)
-
-
-def _reason_text(reason: Any) -> str:
-    if not isinstance(reason, Mapping):
-        return str(reason)
-    rule = reason.get("rule_id") or reason.get("rule") or reason.get("id") or "?"
-    where = f" [{reason['field']}]" if reason.get("field") else ""
-    matched = reason.get("matched") or reason.get("match") or reason.get("text")
-    return f'{rule}{where}: "{matched}"' if matched else f"{rule}{where}"
+    return "; ".join(reason_text(reason) for reason in reasons)
 
 
 def safe_cell(value: Any) -> str:

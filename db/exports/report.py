@@ -104,7 +104,7 @@ def reason_spans(reasons: Iterable[Mapping[str, Any]], texts: Mapping[str, str])
         name, start, end = reason.get("field"), reason.get("start"), reason.get("end")
         if name not in texts or not isinstance(start, int) or not isinstance(end, int):
             continue
-        quoted = reason.get("text", reason.get("matched"))
+        quoted = reason.get("text")
         if quoted is not None and texts[name][start:end] != quoted:
             continue
         spans.setdefault(name, []).append((start, end, str(reason.get("rule_id") or "")))

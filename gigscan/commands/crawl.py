@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from db.recheck import MISSING_AFTER
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
 
@@ -136,7 +137,7 @@ def crawl(  # noqa: PLR0913 (the options are the command's interface; the body o
     notify: NotifyOption = None,
     recheck: RecheckOption = False,
     recheck_all: Annotated[bool, typer.Option("--all", help="With --recheck: every known listing and seller.")] = False,
-    missing_after: MissingAfterOption = 3,
+    missing_after: MissingAfterOption = MISSING_AFTER,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (one object per run).")] = False,
     redis_url: RedisUrlOption = None,
     detach: DetachOption = False,

@@ -248,7 +248,7 @@ def event_details(event: dict) -> str:
             f"{name}: {_short(old)} -> {_short(new)}" for name, (old, new) in event["changes"].items()
         ) + f" ({event['source']})"
     if kind == "verdict":
-        rules = ", ".join(sorted({str(r.get("rule_id") or r.get("rule") or "?") for r in event["reasons"]}))
+        rules = ", ".join(sorted({str(r["rule_id"]) for r in event["reasons"]}))
         state = f"flagged ({rules})" if event["flagged"] else "not flagged"
         which = "CURRENT" if event.get("current") else "earlier or other view"
         return (f"{which}: {state}, score {event['score']:.2f}, of the {event.get('source') or '?'} snapshot "

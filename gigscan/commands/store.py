@@ -27,7 +27,7 @@ from db.exports.files import ClobberError, atomic_path, atomic_text, store_files
 from db.exports.flagged import flagged_rows, safe_filename, write_csv, write_jsonl
 from db.exports.report import write_html
 from db.review import STATE_FILTERS
-from db.search import SellerHit, search_many
+from db.search import HIT_LIMIT, MIN_SCORE, SellerHit, search_many
 from db.store import Store
 from gigscan import __version__
 from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail, open_db
@@ -99,11 +99,11 @@ def search(
     fuzzy: Annotated[
         bool, typer.Option("--fuzzy", help="Also find ban-evasion variants and similar usernames.")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1, help="Most hits per name.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="Most hits per name.")] = HIT_LIMIT,
     marketplace: Annotated[str | None, typer.Option(help="Only this marketplace.")] = None,
     min_score: Annotated[float, typer.Option(
         "--min-score", min=0.0, max=1.0, help="Least similarity of a fuzzy hit, 0-1 (the scale of every score).")
-    ] = 0.75,
+    ] = MIN_SCORE / 100,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:

@@ -63,6 +63,14 @@ def test_user_agent_names_gigscan_and_a_configurable_contact() -> None:
     assert crawler.settings.getint("DOWNLOAD_MAXSIZE") <= 16 * 1024 * 1024
 
 
+def test_the_contact_url_in_the_environment_is_read_when_a_crawl_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = user_agent_of()
+    monkeypatch.setenv("GIGSCAN_CONTACT_URL", "https://env.example.org/bot")  # after crawler.settings was imported
+    assert user_agent_of() == default.split(" ")[0] + " (+https://env.example.org/bot)"
+    assert user_agent_of(GIGSCAN_CONTACT_URL="https://ops.example.org/bot").endswith("(+https://ops.example.org/bot)")
+    assert user_agent_of(USER_AGENT="research-bot/1.0") == "research-bot/1.0"
+
+
 def test_gzip_bomb_is_stopped_at_the_size_cap_and_counted() -> None:
     crawler = get_crawler(settings_dict=dict(project_settings(DOWNLOAD_MAXSIZE=1024 * 1024)))
     crawler.stats.open_spider()

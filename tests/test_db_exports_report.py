@@ -72,8 +72,8 @@ def test_reason_spans_keep_only_offsets_that_quote_the_text():
     texts = {"title": "buy reviews", "description": "", "tags": ""}
     good = {"rule_id": "a", "field": "title", "text": "reviews", "start": 4, "end": 11}
     stale = {"rule_id": "b", "field": "title", "text": "reviews", "start": 0, "end": 7}
-    legacy = {"rule_id": "c", "field": "title", "matched": "buy", "start": 0, "end": 3}
-    assert reason_spans([good, stale, legacy, "text", {"field": "price"}], texts) == {
+    other = {"rule_id": "c", "field": "title", "text": "buy", "start": 0, "end": 3}
+    assert reason_spans([good, stale, other, "text", {"field": "price"}], texts) == {
         "title": [(4, 11, "a"), (0, 3, "c")]
     }
 

@@ -1,6 +1,6 @@
 """Hostile text stays inert and injection finds no door (issue 14): rich markup in scraped or user text, bidi
 controls and NUL in the report, bad bytes and NaN into classify, a newline into a crontab, a foreign Host name
-(tests/test_desk_serve.py), a symlink around the crawl lock."""
+(tests/test_gigscan_serve.py), a symlink around the crawl lock."""
 
 from __future__ import annotations
 
