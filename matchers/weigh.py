@@ -5,6 +5,10 @@ Evidence that no honest context explains counts in full. Explained evidence of a
 paying) counts together less the strongest explanation; other explained evidence (a platform, a count, stars,
 a tone) does not count: the honest service accounts for it. Before a rule's evidence is discounted, the rule
 is tried again without the explained terms: if it still fires, it counts in full.
+
+A title sums up its description: an honest service named in the title explains the listing, and a description
+whose rating terms honest context explains every one of explains the title's rating terms ("How to get more
+reviews" over an official invitation flow). Neither explains acts (selling, posting, paying) in the other field.
 """
 
 from __future__ import annotations
@@ -20,18 +24,26 @@ from .verdict import Reason
 
 EXPLAINED_NOTE = "(Not counted: honest context in the listing explains this term.)"
 ACT_NOTE = "(Counted only beyond the honest context next to it.)"
+# A description explains its title only by a clear honest frame (asking customers, software, removal), not by
+# a passing boast ("happy client ratings" explains a track record, not a headline).
+SUMS_UP = 0.45
+# ... and not a title that places an order ("Need 10 reviews on my book"): a count is no headline.
+ORDER = ("quantity",)
 
 
 @dataclass(frozen=True)
 class Explained:
     """Rating terms (field, start) that honest context explains, with the strongest explanation's weight, and
-    the weight of an honest service named in the title (it explains the whole listing, except acts)."""
+    the weight of an honest service named in the title (it explains the whole listing, except acts);
+    ``passive`` adds, for evidence that is not an act, the title's terms a fully explained description
+    explains."""
 
     terms: dict[tuple[str, int], float]
     listing: float
+    passive: dict[tuple[str, int], float]
 
 
-NOTHING_EXPLAINED = Explained({}, 0.0)
+NOTHING_EXPLAINED = Explained({}, 0.0, {})
 
 
 class Weigher:
@@ -50,11 +62,12 @@ class Weigher:
         for item in found:
             rule = self.rules.by_id.get(item.reason.rule_id)
             act = rule is not None and rule.act
-            by = max((explained.terms.get(k, 0.0) for k in item.anchors), default=0.0)
+            terms = explained.terms if act else explained.passive
+            by = max((terms.get(k, 0.0) for k in item.anchors), default=0.0)
             if not act and explained.listing and item.anchors:
                 by = max(by, explained.listing)
             elif by and rule is not None:
-                elsewhere = self._unexplained(rule, fields, present, explained.terms)
+                elsewhere = self._unexplained(rule, fields, present, terms)
                 if elsewhere is not None:
                     item, by = elsewhere, 0.0
             reason = item.reason
@@ -71,6 +84,8 @@ class Weigher:
     def _unexplained(self, rule: Rule, fields: list[FieldScan], present: int,
                      explained: dict[tuple[str, int], float]) -> Found | None:
         """The rule again, on terms that honest context does not explain (None if it needs explained ones)."""
+        if not rule.classes:  # fuzzy rules find misspellings, not class terms: nothing to hide
+            return None
         for f in fields:
             f.hidden = frozenset(start for name, start in explained if name == f.name)
         try:
@@ -90,12 +105,27 @@ class Weigher:
                 for hit in self._explained_by(rule, f):
                     key = (f.name, hit.start)
                     terms[key] = max(terms.get(key, 0.0), rule.weight)
-        listing = 0.0
         title = next((f for f in fields if f.name == "title"), None)
-        if title is not None:  # an honest service named in the title, with no other rating term there
-            weights = [terms.get(("title", h.start), 0.0) for h in self.table.hits(title, self.table.anchor_names)]
-            listing = min(weights, default=0.0)
-        return Explained(terms, listing)
+        listing = self._all_explained(title, terms)  # an honest service named in the title, nothing else there
+        passive = terms
+        summed_up = max((self._all_explained(f, terms) for f in fields if f is not title), default=0.0)
+        if title is not None and summed_up >= SUMS_UP and not self._orders(title):
+            passive = dict(terms)
+            for h in self.table.hits(title, self.table.anchor_names):
+                passive[("title", h.start)] = max(passive.get(("title", h.start), 0.0), summed_up)
+        return Explained(terms, listing, passive)
+
+    def _orders(self, title: FieldScan) -> bool:
+        """The title names a count of something (the ruleset's ``quantity`` class, when it has one)."""
+        names = tuple(name for name in ORDER if name in self.table.classes)
+        return bool(names) and bool(self.table.hits(title, names))
+
+    def _all_explained(self, f: FieldScan | None, terms: dict[tuple[str, int], float]) -> float:
+        """The weakest explanation of ``f``'s rating terms when honest context explains every one (else 0)."""
+        if f is None:
+            return 0.0
+        weights = [terms.get((f.name, h.start), 0.0) for h in self.table.hits(f, self.table.anchor_names)]
+        return min(weights, default=0.0)
 
     def _explained_by(self, rule: Rule, f: FieldScan) -> list[Hit]:
         """The anchor hits of ``f`` that a firing negative rule explains: every one in a sentence that has both

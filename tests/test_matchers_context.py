@@ -204,3 +204,47 @@ def test_disguised_or_mixed_sellers_are_flagged(scanner: Scanner, title: str, de
     verdict = scanner.scan(doc)
     assert verdict.flagged, verdict.reasons
     assert_quotes_original(doc, verdict)
+
+
+# -- (f) a title sums up its description ----------------------------------------------------------------------
+
+INVITATION_FLOWS = [
+    ("Get more Google reviews for your dental practice",
+     "After each appointment patients get an SMS with your official review link; nobody is paid or prompted."),
+    ("Mehr Google Bewertungen für Ihr Café",
+     "Wir gestalten Tischaufsteller mit QR-Code, über die zufriedene Kunden Sie bewerten."),
+    ("Più recensioni per il tuo B&B",
+     "Una email automatica invita gli ospiti a lasciare una recensione con il link ufficiale."),
+    ("Больше отзывов для вашего салона",
+     "После визита клиент получает ссылку на отзыв и сам решает, писать ли его."),
+]
+
+SUMMED_UP_SELLERS = [
+    # the same headline over a description that sells
+    ("Get more Google reviews for your dental practice",
+     "We post 15 five-star reviews from our own accounts every month, no patients needed."),
+    # a negated invitation is no invitation
+    ("Mehr Google Bewertungen für Ihr Café",
+     "Wir liefern 20 positive Bewertungen von unseren Konten, ohne dass Ihre Kunden etwas tun."),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), INVITATION_FLOWS)
+def test_an_invitation_flow_described_below_explains_its_headline(scanner: Scanner, title: str,
+                                                                   description: str) -> None:
+    verdict = scanner.scan({"title": title, "description": description})
+    assert not verdict.flagged, verdict.reasons
+
+
+@pytest.mark.parametrize(("title", "description"), SUMMED_UP_SELLERS)
+def test_a_selling_description_leaves_its_headline_counted(scanner: Scanner, title: str, description: str) -> None:
+    verdict = scanner.scan({"title": title, "description": description})
+    assert verdict.flagged, verdict.reasons
+
+
+def test_a_title_that_places_an_order_is_not_explained_by_its_description(scanner: Scanner) -> None:
+    order = scanner.scan({"title": "Need 10 reviews on my cookbook",
+                          "description": "I will send the ebook free, please leave a review on launch day."})
+    headline = scanner.scan({"title": "Need reviews on my cookbook",
+                             "description": "I will send the ebook free, please leave a review on launch day."})
+    assert order.score > headline.score

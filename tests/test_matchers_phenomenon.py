@@ -41,6 +41,17 @@ FLAGGED = {
         "Saya akan menulis 20 ulasan positif untuk salon Anda",
     ],
     "disemvowelled": ["Buy Google rvws, non drop"],
+    "stars after the noun": [
+        "Reseñas de cinco estrellas para tu peluquería",
+        "Avaliações 5 estrelas para o seu hotel",
+        "Recensioni 5 stelle per il tuo negozio",
+    ],
+    "a seller's reassurance is no warning": [
+        "Google Bewertungen kaufen ohne Abmahnung, 30 positive Bewertungen",
+    ],
+    "buyer's instruction, paid": [
+        "Laissez trois avis cinq étoiles sur notre boutique, paiement après publication",
+    ],
 }
 
 NOT_FLAGGED = {
@@ -65,12 +76,27 @@ NOT_FLAGGED = {
     ],
     "removal service refund terms": [
         "Negative review removal: full refund if the review is not removed",
+        "Negative review removal. You pay a fixed price per review removed; if Google keeps it, your money back.",
     ],
     "other languages": [
         "Exportamos las reseñas de Google a Excel para su análisis",
         "Zeigen Sie Ihre Google-Bewertungen mit einem Widget auf Ihrer Website",
         "Invitez vos vrais clients à laisser un avis après leur achat",
         "Mostre as avaliações do Google no seu site",
+    ],
+    "replying to reviews, in other languages": [
+        "Balas ulasan bintang satu untuk bisnis Anda dengan sopan",
+        "Wir beantworten Ihre Google-Bewertungen, auch die mit einem Stern",
+        "Respondemos a las reseñas de Google de tu restaurante",
+    ],
+    "warnings in other languages": [
+        "Reseñas compradas en Google: cuidado con las multas",
+        "Waarschuwing: gekochte Google reviews leveren een boete op",
+        "Купленные отзывы на Яндекс Картах: штрафы и как распознать",
+    ],
+    "a shop asking its own customers": [
+        "Laissez-nous un avis sur Google si le repas vous a plu",
+        "Déjanos tu opinión en Google, nos ayuda a mejorar",
     ],
 }
 
