@@ -11,7 +11,7 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -122,11 +122,11 @@ class Store:
             ) from exc
         try:
             yield self.conn
+            self.conn.execute("COMMIT")  # a full disk can fail the commit itself: roll that back too
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     # -- runs -----------------------------------------------------------------------------------------------
 
@@ -168,7 +168,23 @@ class Store:
         return run_id
 
     def finish_run(self, run_id: int, status: str, stats: Mapping[str, Any]) -> None:
-        """Close a run; Scrapy stats hold datetimes, hence ``default=str``."""
+        """Close a run; Scrapy stats hold datetimes, hence ``default=str``.
+
+        On a full disk the write-ahead log may have no room left even for this small write (the batch that
+        failed used it up): the log is then checkpointed into the database file and started over, and the
+        end is written once more, so a run is not left "running" forever."""
+        try:
+            self._finish_run(run_id, status, stats)
+        except (sqlite3.Error, OSError):
+            self._make_room()
+            self._finish_run(run_id, status, stats)
+
+    def _make_room(self) -> None:
+        """Move the write-ahead log into the database file and truncate it (best effort: a reader may hold it)."""
+        with suppress(sqlite3.Error, OSError):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _finish_run(self, run_id: int, status: str, stats: Mapping[str, Any]) -> None:
         with self._write() as conn:
             cursor = conn.execute(
                 "UPDATE runs SET status = ?, stats = ?, finished_at = ? WHERE id = ?",
