@@ -28,7 +28,8 @@ def test_classify_streams_one_line_per_input_line_in_order() -> None:
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [row["id"] for row in out] == list(range(4000))
     assert [row["flagged"] for row in out[:4]] == [True, False, False, True]
-    assert set(out[0]) == {"id", "flagged", "score", "reasons"}
+    assert set(out[0]) == {"id", "flagged", "grade", "score", "reasons"}
+    assert [row["grade"] for row in out[:4]] == ["flagged", "clear", "clear", "flagged"]
     reason = out[0]["reasons"][0]
     assert TITLES[0][reason["start"] : reason["end"]] == reason["text"]
 

@@ -112,6 +112,7 @@ def classify(
             result = {
                 "id": row["id"],
                 "flagged": verdict.flagged,
+                "grade": verdict.grade,
                 "score": verdict.score,
                 "reasons": [r.to_dict() for r in verdict.reasons],
             }
