@@ -39,7 +39,8 @@ NOT_FLAGGED = {
         ("Review rings", "Researchers found sellers who paid for helpful votes on their own reviews."),
     ],
     "a policy of never paying": [
-        ("Our review policy", "We never offer refunds or gifts in exchange for ratings; every review is from a customer."),
+        ("Our review policy",
+         "We never offer refunds or gifts in exchange for ratings; every review is from a customer."),
     ],
     "invitations to one's own customers": [
         ("Thanks for staying with us", "If you enjoyed your stay, you can leave a review on Tripadvisor."),
