@@ -78,3 +78,13 @@ def test_their_look_alikes_are_not_flagged(scanner: Scanner, kind: str, title: s
 def test_in_exchange_for_is_an_incentive_not_a_swap(scanner: Scanner) -> None:
     fired = scanner.fired("a free sample in exchange for reviews")
     assert "incentive-reviews" in fired and "review-swap" not in fired
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    ("Buy Trustpilot reviews", "We never buy accounts, our reviewers are real people"),
+    ("Buy Yelp reviews", "Your existing reviews stay, we add 20 new 5 star reviews"),
+    ("Get 50 Amazon reviews", "No incentives needed, real buyers leave 5 star reviews"),
+])
+def test_sellers_reassurances_are_no_policy_or_import(scanner: Scanner, title: str, description: str) -> None:
+    """A seller's 'we never buy accounts' or 'your existing reviews stay' is no honest frame."""
+    assert scanner.scan({"title": title, "description": description}).grade == "flagged"
