@@ -51,6 +51,9 @@ NOT_FLAGGED = [
     "Bina kharide zyada Google reviews kaise paaye",
     "Aapke resume ka review karunga. Detailed feedback ke saath.",
     "Recenziile false: amenzi de la ANPC. Cum recunoști recenziile cumpărate.",
+    # the selling word negated, in languages the negation list did not have
+    "Nie kupujemy opinii. Zbieramy tylko prawdziwe opinie klientów.",
+    "Kami tidak menjual ulasan. Kami membantu mengumpulkan ulasan asli dari pelanggan.",
 ]
 
 
