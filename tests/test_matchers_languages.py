@@ -27,6 +27,13 @@ FLAGGED = {
     "ar": ["سأكتب 20 تقييم خمس نجوم لمتجرك على جوجل"],
     "hi": ["Aapke business ke liye 50 Google reviews dalunga"],
 }
+#: A seller's refill promise names removal too: only "pay only if removed" is a removal service's frame.
+REFILLS = [
+    "Compra reseñas de Google con garantía: si alguna se elimina, la reponemos gratis",
+    "Google-Bewertungen kaufen: falls eine Bewertung entfernt wurde, ersetzen wir sie kostenlos",
+    "Koop Google reviews: worden ze verwijderd, dan plaatsen we nieuwe",
+    "Melden Sie sich für 50 Google-Bewertungen mit 5 Sternen",
+]
 BUYERS = [
     "Potrzebujemy 10 osób do wystawienia opinii w Google. Płacimy 10 zł za każdą opublikowaną opinię.",
     "Нужны 15 человек, чтобы оставить отзыв о клинике. Оплата 200 рублей за каждый опубликованный отзыв.",
@@ -66,6 +73,12 @@ def scanner() -> Scanner:
 def test_sellers_in_each_language_are_flagged(scanner: Scanner, lang: str, text: str) -> None:
     verdict = scanner.scan({"title": text})
     assert verdict.grade == "flagged", (lang, verdict.score, [r.rule_id for r in verdict.reasons])
+
+
+@pytest.mark.parametrize("text", REFILLS)
+def test_a_sellers_refill_promise_is_no_removal_service(scanner: Scanner, text: str) -> None:
+    verdict = scanner.scan({"title": text})
+    assert verdict.grade == "flagged", (verdict.score, [r.rule_id for r in verdict.reasons])
 
 
 @pytest.mark.parametrize("text", BUYERS)
