@@ -167,20 +167,27 @@ class TermIndex:
             (a, n): {} for a in (True, False) for n in (True, False)
         }
         vocabulary: set[str] = set()
-        skeletons: list[tuple[str, str, str]] = []
+        aliases: list[tuple[bool, str, str, str]] = []
+        #: One-word anchor terms ("reviews"): their split spellings count for every class that has them.
+        anchor_words = {key for name in anchors for term in class_terms.get(name, ())
+                        if not (key := term_key(term))[1] and splits(key[0])}
         for name, terms in class_terms.items():
             for term in terms:
                 key, native = term_key(term)
                 if not key:
                     continue
-                _own(entries[(name in anchors, native)], key, name, term)
+                anchor = name in anchors
+                _own(entries[(anchor, native)], key, name, term)
                 if not native:
                     vocabulary.update(w for w in key.split() if w.isalpha())
-                    if name in anchors and (bare := skeleton(key)) is not None:  # rating terms, platforms
-                        skeletons.append((bare, name, term))
-        for bare, name, term in skeletons:  # after every term: a real term's spelling is never an alias
-            if bare not in entries[(True, False)] and bare not in entries[(False, False)]:
-                _own(entries[(True, False)], bare, name, term)
+                    if anchor and (bare := skeleton(key)) is not None:  # rating terms, platforms
+                        aliases.append((True, bare, name, term))
+                    if (key, False) in anchor_words:
+                        aliases.extend((anchor, split, name, term) for split in splits(key))
+        real = set(entries[(True, False)]) | set(entries[(False, False)])
+        for anchor, alias, name, term in aliases:  # after every term: a real term's spelling is never an alias
+            if alias not in real:
+                _own(entries[(anchor, False)], alias, name, term)
         return cls(
             # anchors are looked for in every field, whole: a DFA scans fastest; context only near anchors
             build_automaton(entries[(True, False)], ahocorasick_rs.Implementation.DFA),
@@ -202,6 +209,21 @@ def skeleton(key: str) -> str | None:
         return None
     bare = key.translate(_VOWELS)
     return bare if len(key) - len(bare) >= 2 and len(bare) >= 3 else None
+
+
+#: A one-word term is only read split in two ("re-views") from this length on.
+SPLIT_MIN = 6
+#: ... and where one part is this short: "goo gle", "re views", "ama zon" (two whole words such as "glass door"
+#: or "good reads" are other things).
+SPLIT_PART_MAX = 3
+
+
+def splits(key: str) -> list[str]:
+    """How sellers cut a one-word term in two to slip past filters ("re-views", "rat.ings", "goo gle"): one
+    cut, each part two letters or more, one of them short."""
+    if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
 
 
 def _own(entries: dict[str, list[tuple[str, str]]], key: str, name: str, term: str) -> None:
