@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from operator import itemgetter
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import ahocorasick_rs
 
 from .normalise import MatchKey, fold_ascii, fold_native, has_non_latin_letters
+from .repair import segment
 
 _GROUP = re.compile(r"\(([^()]*)\)")
 
@@ -113,9 +115,12 @@ def find_hits(
     start: int = 0,
     stop: int | None = None,
     matches: list[tuple[int, int, int]] | None = None,
+    compounds: frozenset[str] | None = None,
 ) -> list[Hit]:
     """Word-bounded hits of every term in ``key`` (or in ``key.text[start:stop]``), with original offsets;
-    ``matches`` are the automaton's matches over the whole key when the caller already has them."""
+    ``matches`` are the automaton's matches over the whole key when the caller already has them. With
+    ``compounds`` (known words), a term glued to others also counts when the whole word is made of known words
+    ("googlereviews", "#5starreviews")."""
     if automaton is None or key is None:
         return []
     text = key.text
@@ -139,15 +144,46 @@ def find_hits(
             end += offset
         o_start, o_end = (begin, end) if identity else key.span(begin, end)
         glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
-        if glued_left and not _soft_boundary(original, o_start):
+        if glued_left and not _soft_boundary(original, o_start) and not in_compound(text, begin, end, compounds):
             continue
         glued_right = end < size and text[end].isalnum() and text[end].isdigit() == text[end - 1].isdigit()
-        if glued_right and not _soft_boundary(original, o_end):
+        if glued_right and not _soft_boundary(original, o_end) and not in_compound(text, begin, end, compounds):
             continue
         written = original[o_start:o_end]
         for cls, term in owners_of[index]:
             hits.append(Hit(cls, term, o_start, o_end, written, begin))
     return hits
+
+
+#: Glued words longer than this are not cut into known words.
+COMPOUND_MAX = 32
+#: Each part of a compound has at least this many letters (a number may be shorter: "5starreviews").
+COMPOUND_PART_MIN = 3
+
+
+def in_compound(text: str, begin: int, end: int, known: frozenset[str] | None) -> bool:
+    """Is ``text[begin:end]`` one of the known words a glued word is made of ("google|reviews")?"""
+    if known is None or end - begin < COMPOUND_PART_MIN + 1:
+        return False
+    start, limit = begin, max(0, end - COMPOUND_MAX - 1)  # (a bounded walk: a long glued run is no compound)
+    while start > limit and text[start - 1].isalnum():
+        start -= 1
+    stop, limit = end, min(len(text), begin + COMPOUND_MAX + 1)
+    while stop < limit and text[stop].isalnum():
+        stop += 1
+    if stop - start > COMPOUND_MAX:
+        return False
+    cuts = compound_cuts(text[start:stop], known)
+    return begin - start in cuts and end - start in cuts
+
+
+@lru_cache(maxsize=8192)
+def compound_cuts(word: str, known: frozenset[str]) -> frozenset[int]:
+    """Where a glued word splits into known words of three letters or more (or numbers), if it does."""
+    parts = segment(word, known)
+    if len(parts) < 2 or any(e - s < COMPOUND_PART_MIN and not word[s:e].isdigit() for s, e in parts):
+        return frozenset()
+    return frozenset(i for part in parts for i in part)
 
 
 @dataclass

@@ -169,6 +169,18 @@ def test_a_word_cut_in_two(scanner: Scanner, text: str) -> None:
         assert text[reason.start : reason.end] == reason.text
 
 
+@pytest.mark.parametrize("text", ["Buy googlereviews cheap", "buy #googlereviews #5starreviews",
+                                  "GOOGLEREVIEWS for your business, non drop"])
+def test_words_glued_into_one(scanner: Scanner, text: str) -> None:
+    """A word glued from known words (a hashtag, "GOOGLEREVIEWS") holds those words."""
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_a_glued_word_is_only_cut_into_known_words_of_three_letters_or_more(scanner: Scanner) -> None:
+    for text in ["I will design your start page", "Corporate preview video", "Overview of the interview"]:
+        assert not scanner.scan({"title": text}).flagged
+
+
 def test_a_cut_is_read_only_where_one_part_is_short() -> None:
     assert "re views" in splits("reviews") and "goo gle" in splits("google")
     assert "face book" not in splits("facebook") and "glass door" not in splits("glassdoor")
