@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import product
 from operator import itemgetter
 from typing import Any
@@ -115,11 +114,11 @@ def find_hits(
     start: int = 0,
     stop: int | None = None,
     matches: list[tuple[int, int, int]] | None = None,
-    compounds: frozenset[str] | None = None,
+    compounds: Compounds | None = None,
 ) -> list[Hit]:
     """Word-bounded hits of every term in ``key`` (or in ``key.text[start:stop]``), with original offsets;
     ``matches`` are the automaton's matches over the whole key when the caller already has them. With
-    ``compounds`` (known words), a term glued to others also counts when the whole word is made of known words
+    ``compounds`` (known words), a term glued to others also counts when its whole word is made of known words
     ("googlereviews", "#5starreviews")."""
     if automaton is None or key is None:
         return []
@@ -161,9 +160,34 @@ COMPOUND_MAX = 32
 COMPOUND_PART_MIN = 3
 
 
-def in_compound(text: str, begin: int, end: int, known: frozenset[str] | None) -> bool:
+class Compounds:
+    """Known words, and where glued words cut into them ("googlereviews" -> google|reviews), remembered per
+    word (the same few glued words recur)."""
+
+    __slots__ = ("known", "_cuts")
+
+    def __init__(self, known: frozenset[str]) -> None:
+        self.known = known
+        self._cuts: dict[str, frozenset[int]] = {}
+
+    def cuts(self, word: str) -> frozenset[int]:
+        """Where a glued word splits into known words of three letters or more (or numbers), if it does."""
+        found = self._cuts.get(word)
+        if found is None:
+            if len(self._cuts) >= 50_000:
+                self._cuts.clear()
+            parts = segment(word, self.known)
+            if len(parts) < 2 or any(e - s < COMPOUND_PART_MIN and not word[s:e].isdigit() for s, e in parts):
+                found = frozenset()
+            else:
+                found = frozenset(i for part in parts for i in part)
+            self._cuts[word] = found
+        return found
+
+
+def in_compound(text: str, begin: int, end: int, compounds: Compounds | None) -> bool:
     """Is ``text[begin:end]`` one of the known words a glued word is made of ("google|reviews")?"""
-    if known is None or end - begin < COMPOUND_PART_MIN + 1:
+    if compounds is None or end - begin < COMPOUND_PART_MIN + 1:
         return False
     start, limit = begin, max(0, end - COMPOUND_MAX - 1)  # (a bounded walk: a long glued run is no compound)
     while start > limit and text[start - 1].isalnum():
@@ -173,17 +197,8 @@ def in_compound(text: str, begin: int, end: int, known: frozenset[str] | None) -
         stop += 1
     if stop - start > COMPOUND_MAX:
         return False
-    cuts = compound_cuts(text[start:stop], known)
+    cuts = compounds.cuts(text[start:stop])
     return begin - start in cuts and end - start in cuts
-
-
-@lru_cache(maxsize=8192)
-def compound_cuts(word: str, known: frozenset[str]) -> frozenset[int]:
-    """Where a glued word splits into known words of three letters or more (or numbers), if it does."""
-    parts = segment(word, known)
-    if len(parts) < 2 or any(e - s < COMPOUND_PART_MIN and not word[s:e].isdigit() for s, e in parts):
-        return frozenset()
-    return frozenset(i for part in parts for i in part)
 
 
 @dataclass
@@ -196,6 +211,8 @@ class TermIndex:
     context: Automaton | None
     context_native: Automaton | None
     vocabulary: frozenset[str]
+    #: The known words again, for reading glued words ("googlereviews").
+    compounds: Compounds
 
     @classmethod
     def build(cls, class_terms: dict[str, list[str]], anchors: set[str]) -> TermIndex:
@@ -231,6 +248,7 @@ class TermIndex:
             build_automaton(entries[(False, False)], ahocorasick_rs.Implementation.DFA),
             build_automaton(entries[(False, True)]),
             frozenset(vocabulary),
+            Compounds(frozenset(vocabulary)),
         )
 
 
