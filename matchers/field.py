@@ -53,7 +53,7 @@ class FieldScan:
 
     __slots__ = (
         "name", "original", "key", "native", "hits", "anchor_hits", "fuzzy_done", "hidden", "mask",
-        "by_names", "anchor_starts", "_distances", "_anchor_zones", "_boundaries", "_nearby",
+        "by_names", "anchor_starts", "_distances", "_anchor_zones", "_boundaries", "_nearby", "_repaired",
     )
 
     def __init__(self, name: str, original: str, key: MatchKey, native: MatchKey | None,
@@ -78,6 +78,10 @@ class FieldScan:
         self._anchor_zones: dict[bool, list[tuple[int, int]]] = {}
         self._boundaries = boundaries
         self._nearby: dict[int, Nearby] = {}
+        #: Repaired stretches of the text as written that hold more words than the word they stand for
+        #: ("G-o-o-g-l-e": six words as written, one read): (start, end, surplus words), in order; None: not
+        #: known yet.
+        self._repaired: _Repairs | None = None
 
     def add_hits(self, hits: Iterable[Hit]) -> None:
         for hit in hits:
@@ -110,24 +114,54 @@ class FieldScan:
         index = self.nearby(hits)
         return index.starting_in(start - reach - index.longest, end + reach)
 
-    def distance(self, first: Hit, second: Hit, clause: bool = False) -> int:
+    def distance(self, first: Hit, second: Hit, span: str = "sentence") -> int:
         """Words from the end of one hit to the start of a later one (1 = adjacent, 0 = overlapping); ``FAR``
-        across a sentence, line or list-item break (and, for ``clause``, a comma, colon, bracket or quote)."""
+        across a sentence, line or list-item break (for span "clause", also a comma, colon, bracket or quote;
+        for span "field", no break stops it: the parts of a title, "Salon Reviews | 5 Stars")."""
         if second.start < first.end:
             return 0
-        pair = (first.end, second.start, clause)
+        pair = (first.end, second.start, span)
         known = self._distances.get(pair)
         if known is None:
-            words = self._boundaries.gap(first.end, second.start, clause)
+            start = first.end
+            if self.key.pieces:
+                start = self._past_final_dot(start)
+            bounds = self._boundaries
+            if start >= second.start:
+                words: int | None = 0
+            elif span == "field":
+                words = bounds.words_in(start, second.start)
+            else:
+                words = bounds.gap(start, second.start, span == "clause")
+            if words is not None and self.key.pieces:
+                words -= self._surplus(start, second.start)
             known = self._distances[pair] = FAR if words is None else words + 1
         return known
 
-    def near(self, first: Hit, second: Hit, window: int, clause: bool = False) -> int | None:
-        """The distance between two hits in either order, if within ``window`` words."""
+    def _repairs(self) -> _Repairs:
+        if self._repaired is None:
+            self._repaired = _Repairs(self.key, self._boundaries)
+        return self._repaired
+
+    def _surplus(self, start: int, end: int) -> int:
+        """Words as written in ``text[start:end]`` beyond those of the repaired words there: a disguised word
+        ("r e v i e w s", "G.o.o.g.l.e", "r**views") is one word away, however many pieces it was cut into."""
+        return self._repairs().surplus(start, end)
+
+    def _past_final_dot(self, position: int) -> int:
+        """After a word spelt with dots ("R.E.V.I.E.W.S."), its last dot belongs to the word, not to a
+        sentence end."""
+        text = self.original
+        if position < len(text) and text[position] == "." and self._repairs().dotted_end(position):
+            return position + 1
+        return position
+
+    def near(self, first: Hit, second: Hit, window: int, span: str = "sentence") -> int | None:
+        """The distance between two hits in either order, if within ``window`` words (see ``distance``)."""
         a, b = (first, second) if first.start <= second.start else (second, first)
         if b.start - a.end > window * CHARS_PER_WORD:
             return None
-        d = self.distance(a, b, clause)
+        d = self.distance(a, b, span)
         return d if d <= window else None
 
     def zones(self, around: Iterable[Hit] | None = None, margin: int = 0,
@@ -140,6 +174,39 @@ class FieldScan:
                 known = self._anchor_zones[original] = merged_zones(self.anchor_hits, ZONE, original)
             return known
         return merged_zones(self.anchor_hits if around is None else around, margin or ZONE, original)
+
+
+class _Repairs:
+    """The repaired stretches of a field's text as written (in order, none overlapping), with how many more
+    words each holds than its reading ("G-o-o-g-l-e" reads as "google", five words fewer); questions about a
+    stretch of text are answered by bisection."""
+
+    __slots__ = ("starts", "ends", "_before", "_text")
+
+    def __init__(self, key: MatchKey, bounds: Boundaries) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        #: Surplus words of the stretches before each index (a running sum).
+        self._before = [0]
+        self._text = key.original
+        for piece in key.pieces:
+            start, end = key.span(piece.start, piece.end)
+            if self.ends and start < self.ends[-1]:
+                continue  # (a wide character may hold two pieces: keep the first)
+            self.starts.append(start)
+            self.ends.append(end)
+            extra = bounds.words_in(start, end) - len(key.text[piece.start : piece.end].split())
+            self._before.append(self._before[-1] + max(0, extra))
+
+    def surplus(self, start: int, end: int) -> int:
+        """Surplus words of the stretches wholly inside ``[start, end)``."""
+        first, last = bisect_left(self.starts, start), bisect_right(self.ends, end)
+        return self._before[last] - self._before[first] if last > first else 0
+
+    def dotted_end(self, position: int) -> bool:
+        """A repaired stretch spelt with dots ends at ``position``."""
+        i = bisect_left(self.ends, position)
+        return i < len(self.ends) and self.ends[i] == position and "." in self._text[self.starts[i] : position]
 
 
 def merged_zones(hits: Iterable[Hit], margin: int, original: bool) -> list[tuple[int, int]]:

@@ -92,7 +92,6 @@ class RuleMatcher:
         # first one's start (the first and last hit by position are at most that far apart).
         longest = max(h.end - h.start for hits in candidates for h in hits)
         reach = rule.window * CHARS_PER_WORD + longest
-        clause = rule.span == "clause"
         for first in candidates[0]:
             rest = [f.within_reach(hits, first.start, first.start, reach) for hits in candidates[1:]]
             for others in product(*rest):
@@ -101,7 +100,7 @@ class RuleMatcher:
                     continue
                 if len({(h.start, h.end) for h in combo}) < len(combo):
                     continue  # one piece of text cannot play two parts
-                span = _span(f, combo, rule.window, clause)
+                span = _span(f, combo, rule.window, rule.span)
                 if span is not None:
                     yield span, combo
 
@@ -109,11 +108,11 @@ class RuleMatcher:
         """Two-class proximity without context (most rules): the closest pair; the first one found wins a tie.
         Once a pair of adjacent words is found, only overlapping pairs (distance 0) can do better."""
         best: tuple[int, Hit, Hit] | None = None
-        window, clause = rule.window, rule.span == "clause"
+        window = rule.window
         for a in firsts:
             reach = window * CHARS_PER_WORD if best is None or best[0] > 1 else 0
             for b in self.pairable(rule, f, a, seconds, reach):
-                d = f.near(a, b, window, clause)
+                d = f.near(a, b, window, rule.span)
                 if d is not None and (best is None or d < best[0]):
                     best = (d, a, b)
                     if d == 0:
@@ -145,7 +144,7 @@ class RuleMatcher:
         for hit in f.within_reach(self.table.hits(f, rule.context), start, end, reach):
             if any(hit.start < u.end and u.start < hit.end for u in used):
                 continue
-            d = f.near(core, hit, rule.context_window)
+            d = f.near(core, hit, rule.context_window, "field" if rule.span == "field" else "sentence")
             if d is not None and (best is None or d < best[0]):
                 best = (d, hit)
         return best[1] if best else False
@@ -192,12 +191,12 @@ def _start(hit: Hit) -> int:
     return hit.start
 
 
-def _span(f: FieldScan, combo: tuple[Hit, ...], window: int, clause: bool) -> int | None:
+def _span(f: FieldScan, combo: tuple[Hit, ...], window: int, span: str) -> int | None:
     """Words from the first hit of a combination to the last, if within ``window``."""
     first, last = min(combo, key=_start), max(combo, key=_start)  # (the first of equals, in combination order)
     if first is last:
         return 0
-    return f.near(first, last, window, clause)
+    return f.near(first, last, window, span)
 
 
 class RuleSelection:

@@ -47,6 +47,10 @@ HOMOGLYPHS = dict(
     )
 )
 
+#: Letters in negative circles and squares ("🅡🅔🅥🅘🅔🅦🅢", "🆁🅴🆅"): symbols with no decomposition, read as the
+#: letters they show (the plain circled and squared ones decompose under NFKC).
+ENCLOSED = {chr(base + i): chr(ord("a") + i) for base in (0x1F150, 0x1F170) for i in range(26)}
+
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _DROP = {"Cf", "Mn", "Me", "Cc", "Cs", "Co", "Cn"}
 
@@ -64,6 +68,8 @@ def _ascii_fold(char: str) -> str:
         return ""
     if char in STARS:
         return " star"
+    if char in ENCLOSED:
+        return ENCLOSED[char]
     folded = unicodedata.normalize("NFKC", char).casefold()
     if folded.isascii():
         return _punct_to_space(folded)

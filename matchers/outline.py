@@ -119,6 +119,13 @@ class Boundaries:
         words = self.words()
         return words.count(b" a", start, end) + (words[start] == 97)  # 97: "a", a word cut by the start
 
+    def words_in(self, start: int, end: int) -> int:
+        """The words in ``text[start:end]`` (one cut by an edge counts too), breaks or not."""
+        if end <= start:
+            return 0
+        words = self.words()
+        return words.count(b" a", start, end) + (words[start] == 97)
+
     def _ends_in_break(self, start: int, end: int, clause: bool) -> bool:
         flags = self.flags()
         return (

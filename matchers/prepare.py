@@ -44,7 +44,8 @@ class FieldPreparer:
                 return None  # not even an unbounded anchor or watched term, and no native key: no hit
         key = normalise_folded(text, folded, index.vocabulary)
         native = native_key(text, key) if index.anchor_native or index.context_native else None
-        hits = find_hits(key, index.anchor, matches=matches) + find_hits(native, index.anchor_native)
+        hits = find_hits(key, index.anchor, matches=matches, compounds=index.compounds)
+        hits += find_hits(native, index.anchor_native)
         if not hits:
             return None
         bounds = Boundaries(text)  # (lazy: only outlined if a hit needs a look at the words around it)
@@ -59,7 +60,8 @@ class FieldPreparer:
     def add_context(self, f: FieldScan) -> None:
         """The common context words, only around anchors (most fields have none, so most skip this)."""
         index = self.table.index
-        context = [h for start, end in f.zones() for h in find_hits(f.key, index.context, start, end)]
+        context = [h for start, end in f.zones()
+                   for h in find_hits(f.key, index.context, start, end, compounds=index.compounds)]
         context += find_hits(f.native, index.context_native)
         f.add_hits(self.kept(context, f.boundaries()))
 

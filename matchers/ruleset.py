@@ -19,8 +19,9 @@ from .toml_lines import parse as parse_toml
 from .verdict import FIELDS
 
 KINDS = ("keyword", "proximity", "fuzzy", "negative")
-#: How far proximity may reach: within a sentence (list item, line), or within a clause (no comma, colon...).
-SPANS = ("sentence", "clause")
+#: How far proximity may reach: within a sentence (list item, line), within a clause (no comma, colon...), or
+#: anywhere in the field, across its breaks (the parts of a title: "Salon Reviews | 5 Stars | Any City").
+SPANS = ("sentence", "clause", "field")
 DEFAULT_NAME = "bundled:matchers/rules/default.toml"
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import ahocorasick_rs
 
 from .normalise import MatchKey, fold_ascii, fold_native, has_non_latin_letters
+from .repair import segment
 
 _GROUP = re.compile(r"\(([^()]*)\)")
 
@@ -113,9 +114,12 @@ def find_hits(
     start: int = 0,
     stop: int | None = None,
     matches: list[tuple[int, int, int]] | None = None,
+    compounds: Compounds | None = None,
 ) -> list[Hit]:
     """Word-bounded hits of every term in ``key`` (or in ``key.text[start:stop]``), with original offsets;
-    ``matches`` are the automaton's matches over the whole key when the caller already has them."""
+    ``matches`` are the automaton's matches over the whole key when the caller already has them. With
+    ``compounds`` (known words), a term glued to others also counts when its whole word is made of known words
+    ("googlereviews", "#5starreviews")."""
     if automaton is None or key is None:
         return []
     text = key.text
@@ -139,15 +143,62 @@ def find_hits(
             end += offset
         o_start, o_end = (begin, end) if identity else key.span(begin, end)
         glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
-        if glued_left and not _soft_boundary(original, o_start):
+        if glued_left and not _soft_boundary(original, o_start) and not in_compound(text, begin, end, compounds):
             continue
         glued_right = end < size and text[end].isalnum() and text[end].isdigit() == text[end - 1].isdigit()
-        if glued_right and not _soft_boundary(original, o_end):
+        if glued_right and not _soft_boundary(original, o_end) and not in_compound(text, begin, end, compounds):
             continue
         written = original[o_start:o_end]
         for cls, term in owners_of[index]:
             hits.append(Hit(cls, term, o_start, o_end, written, begin))
     return hits
+
+
+#: Glued words longer than this are not cut into known words.
+COMPOUND_MAX = 32
+#: Each part of a compound has at least this many letters (a number may be shorter: "5starreviews").
+COMPOUND_PART_MIN = 3
+
+
+class Compounds:
+    """Known words, and where glued words cut into them ("googlereviews" -> google|reviews), remembered per
+    word (the same few glued words recur)."""
+
+    __slots__ = ("known", "_cuts")
+
+    def __init__(self, known: frozenset[str]) -> None:
+        self.known = known
+        self._cuts: dict[str, frozenset[int]] = {}
+
+    def cuts(self, word: str) -> frozenset[int]:
+        """Where a glued word splits into known words of three letters or more (or numbers), if it does."""
+        found = self._cuts.get(word)
+        if found is None:
+            if len(self._cuts) >= 50_000:
+                self._cuts.clear()
+            parts = segment(word, self.known)
+            if len(parts) < 2 or any(e - s < COMPOUND_PART_MIN and not word[s:e].isdigit() for s, e in parts):
+                found = frozenset()
+            else:
+                found = frozenset(i for part in parts for i in part)
+            self._cuts[word] = found
+        return found
+
+
+def in_compound(text: str, begin: int, end: int, compounds: Compounds | None) -> bool:
+    """Is ``text[begin:end]`` one of the known words a glued word is made of ("google|reviews")?"""
+    if compounds is None or end - begin < COMPOUND_PART_MIN + 1:
+        return False
+    start, limit = begin, max(0, end - COMPOUND_MAX - 1)  # (a bounded walk: a long glued run is no compound)
+    while start > limit and text[start - 1].isalnum():
+        start -= 1
+    stop, limit = end, min(len(text), begin + COMPOUND_MAX + 1)
+    while stop < limit and text[stop].isalnum():
+        stop += 1
+    if stop - start > COMPOUND_MAX:
+        return False
+    cuts = compounds.cuts(text[start:stop])
+    return begin - start in cuts and end - start in cuts
 
 
 @dataclass
@@ -160,6 +211,8 @@ class TermIndex:
     context: Automaton | None
     context_native: Automaton | None
     vocabulary: frozenset[str]
+    #: The known words again, for reading glued words ("googlereviews").
+    compounds: Compounds
 
     @classmethod
     def build(cls, class_terms: dict[str, list[str]], anchors: set[str]) -> TermIndex:
@@ -167,20 +220,27 @@ class TermIndex:
             (a, n): {} for a in (True, False) for n in (True, False)
         }
         vocabulary: set[str] = set()
-        skeletons: list[tuple[str, str, str]] = []
+        aliases: list[tuple[bool, str, str, str]] = []
+        #: One-word anchor terms ("reviews"): their split spellings count for every class that has them.
+        anchor_words = {key for name in anchors for term in class_terms.get(name, ())
+                        if not (key := term_key(term))[1] and splits(key[0])}
         for name, terms in class_terms.items():
             for term in terms:
                 key, native = term_key(term)
                 if not key:
                     continue
-                _own(entries[(name in anchors, native)], key, name, term)
+                anchor = name in anchors
+                _own(entries[(anchor, native)], key, name, term)
                 if not native:
                     vocabulary.update(w for w in key.split() if w.isalpha())
-                    if name in anchors and (bare := skeleton(key)) is not None:  # rating terms, platforms
-                        skeletons.append((bare, name, term))
-        for bare, name, term in skeletons:  # after every term: a real term's spelling is never an alias
-            if bare not in entries[(True, False)] and bare not in entries[(False, False)]:
-                _own(entries[(True, False)], bare, name, term)
+                    if anchor and (bare := skeleton(key)) is not None:  # rating terms, platforms
+                        aliases.append((True, bare, name, term))
+                    if (key, False) in anchor_words:
+                        aliases.extend((anchor, split, name, term) for split in splits(key))
+        real = set(entries[(True, False)]) | set(entries[(False, False)])
+        for anchor, alias, name, term in aliases:  # after every term: a real term's spelling is never an alias
+            if alias not in real:
+                _own(entries[(anchor, False)], alias, name, term)
         return cls(
             # anchors are looked for in every field, whole: a DFA scans fastest; context only near anchors
             build_automaton(entries[(True, False)], ahocorasick_rs.Implementation.DFA),
@@ -188,6 +248,7 @@ class TermIndex:
             build_automaton(entries[(False, False)], ahocorasick_rs.Implementation.DFA),
             build_automaton(entries[(False, True)]),
             frozenset(vocabulary),
+            Compounds(frozenset(vocabulary)),
         )
 
 
@@ -202,6 +263,21 @@ def skeleton(key: str) -> str | None:
         return None
     bare = key.translate(_VOWELS)
     return bare if len(key) - len(bare) >= 2 and len(bare) >= 3 else None
+
+
+#: A one-word term is only read split in two ("re-views") from this length on.
+SPLIT_MIN = 6
+#: ... and where one part is this short: "goo gle", "re views", "ama zon" (two whole words such as "glass door"
+#: or "good reads" are other things).
+SPLIT_PART_MAX = 3
+
+
+def splits(key: str) -> list[str]:
+    """How sellers cut a one-word term in two to slip past filters ("re-views", "rat.ings", "goo gle"): one
+    cut, each part two letters or more, one of them short."""
+    if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
 
 
 def _own(entries: dict[str, list[tuple[str, str]]], key: str, name: str, term: str) -> None:

@@ -145,11 +145,11 @@ class Weigher:
     @staticmethod
     def _pairs_near(rule: Rule, f: FieldScan, candidates: list[list[Hit]]) -> bool:
         """Some hit of one class entry is within the window of a hit of another."""
-        clause, reach = rule.span == "clause", rule.window * CHARS_PER_WORD
+        reach = rule.window * CHARS_PER_WORD
         for i, first in enumerate(candidates):
             for second in candidates[i + 1 :]:
                 for a in first:
                     for b in RuleMatcher.pairable(rule, f, a, second, reach):
-                        if f.near(a, b, rule.window, clause) is not None:
+                        if f.near(a, b, rule.window, rule.span) is not None:
                             return True
         return False

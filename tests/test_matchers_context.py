@@ -70,6 +70,15 @@ def test_a_platform_list_still_reaches_across_commas(scanner: Scanner) -> None:
     assert "platform-rating" in scanner.fired("Amazon, Reviews")
 
 
+def test_a_field_span_reads_a_title_across_its_parts(scanner: Scanner) -> None:
+    """span = "field": a catalogue title's parts ("Salon Reviews | 5 Stars") mark the goods; a sentence rule
+    stops at the same break."""
+    for title in ["Salon Reviews | 5 Stars | Any City", "Roofing Company Reviews - Google Maps"]:
+        assert "catalogue-title-marked" in scanner.fired(title), title
+        assert "star-reviews" not in scanner.fired(title) and "platform-rating" not in scanner.fired(title)
+    assert "catalogue-title-marked" not in scanner.fired("Salon Reviews | my favourite hairdressers in Lisbon")
+
+
 # -- (c) honest context explains what is next to it -----------------------------------------------------------
 
 REPLY_DESCRIPTION = (

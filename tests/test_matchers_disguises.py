@@ -10,7 +10,7 @@ import pytest
 from matchers import Scanner, load_ruleset, normalise
 from matchers.repair import segment, unleet
 from matchers.ruleset import _Loader
-from matchers.terms import skeleton
+from matchers.terms import skeleton, splits
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +134,83 @@ def test_default_ruleset_reads_disemvowelled_offers(scanner: Scanner) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Buy G-o-o-g-l-e R-e-v-i-e-w-s",  # hyphens between letters
+        "Buy G.o.o.g.l.e R.e.v.i.e.w.s",  # dots
+        "Buy G🔥o🔥o🔥g🔥l🔥e R🔥e🔥v🔥i🔥e🔥w🔥s",  # an emoji between letters
+        "Buy G o o g l e R e v i e w s",
+    ],
+)
+def test_a_word_spelt_out_letter_by_letter_is_one_word_away(scanner: Scanner, text: str) -> None:
+    """Distances count the disguised word as the one word it reads as: "Buy" sells the reviews three letters
+    on, not twelve words away."""
+    verdict = scanner.scan({"title": text})
+    assert "buy-reviews" in {r.rule_id for r in verdict.reasons}, verdict.reasons
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_the_last_dot_of_a_dotted_word_ends_no_sentence(scanner: Scanner) -> None:
+    doc = {"title": "R.E.V.I.E.W.S. for your Amazon listing, 20 per week"}
+    reasons = {r.rule_id: r for r in scanner.scan(doc).reasons}
+    assert "platform-rating" in reasons
+    assert reasons["platform-rating"].text == "R.E.V.I.E.W.S. for your Amazon"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Trust-pilot re-views for your company, fast", "I will post Goo-gle rev.iews on your page",
+     "Yelp rat_ings for restaurants"],
+)
+def test_a_word_cut_in_two(scanner: Scanner, text: str) -> None:
+    """"re-views", "rev.iews", "Goo gle": a term cut once, one part short, reads as the term."""
+    verdict = scanner.scan({"title": text})
+    assert verdict.flagged, (text, verdict.reasons)
+    assert any(r.rule_id == "platform-rating" for r in verdict.reasons)
+    for reason in verdict.reasons:
+        assert text[reason.start : reason.end] == reason.text
+
+
+@pytest.mark.parametrize("text", ["Buy googlereviews cheap", "buy #googlereviews #5starreviews",
+                                  "GOOGLEREVIEWS for your business, non drop"])
+def test_words_glued_into_one(scanner: Scanner, text: str) -> None:
+    """A word glued from known words (a hashtag, "GOOGLEREVIEWS") holds those words."""
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_a_glued_word_is_only_cut_into_known_words_of_three_letters_or_more(scanner: Scanner) -> None:
+    for text in ["I will design your start page", "Corporate preview video", "Overview of the interview"]:
+        assert not scanner.scan({"title": text}).flagged
+
+
+def test_a_cut_is_read_only_where_one_part_is_short() -> None:
+    assert "re views" in splits("reviews") and "goo gle" in splits("google")
+    assert "face book" not in splits("facebook") and "glass door" not in splits("glassdoor")
+    assert splits("yelp") == [] and splits("b2b") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I will post 🅡🅔🅥🅘🅔🅦🅢 on your Google page",  # negative circled letters
+        "I will post 🆁🅴🆅🅸🅴🆆🆂 on your Google page",  # negative squared letters
+        "I will post Ⓡⓔⓥⓘⓔⓦⓢ on your Google page",  # circled
+        "I will post ʀᴇᴠɪᴇᴡꜱ on your Google page",  # small capitals
+        "I will post 𝗥𝗲𝘃𝗶𝗲𝘄𝘀 on your Google page",  # mathematical sans-serif bold
+    ],
+)
+def test_letters_in_circles_squares_and_other_alphabets(scanner: Scanner, text: str) -> None:
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "I will design a m o d e r n logo for your brand",
         "Professional C.V. and r.e.s.u.m.e writing",
         "I will build your website in HTML, CSS and JS",
         "B2B lead generation with LinkedIn outreach",
+        "Re-view of your thesis chapter: structure and citations",
+        "Glass door installation, 5 year guarantee",
+        "C.V. review and L.I.N.K.E.D.I.N. profile tips",
     ],
 )
 def test_honest_text_with_the_same_shapes_is_not_flagged(scanner: Scanner, text: str) -> None:
