@@ -135,14 +135,21 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     assert data_like and not any(scanner.scan(r).flagged for r in data_like)
 
 
-def test_blind_challenge_set_does_not_regress(scanner: Scanner) -> None:
-    """The blind set (written by a helper who never saw the rules; never tuned on text by text): a floor under
-    the figures measured when it was last tuned around, so a rule change that loses ground fails here."""
-    rows = _rows("blind-challenge.jsonl")
-    assert len(rows) >= 360 and len({r["lang"] for r in rows}) >= 8
+@pytest.mark.parametrize(("name", "floors"), [
+    ("blind-challenge.jsonl", (0.93, 0.84, 0.90)),
+    ("blind-holdout-2.jsonl", (0.95, 0.83, 0.90)),
+    ("blind-holdout-3.jsonl", (0.89, 0.77, 0.81)),
+])
+def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
+    """The blind sets (each written by a helper who never saw the rules, and never tuned on text by text; see
+    tests/data/labels/README.md): floors a little under the figures last measured (flagged precision, flagged
+    recall, flagged+suspect recall), so a rule change that loses ground on text nobody tuned on fails here."""
+    rows = _rows(name)
+    assert len(rows) >= 340 and len({r.get("lang") or r.get("language") for r in rows}) >= 8
     result = evaluate(rows, scanner)
-    assert result.precision >= 0.90 and result.recall >= 0.77
-    assert result.wide.recall >= 0.85 and result.suspect_negative_share < 0.10
+    precision, recall, wide_recall = floors
+    assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
+    assert result.wide.recall >= wide_recall and result.suspect_negative_share < 0.08
 
 
 @pytest.mark.parametrize("text", [
