@@ -103,7 +103,10 @@ def records(n, start=0):
 writer = StoreThread(sys.argv[1])
 run_id = writer.call(lambda store: store.start_run("crawl", "fiverr", {}, "r1", "0.1.0"))
 """
+# Ctrl-C's default handler, as in a terminal: a process started in the background inherits SIGINT ignored (and
+# Python then keeps it ignored), which would make this test depend on how the suite was started.
 SIGINT_STAND_IN = STAND_IN + """
+signal.signal(signal.SIGINT, signal.default_int_handler)
 first = writer.record_batch(run_id, records(300))  # being written when the signal comes
 try:
     os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C sends to the whole foreground process group
