@@ -29,6 +29,10 @@ ACT_NOTE = "(Counted only beyond the honest context next to it.)"
 SUMS_UP = 0.45
 # ... and not a title that places an order ("Need 10 reviews on my book"): a count is no headline.
 ORDER = ("quantity",)
+# A clear honest frame (a warning, asking customers, building a review feature) explains the acts in its own
+# sentences one by one ("why buying reviews, paying for them or offering them gets you banned"); a weaker one
+# (software, a blog) only the strongest of them, pooled over the listing.
+FRAMES_ACTS = 0.6
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,13 @@ class Weigher:
             if not by:
                 full += reason.weight
             else:
-                if act:
+                if act and any(name == "title" for name, _ in item.anchors):
+                    acts += reason.weight  # a title's own offer: pooled, less the strongest explanation
+                    strongest = max(strongest, by)
+                elif act and min(terms.get(k, 0.0) for k in item.anchors) >= FRAMES_ACTS:
+                    # every rating term of the act sits with an honest frame: the frame explains the act
+                    full += max(0.0, reason.weight - min(terms[k] for k in item.anchors))
+                elif act:
                     acts += reason.weight
                     strongest = max(strongest, by)
                 reason = replace(reason, explanation=f"{reason.explanation} {ACT_NOTE if act else EXPLAINED_NOTE}")
