@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from bisect import bisect_right
 
 from .normalise import run_result
@@ -28,14 +29,35 @@ MARKS = {"\n": "\n", "\r": "\r", ".": ".", "!": ".", "?": ".", "•": "|", "|": 
 SENTENCE_END = re.compile(rb"\.(?:\s|$)|[\n\r|]|\s-\s")
 #: Where a clause ends: a sentence end, or one of ``,;:()[]{}<>"“”«»`` (an outline ",").
 CLAUSE_END = re.compile(SENTENCE_END.pattern + rb"|,")
-#: A word in the outline: ``[^\W_]+`` in the text as written.
+#: A word in the outline: ``WORD_WRITTEN`` in the text as written.
 WORD = re.compile(rb"a+")
+
+#: Combining vowel signs and other marks belong to their word ("समीक्षा" is one word, not four), though
+#: ``\w`` does not match them.
+_COMBINING = {"Mn", "Mc"}
+
+
+def _mark_ranges() -> str:
+    ranges, first, last = [], -1, -1
+    for code in range(0x300, 0x20000):
+        if unicodedata.category(chr(code)) in _COMBINING:
+            if code != last + 1:
+                if first >= 0:
+                    ranges.append((first, last))
+                first = code
+            last = code
+    ranges.append((first, last))
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+
+
+#: A word in the text as written: letters and digits, with the marks that combine with them.
+WORD_WRITTEN = "(?:[^\\W_]|[" + _mark_ranges() + "])+"
 
 
 def _outline_char(char: str) -> str:
     if char in MARKS:
         return MARKS[char]
-    if char.isalnum():  # what ``[^\W_]`` matches
+    if char.isalnum() or unicodedata.category(char) in _COMBINING:  # what ``WORD_WRITTEN`` matches
         return "a"
     return " " if char.isspace() else "#"  # ``\s`` is ``str.isspace``
 

@@ -12,11 +12,11 @@ import re
 from .classes import ClassTable
 from .field import FieldScan
 from .normalise import fold, native_key, normalise_folded
-from .outline import Boundaries
+from .outline import WORD_WRITTEN, Boundaries
 from .ruleset import Negation
 from .terms import Hit, find_hits
 
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं")
 #: Characters looked back for a negation (a few words).
 _NEGATION_CHARS = 60
 #: Characters looked at for the word right before or after a hit.
