@@ -108,6 +108,22 @@ def _soft_boundary(original: str, position: int) -> bool:
     )
 
 
+def _unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words (Han, kana) or with particles glued to
+    words (Hangul): a term in it may start or end inside a run of letters ("口コミを書きます", "리뷰를")."""
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # hiragana, katakana
+        or 0x3400 <= code <= 0x4DBF  # CJK extension A
+        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0x1100 <= code <= 0x11FF  # Hangul jamo
+        or 0x3130 <= code <= 0x318F  # Hangul compatibility jamo
+        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
+        or 0x31F0 <= code <= 0x31FF  # katakana phonetic extensions
+    )
+
+
 def find_hits(
     key: MatchKey | None,
     automaton: Automaton | None,
@@ -136,6 +152,7 @@ def find_hits(
     identity = key.identity
     original = key.original
     owners_of = automaton.owners
+    native = automaton.native
     hits: list[Hit] = []
     for index, begin, end in matches:
         if offset:
@@ -143,9 +160,12 @@ def find_hits(
             end += offset
         o_start, o_end = (begin, end) if identity else key.span(begin, end)
         glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
+        # (in scripts without spaces, a native term may start or end inside a run of letters)
+        glued_left = glued_left and not (native and (_unspaced(text[begin]) or _unspaced(text[begin - 1])))
         if glued_left and not _soft_boundary(original, o_start) and not in_compound(text, begin, end, compounds):
             continue
         glued_right = end < size and text[end].isalnum() and text[end].isdigit() == text[end - 1].isdigit()
+        glued_right = glued_right and not (native and (_unspaced(text[end - 1]) or _unspaced(text[end])))
         if glued_right and not _soft_boundary(original, o_end) and not in_compound(text, begin, end, compounds):
             continue
         written = original[o_start:o_end]
