@@ -138,14 +138,15 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
 @pytest.mark.parametrize(("name", "floors"), [
     ("blind-challenge.jsonl", (0.93, 0.84, 0.90)),
     ("blind-holdout-2.jsonl", (0.95, 0.83, 0.90)),
-    ("blind-holdout-3.jsonl", (0.89, 0.77, 0.81)),
+    ("blind-holdout-3.jsonl", (0.89, 0.77, 0.83)),
+    ("blind-holdout-4.jsonl", (0.90, 0.87, 0.93)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """The blind sets (each written by a helper who never saw the rules, and never tuned on text by text; see
     tests/data/labels/README.md): floors a little under the figures last measured (flagged precision, flagged
     recall, flagged+suspect recall), so a rule change that loses ground on text nobody tuned on fails here."""
     rows = _rows(name)
-    assert len(rows) >= 340 and len({r.get("lang") or r.get("language") for r in rows}) >= 8
+    assert len(rows) >= 300 and len({r.get("lang") or r.get("language") for r in rows}) >= 8
     result = evaluate(rows, scanner)
     precision, recall, wide_recall = floors
     assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
