@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from matchers import Scanner, Verdict
+
 
 def run_gigscan(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """``python -m gigscan ARGS`` in a new process (Scrapy's reactor runs once per process)."""
@@ -63,3 +65,9 @@ def serve_pages(pages: Mapping[str, bytes]) -> Iterator[str]:
 
     with serve(Handler) as url:
         yield url
+
+
+def scan_listing(scanner: Scanner, text: str) -> Verdict:
+    """A test's "Title. Description" text scanned as a listing's two fields (the matcher tests' one shape)."""
+    title, _, description = text.partition(". ")
+    return scanner.scan({"title": title, "description": description})

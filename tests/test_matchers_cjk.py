@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from helpers import scan_listing
 from matchers import Scanner, load_ruleset
 from matchers.terms import _unspaced
 
@@ -41,15 +42,13 @@ def scanner() -> Scanner:
 
 @pytest.mark.parametrize("text", FLAGGED)
 def test_sellers_are_flagged(scanner: Scanner, text: str) -> None:
-    title, _, description = text.partition(". ")
-    verdict = scanner.scan({"title": title, "description": description})
+    verdict = scan_listing(scanner, text)
     assert verdict.grade == "flagged", (verdict.score, [r.rule_id for r in verdict.reasons])
 
 
 @pytest.mark.parametrize("text", NOT_FLAGGED)
 def test_honest_frames_are_not_flagged(scanner: Scanner, text: str) -> None:
-    title, _, description = text.partition(". ")
-    verdict = scanner.scan({"title": title, "description": description})
+    verdict = scan_listing(scanner, text)
     assert verdict.grade != "flagged", (verdict.score, [r.rule_id for r in verdict.reasons])
 
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from helpers import scan_listing
 from matchers import Scanner, load_ruleset
 
 FLAGGED = {
@@ -83,15 +84,13 @@ def test_a_sellers_refill_promise_is_no_removal_service(scanner: Scanner, text: 
 
 @pytest.mark.parametrize("text", BUYERS)
 def test_buyers_paying_per_review_are_flagged(scanner: Scanner, text: str) -> None:
-    title, _, description = text.partition(". ")
-    verdict = scanner.scan({"title": title, "description": description})
+    verdict = scan_listing(scanner, text)
     assert verdict.grade == "flagged", (verdict.score, [r.rule_id for r in verdict.reasons])
 
 
 @pytest.mark.parametrize("text", NOT_FLAGGED)
 def test_honest_frames_in_each_language_are_not_flagged(scanner: Scanner, text: str) -> None:
-    title, _, description = text.partition(". ")
-    verdict = scanner.scan({"title": title, "description": description})
+    verdict = scan_listing(scanner, text)
     assert verdict.grade != "flagged", (verdict.score, [r.rule_id for r in verdict.reasons])
 
 
