@@ -138,15 +138,14 @@ class Boundaries:
             return 0
         if self._ends_in_break(start, end, clause):
             return None
-        words = self.words()
-        return words.count(b" a", start, end) + (words[start] == 97)  # 97: "a", a word cut by the start
+        return self.words_in(start, end)
 
     def words_in(self, start: int, end: int) -> int:
         """The words in ``text[start:end]`` (one cut by an edge counts too), breaks or not."""
         if end <= start:
             return 0
         words = self.words()
-        return words.count(b" a", start, end) + (words[start] == 97)
+        return words.count(b" a", start, end) + (words[start] == 97)  # 97: "a", a word cut by the start
 
     def _ends_in_break(self, start: int, end: int, clause: bool) -> bool:
         flags = self.flags()
