@@ -81,6 +81,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.RunMonitors": 900,
 }
+# `scrapy crawl` exits 1 when the monitors judge the run failed, blocked or degraded (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # gigscan's own settings.
 GIGSCAN_DB = DEFAULT_PATH  # the evidence store (the CLI passes --db / GIGSCAN_DB here)

@@ -101,7 +101,8 @@ def test_scrapy_crawl_without_a_query_is_stored_and_judged(testbed: Any, tmp_pat
 
 
 def test_scrapy_crawl_that_fails_notifies(tmp_path: Path) -> None:
-    """The monitors extension notifies whoever started the crawl: here ``scrapy crawl`` against a closed port."""
+    """The monitors extension notifies whoever started the crawl: here ``scrapy crawl`` against a closed port; and
+    ``scrapy crawl`` exits 1 on the failed run, as ``gigscan crawl`` does (Scrapy alone would exit 0)."""
     db = tmp_path / "scrapy-fail.db"
     notified = tmp_path / "notified.json"
     notifier = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write(sys.stdin.read())\" {notified}"
@@ -112,7 +113,7 @@ def test_scrapy_crawl_that_fails_notifies(tmp_path: Path) -> None:
          "-s", "LOG_LEVEL=ERROR"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=SCRAPY_ENV,
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]  # scrapy's own exit status; the run record says failed
+    assert proc.returncode == 1, proc.stderr[-2000:]
     [report] = json.loads(notified.read_text())["runs"]
     assert report["status"] == "failed" and report["reason"].startswith("connection refused: http://127.0.0.1:9/")
     [run] = crawl_runs(db)
