@@ -113,6 +113,22 @@ def test_runs_command_lists_status_counters_and_monitors(tmp_path: Path, monkeyp
     assert "degraded" in table.output and "zero_results" in table.output
 
 
+def test_runs_stays_whole_at_80_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a common terminal width no figure or status is cut to an ellipsis; why a run went wrong is a line under
+    the table, in full."""
+    monkeypatch.setattr(console, "width", 80)
+    db = tmp_path / "narrow.db"
+    with Store(db) as store:
+        run_id = add_run(store, "freelancer", AMAZON, "finished", 123456)
+        mark_degraded(store, run_id, [{"monitor": "items_below_median", "message": "m", "value": 0, "limit": 1}])
+    result = CliRunner().invoke(app, ["runs", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output and max(map(len, result.output.splitlines())) <= 80
+    row = next(line for line in result.output.splitlines() if "freelancer" in line)
+    assert "degraded" in row and "123456" in row
+    assert f"run {run_id}: items_below_median" in result.output
+
+
 def test_crawl_lock_is_exclusive_per_database_and_spider_across_processes(tmp_path: Path) -> None:
     db = tmp_path / "lock.db"
     held = hold_crawl_locks(db, ["fiverr"])

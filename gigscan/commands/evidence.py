@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -157,6 +158,9 @@ def checkpoint(
                   f"{escape(str(target))}", highlight=False)
 
 
+_TEXT_COLUMNS = ("run of", "status", "started")
+
+
 @app.command()
 def runs(
     limit: Annotated[int, typer.Option(min=1, help="Most recent runs to show.")] = 20,
@@ -173,20 +177,23 @@ def runs(
     if as_json:
         typer.echo(json.dumps(rows, default=str))
         return
-    table = Table(title="runs")
-    columns = ("id", "kind", "spider", "status", "started", "duration", "pages", "items", "flagged", "blocked",
-               "errors", "why")
-    for column in columns:
-        table.add_column(column)
+    # A space between columns and no other rule, so the table stays whole at 80 columns; why a run
+    # did not finish well goes under the table, one line each (`runs --json` has all of it).
+    table = Table(title="runs", box=box.SIMPLE_HEAD, padding=0, show_edge=False)
+    for column in ("id", "run of", "status", "started", "took", "pages", "items", "flagged", "blocked", "errors"):
+        table.add_column(column, no_wrap=True, justify="left" if column in _TEXT_COLUMNS else "right")
     for row in rows:
         duration = row["duration_s"]
         table.add_row(
-            str(row["id"]), row["kind"], row.get("spider") or "", row.get("status") or "running",
+            str(row["id"]), row.get("spider") or row["kind"], row.get("status") or "running",
             str(row.get("started_at") or "")[:16].replace("T", " "), "" if duration is None else f"{duration:.0f}s",
             *(str(row[k]) for k in ("pages", "items", "flagged", "blocked", "errors")),
-            escape(_short(row["reason"] or ", ".join(row["monitors"]), 40)),  # `runs --json` has all of it
         )
     console.print(table)
+    for row in rows:
+        why = row["reason"] or ", ".join(row["monitors"])
+        if why:
+            console.print(f"run {row['id']}: {escape(_short(why, 200))}", highlight=False, overflow="fold")
 
 
 @app.command()
