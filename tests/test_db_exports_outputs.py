@@ -109,6 +109,23 @@ def test_every_export_names_the_head_it_was_made_from(db, tmp_path):
     assert any(head in str(value) for row in about for value in row)
 
 
+@pytest.mark.parametrize(("format", "counted"), [("csv", "flagged listing(s)"), ("xlsx", "flagged listing(s)"),
+                                              ("exhibit", "seller(s)")])
+def test_export_json_says_what_was_written_from_which_head(db, tmp_path, format, counted):
+    target = tmp_path / f"out.{format}"
+    result = export(db, "--format", format, "--output", str(target), "--json")
+    assert result.exit_code == 0, result.output
+    said = json.loads(result.stdout)
+    assert said == {"format": format, "output": str(target), "count": 1, "counted": counted, "db": str(db),
+                    "log_entries": said["log_entries"], "head": head_of(db)}
+    assert said["log_entries"] > 0 and target.stat().st_size > 0
+
+
+def test_export_json_to_stdout_is_a_usage_error(db):
+    result = export(db, "--format", "csv", "--json")
+    assert result.exit_code == 2 and "--output" in result.stderr and result.stdout == ""
+
+
 def test_warc_never_overwrites_the_store_either(db):
     result = runner.invoke(app, ["warc", "--db", str(db), "--output", str(db.parent), "--all"])
     assert result.exit_code == 0, result.output

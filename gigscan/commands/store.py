@@ -300,6 +300,7 @@ def export(
         str, typer.Option(help=f"Review state: {', '.join(STATE_FILTERS)} (open = all but dismissed).")
     ] = "open",
     by: Annotated[str | None, typer.Option("--by", help="exhibit only: group the usernames by network.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Say what was written as JSON (needs --output).")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Export flagged listings: csv, jsonl, xlsx, an HTML report, the exhibit list (text or CSV), or a bundle
@@ -319,22 +320,34 @@ def export(
         "until": check_time(until, "--until"),
         "state": state,
     }
+    to_stdout = format not in FILE_FORMATS and (output is None or str(output) == "-")
+    if as_json and to_stdout:
+        fail("--json says what was written to a file: give --output a file name")
     inputs = store_files(db)
     with open_existing(db) as store, store.reading():
         head = log_head(store.conn)  # read in the same snapshot as every row the export shows
-        if format in FILE_FORMATS:
-            if output is not None and (str(output) == "-" or output.is_dir()):
-                fail(f"--format {format} writes a file: give --output a file name")
-            target = output or default_output(format, username)
-            count = _write_file(store, format, filters, target, inputs)
-            console.print(f"wrote {count} flagged listing(s) to [bold]{escape(str(target))}[/]", highlight=False)
-        else:
-            with output_stream(output, inputs) as fh:
-                count = (_exhibit_by_network if by == "network" else TEXT_WRITERS[format])(store, filters, fh)
-            if output is not None and str(output) != "-":
-                noun = "seller(s)" if format.startswith("exhibit") else _NOUNS.get(format, "flagged listing(s)")
-                console.print(f"wrote {count} {noun} to [bold]{escape(str(output))}[/]", highlight=False)
+        count, target = _write_export(store, format, output, username, by, filters, inputs)
+    noun = "seller(s)" if format.startswith("exhibit") else _NOUNS.get(format, "flagged listing(s)")
+    if as_json:
+        typer.echo(json.dumps({"format": format, "output": str(target), "count": count, "counted": noun,
+                               "db": str(db), "log_entries": head[0], "head": head[1]}))
+        return
+    if not to_stdout:
+        console.print(f"wrote {count} {noun} to [bold]{escape(str(target))}[/]", highlight=False)
     err_console.print(f"made from the evidence log at {head[0]} entries, head {head[1]}", highlight=False)
+
+
+def _write_export(store: Store, format: str, output: Path | None, username: str | None, by: str | None,  # noqa: A002
+                  filters: dict[str, Any], inputs: list[Path]) -> tuple[int, Path | None]:
+    """Write one export; returns what it counted and the file it wrote (None: stdout)."""
+    if format in FILE_FORMATS:
+        if output is not None and (str(output) == "-" or output.is_dir()):
+            fail(f"--format {format} writes a file: give --output a file name")
+        target = output or default_output(format, username)
+        return _write_file(store, format, filters, target, inputs), target
+    with output_stream(output, inputs) as fh:
+        count = (_exhibit_by_network if by == "network" else TEXT_WRITERS[format])(store, filters, fh)
+    return count, None if output is None or str(output) == "-" else output
 
 
 def _write_file(store: Store, format: str, filters: dict[str, Any], target: Path, inputs: list[Path]) -> int:  # noqa: A002
