@@ -47,6 +47,9 @@ def test_bundled_ruleset_loads_with_version_and_seeds() -> None:
     ruleset = load_ruleset()
     assert ruleset.version and ruleset.version in _bundled_source()
     assert "amazon reviews" in ruleset.seed_queries
+    assert {"trustpilot", "口コミ", "구글 리뷰", "recenze google", "đánh giá google"} <= set(ruleset.seed_queries)
+    folded = [query.casefold() for query in ruleset.seed_queries]
+    assert len(folded) == len(set(folded)), "each seed query is searched once"
     assert {"platform", "rating", "honest_object"} <= ruleset.classes.keys()
     assert all(r.must_match for r in ruleset.rules), "every rule carries examples"
 
