@@ -23,6 +23,10 @@ FLAGGED = [
     "Γράφω κριτικές στο Google για την επιχείρησή σας",
     "Køb Google anmeldelser. 5 stjerner fra rigtige profiler",
     "Amazonレビュー 相互評価しませんか",
+    # r5a: "。" and "！" end sentences: a reply service in one sentence does not explain the selling in the next
+    "谷歌地图好评服务. 我们也帮您回复差评。另外提供五星好评，50条起，真实账号发布。",
+    "Googleマップ口コミ. 口コミへの返信も承ります。高評価レビューを20件投稿します。",
+    "回复客户评论！另有淘宝好评代写. 差评回复模板免费送！好评代写一百条，当天发布！",
 ]
 NOT_FLAGGED = [
     "Googleマップの口コミへの返信を代行します",
@@ -32,6 +36,8 @@ NOT_FLAGGED = [
     "Varför du aldrig ska köpa falska recensioner. Det är olagligt och vilseledande.",
     "Derfor skal du aldrig købe falske anmeldelser. Det er ulovligt.",
     "Απαντώ στις κριτικές των πελατών σας",
+    # r5a: a posting verb in one sentence and a rating term in the next are not an offer to post reviews
+    "网站设计与发布. 我们为餐厅设计网站并发布上线。顾客在谷歌上的评价，请顾客自己留下。",
 ]
 
 
