@@ -93,13 +93,16 @@ def build_automaton(entries: dict[str, list[tuple[str, str]]], implementation: A
 
 
 def _soft_boundary(original: str, position: int) -> bool:
-    """A word may start at ``position`` of the text as written after a case or digit/letter change."""
+    """A word may start at ``position`` of the text as written after a case or digit/letter change, or where
+    a script written without spaces (Han, kana, Hangul) meets another."""
     if position <= 0 or position >= len(original):
         return True
     before, after = original[position - 1], original[position]
     if not before.isalnum() or not after.isalnum():
         return True
     if before.isdigit() != after.isdigit():
+        return True
+    if _unspaced(before) != _unspaced(after):  # "Amazonレビュー", "Google评价": a Latin word glued to CJK text
         return True
     if before.islower() and after.isupper():
         return True

@@ -79,3 +79,15 @@ def test_own_wordings_hold(scanner: Scanner) -> None:
     assert {"ja", "zh", "ko", "cs", "sv"} <= {r["language"] for r in rows if r["label"] == 0}
     result = evaluate(rows, scanner)
     assert result.precision >= 0.97 and result.recall >= 0.95, result.misses
+
+
+@pytest.mark.parametrize(("text", "platform"), [("Amazonレビュー 5つ星", "Amazon"), ("Googleの口コミ 10件", "Google"),
+                                                ("Google评价代写", "Google"), ("Google리뷰 작성", "Google")])
+def test_a_latin_word_glued_to_cjk_text_is_a_whole_word(text: str, platform: str) -> None:
+    """r5a: where Latin letters meet Han, kana or Hangul a word ends ("Amazonレビュー" names Amazon)."""
+    from matchers.scan import Scanner as _Scanner
+
+    scanner = _Scanner(load_ruleset())
+    field = scanner.preparer.field("title", text)
+    assert field is not None
+    assert [h.text for h in field.hits.get("platform", [])] == [platform]
