@@ -91,3 +91,30 @@ def test_a_latin_word_glued_to_cjk_text_is_a_whole_word(text: str, platform: str
     field = scanner.preparer.field("title", text)
     assert field is not None
     assert [h.text for h in field.hits.get("platform", [])] == [platform]
+
+
+def _quantities(text: str) -> list[str]:
+    scanner = Scanner(load_ruleset())
+    field = scanner.preparer.field("title", text)
+    assert field is not None
+    return [h.text for h in scanner.table.hits(field, ("quantity",))]
+
+
+@pytest.mark.parametrize(("text", "count"), [("好评30条", "30条"), ("口コミ 10件", "10件"), ("好评50个", "50个"),
+                                             ("评价20篇", "20篇"), ("리뷰 100개", "100개"), ("후기 30건", "30건"),
+                                             ("レビュー5つ", "5つ"), ("好评二十条", "二十条")])
+def test_a_count_glued_to_a_cjk_counter_is_a_quantity(text: str, count: str) -> None:
+    """r5a: CJK counters follow the number with no space; the key reads "10件" as "10jian", so they are read as
+    written."""
+    assert _quantities(text) == [count]
+
+
+@pytest.mark.parametrize("text", ["五つ星の口コミ", "5つ星レビュー", "三个月的好评", "第二十条 评价", "好评一条"])
+def test_stars_months_articles_and_one_are_no_counts(text: str) -> None:
+    assert _quantities(text) == []
+
+
+@pytest.mark.parametrize("text", ["Amazonレビュー 5つ星", "구글 별점 5점 리뷰"])
+def test_cjk_star_counts(text: str) -> None:
+    verdict = Scanner(load_ruleset()).scan({"title": text})
+    assert verdict.flagged and any(r.rule_id == "star-reviews" for r in verdict.reasons), verdict.reasons
