@@ -22,7 +22,8 @@ _NEGATION_CHARS = 60
 #: Characters looked at for the word right before or after a hit.
 _NEXT_WORD_CHARS = 30
 #: Letters of a script written without spaces (Han, kana, Hangul) looked back from a hit for a negation glued
-#: to it ("绝不出售", "不会代写"), and characters looked forward for one glued after it ("販売しません", "판매하지 않습니다").
+#: to it ("绝不出售", "不会代写"), and characters looked forward for one glued after it ("販売しません",
+#: "판매하지 않습니다").
 _GLUED_BEFORE = 6
 _GLUED_AFTER = 12
 
