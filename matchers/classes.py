@@ -71,7 +71,7 @@ class ClassTable:
 
 def pattern_hits(f: FieldScan, cls: TermClass) -> list[Hit]:
     """A pattern class's matches in the zones around the field's anchors (on the key, or on the original; its
-    ``original_patterns`` always on the original)."""
+    ``original_patterns`` always on the original, and only in a field with letters outside the Latin script)."""
     found: list[Hit] = []
     for pattern in cls.patterns:
         if cls.on_original:
@@ -83,7 +83,7 @@ def pattern_hits(f: FieldScan, cls: TermClass) -> list[Hit]:
                 for m in pattern.finditer(f.key.text, start, end):
                     quoted, o_start, o_end = f.key.quote(m.start(), m.end())
                     found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
-    for pattern in cls.original_patterns:
+    for pattern in cls.original_patterns if f.key.non_latin else ():
         for start, end in f.zones(original=True):
             for m in pattern.finditer(f.original, start, end):
                 found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))

@@ -131,17 +131,19 @@ class FieldPreparer:
             if self._holds(text[first:start], self.glued_before):
                 return True
         if self.glued_after and end < len(text):
-            last, spaces, limit = end, 0, min(len(text), end + _GLUED_AFTER)
+            last, spaces, seen, limit = end, 0, False, min(len(text), end + _GLUED_AFTER)
             while last < limit:
                 char = text[last]
                 if char.isspace():
                     spaces += 1
                     if spaces > 1:
                         break
-                elif not _unspaced(char):
+                elif _unspaced(char):
+                    seen = True
+                else:
                     break
                 last += 1
-            if last > end and self._holds(text[end:last], self.glued_after):
+            if seen and self._holds(text[end:last], self.glued_after):
                 return True
         return False
 

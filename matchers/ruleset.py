@@ -54,8 +54,9 @@ class TermClass:
     terms: tuple[str, ...]
     patterns: tuple[SafePattern, ...] = ()
     on_original: bool = False
-    #: Patterns matched on the text as written whatever ``on`` says: marks the key reads away ("10件" keys as
-    #: "10jian", so a count glued to a CJK counter is only seen as written).
+    #: Patterns matched on the text as written whatever ``on`` says, in fields with letters outside the Latin
+    #: script: what the key reads away ("10件" keys as "10jian", so a count glued to a CJK counter is only seen as
+    #: written).
     original_patterns: tuple[SafePattern, ...] = ()
     skip_after: frozenset[str] = frozenset()
     skip_before: frozenset[str] = frozenset()
