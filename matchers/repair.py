@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
@@ -179,9 +179,15 @@ def _spaced_words(match: re.Match[str]) -> list[tuple[int, int]]:
     return words
 
 
-def repair(folded: str, vocabulary: Collection[str]) -> tuple[str, list[Piece]]:
-    """The folded text with its disguised words undone, and the pieces that map the repairs back."""
-    return _apply(folded, _edits(folded, vocabulary))
+def repair(folded: str, vocabulary: Collection[str],
+           written: Callable[[int, int], bool] | None = None) -> tuple[str, list[Piece]]:
+    """The folded text with its disguised words undone, and the pieces that map the repairs back. ``written``:
+    whether the folded stretch ``[start, end)`` may be repaired at all (the reading of Han or kana, "口コミ500件"
+    folded to "koukomi500jian", holds no disguised Latin word)."""
+    edits = _edits(folded, vocabulary)
+    if written is not None:
+        edits = [edit for edit in edits if written(edit[0], edit[1])]
+    return _apply(folded, edits)
 
 
 def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:

@@ -127,3 +127,11 @@ def test_a_digit_then_an_asterisk_is_a_star_rating(text: str, reads: str, writte
                                   "5 * 3 reviews", "r**views"])
 def test_arithmetic_footnotes_and_masks_are_no_stars(text: str) -> None:
     assert "star" not in normalise(text, VOCABULARY).text
+
+
+def test_digits_in_the_reading_of_han_or_kana_are_no_leet() -> None:
+    """r5a: "口コミ500件" folds to "koukomi500jian"; its "500" is a count between CJK letters, not "soo"; a
+    disguised Latin word next to CJK text is still repaired."""
+    key = normalise("口コミ500件の人気店", VOCABULARY)
+    assert "500" in key.text and not key.pieces
+    assert normalise("Аmаz0n 评价", VOCABULARY).text.startswith("amazon ")
