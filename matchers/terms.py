@@ -136,7 +136,7 @@ def _soft_boundary(original: str, position: int) -> bool:
         return True
     if before.isdigit() != after.isdigit():
         return True
-    if _unspaced(before) != _unspaced(after):  # "Amazonレビュー", "Google评价": a Latin word glued to CJK text
+    if not (before.isascii() and after.isascii()) and _unspaced(before) != _unspaced(after):  # "Amazonレビュー"
         return True
     if before.islower() and after.isupper():
         return True
