@@ -25,7 +25,7 @@ class ClassTable:
         watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
         self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()}, watched)
         #: Classes with patterns, matched on first use.
-        self.lazy = frozenset(name for name, c in ruleset.classes.items() if c.patterns)
+        self.lazy = frozenset(name for name, c in ruleset.classes.items() if c.patterns or c.original_patterns)
         #: Classes whose hits may be skipped by the word next to them or a negation.
         self.skipping = frozenset(
             name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable
@@ -70,7 +70,8 @@ class ClassTable:
 
 
 def pattern_hits(f: FieldScan, cls: TermClass) -> list[Hit]:
-    """A pattern class's matches in the zones around the field's anchors (on the key, or on the original)."""
+    """A pattern class's matches in the zones around the field's anchors (on the key, or on the original; its
+    ``original_patterns`` always on the original, and only in a field with letters outside the Latin script)."""
     found: list[Hit] = []
     for pattern in cls.patterns:
         if cls.on_original:
@@ -82,4 +83,8 @@ def pattern_hits(f: FieldScan, cls: TermClass) -> list[Hit]:
                 for m in pattern.finditer(f.key.text, start, end):
                     quoted, o_start, o_end = f.key.quote(m.start(), m.end())
                     found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
+    for pattern in cls.original_patterns if f.key.non_latin else ():
+        for start, end in f.zones(original=True):
+            for m in pattern.finditer(f.original, start, end):
+                found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
     return found

@@ -291,13 +291,31 @@ def normalise_folded(text: str, folded: Folded, vocabulary: Collection[str] = ()
     """``normalise`` for a text already folded with ``fold`` (the scanner folds once and reuses it)."""
     table = ASCII_TABLE if folded.uneven else None  # offsets need a map only if some character changed length
     if folded.repair:
-        repaired, pieces = repair(folded.text, vocabulary)
+        latin = _latin_stretch(text, folded) if folded.non_latin and folded.uneven else None
+        repaired, pieces = repair(folded.text, vocabulary, latin)
         key = MatchKey(text, repaired, table, pieces)
     else:
         key = MatchKey(text, folded.text, table)
         key._data = folded.data
     key.non_latin = folded.non_latin
     return key
+
+
+def _unspaced_letter(char: str) -> bool:
+    code = ord(char)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
+
+
+def _latin_stretch(text: str, folded: Folded) -> Callable[[int, int], bool]:
+    """Whether a stretch of the stage-one key comes from no Han, kana or Hangul letter: only there are disguised
+    words repaired ("口コミ500件" reads as "koukomi500jian", whose "500" is a count, not leet)."""
+    key = MatchKey(text, folded.text, ASCII_TABLE)
+
+    def latin(start: int, end: int) -> bool:
+        first, last = key.span(start, end)
+        return not any(_unspaced_letter(c) for c in text[first:last])
+
+    return latin
 
 
 def native_key(text: str, ascii_key: MatchKey | None = None) -> MatchKey | None:

@@ -20,14 +20,20 @@ from .normalise import run_result
 #: Line breaks stay themselves: they are spaces that also end a sentence.
 MARKS = {"\n": "\n", "\r": "\r", ".": ".", "!": ".", "?": ".", "•": "|", "|": "|", "✅": "|", "✔": "|",
          "-": "-", "–": "-", "—": "-", "_": "_"} | dict.fromkeys(",;:()[]{}<>\"“”«»", ",")
+#: Chinese and Japanese end a sentence with "。", "！", "？" and write no space after it (the next sentence starts
+#: right after the mark), and mark clauses with "，", "、", "；", "：" and their brackets and quotes: the same
+#: breaks as the ASCII marks (a paragraph is not one sentence, nor a list "A、B、C" one clause).
+CJK_SENTENCE_MARKS = "。｡！？"
+CJK_CLAUSE_MARKS = "，、；：（）「」『』【】《》〈〉"
+MARKS |= dict.fromkeys(CJK_SENTENCE_MARKS, "|") | dict.fromkeys(CJK_CLAUSE_MARKS, ",")
 
 # The boundaries as expressions over the outline: the specification that ``Boundaries`` answers with byte
 # searches (not searched at scan time; the tests hold both to the same expressions over the text as written).
 
 #: Where one sentence, line or list item ends and the next begins, in the outline: in the text as written,
-#: ``[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s``.
+#: ``[.!?](?:\s|$)|[\n\r•|✅✔。｡！？]|\s[-–—]\s``.
 SENTENCE_END = re.compile(rb"\.(?:\s|$)|[\n\r|]|\s-\s")
-#: Where a clause ends: a sentence end, or one of ``,;:()[]{}<>"“”«»`` (an outline ",").
+#: Where a clause ends: a sentence end, or one of ``,;:()[]{}<>"“”«»`` or ``CJK_CLAUSE_MARKS`` (an outline ",").
 CLAUSE_END = re.compile(SENTENCE_END.pattern + rb"|,")
 #: A word in the outline: ``WORD_WRITTEN`` in the text as written.
 WORD = re.compile(rb"a+")

@@ -14,13 +14,22 @@ from .field import FieldScan
 from .normalise import fold, native_key, normalise_folded
 from .outline import WORD_WRITTEN, Boundaries
 from .ruleset import Negation
-from .terms import Hit, find_hits
+from .terms import Hit, _unspaced, find_hits
 
 _WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं")
 #: Characters looked back for a negation (a few words).
 _NEGATION_CHARS = 60
 #: Characters looked at for the word right before or after a hit.
 _NEXT_WORD_CHARS = 30
+#: Letters of a script written without spaces (Han, kana, Hangul) looked back from a hit for a negation glued
+#: to it ("绝不出售", "不会代写"), and characters looked forward for one glued after it ("販売しません",
+#: "판매하지 않습니다").
+_GLUED_BEFORE = 6
+_GLUED_AFTER = 12
+
+
+def _unspaced_word(word: str) -> bool:
+    return bool(word) and all(_unspaced(c) for c in word)
 
 
 class FieldPreparer:
@@ -29,6 +38,12 @@ class FieldPreparer:
     def __init__(self, table: ClassTable, negation: Negation, prefilter: bool = True) -> None:
         self.table = table
         self.negation = negation
+        #: Negations written in a script without spaces are read inside its runs of letters, not as whole words;
+        #: ``unless`` words there are compounds that hold a negation and are none ("不仅", "少ない", "안전").
+        self.glued_before = tuple(w for w in negation.words if _unspaced_word(w))
+        self.glued_after = tuple(w for w in negation.after if _unspaced_word(w))
+        self.glued_unless = tuple(sorted((w for w in negation.unless if any(_unspaced(c) for c in w)),
+                                         key=len, reverse=True))
         #: False: key every field even when the folded text has no term (the reference path, for tests).
         self.prefilter = prefilter
 
@@ -93,6 +108,8 @@ class FieldPreparer:
         after = bounds.word_after(end, _NEXT_WORD_CHARS)
         if after is not None and after.casefold() in negation.after:
             return True
+        if (self.glued_before or self.glued_after) and self._glued_negation(start, end, bounds.text):
+            return True
         if not negation.words:
             return False
         clause = bounds.clause_start(max(0, start - _NEGATION_CHARS), start)
@@ -102,3 +119,36 @@ class FieldPreparer:
             if negates and (i + 1 >= len(words) or words[i + 1] not in negation.unless):
                 return True
         return False
+
+    def _glued_negation(self, start: int, end: int, text: str) -> bool:
+        """A negation of a script without spaces glued to the hit: in the run of such letters right before it
+        (up to ``_GLUED_BEFORE``), or in the text right after it up to a mark, a second space or
+        ``_GLUED_AFTER`` characters ("판매하지 않습니다" has one space)."""
+        if self.glued_before and start and _unspaced(text[start - 1]):
+            first = start - 1
+            while first > max(0, start - _GLUED_BEFORE) and _unspaced(text[first - 1]):
+                first -= 1
+            if self._holds(text[first:start], self.glued_before):
+                return True
+        if self.glued_after and end < len(text):
+            last, spaces, seen, limit = end, 0, False, min(len(text), end + _GLUED_AFTER)
+            while last < limit:
+                char = text[last]
+                if char.isspace():
+                    spaces += 1
+                    if spaces > 1:
+                        break
+                elif _unspaced(char):
+                    seen = True
+                else:
+                    break
+                last += 1
+            if seen and self._holds(text[end:last], self.glued_after):
+                return True
+        return False
+
+    def _holds(self, window: str, negations: tuple[str, ...]) -> bool:
+        for compound in self.glued_unless:
+            if compound in window:
+                window = window.replace(compound, " ")
+        return any(n in window for n in negations)

@@ -1,6 +1,7 @@
 """Stage two of the ascii key: undo the disguises of words in the folded text, keeping a map back.
 
-Sellers write "r e v i e w s" (spaced out), "r**views" (masked) and "rev1ews" / "g00gle" (digits for letters).
+Sellers write "r e v i e w s" (spaced out), "r**views" (masked) and "rev1ews" / "g00gle" (digits for letters);
+"5*" is a star rating, read as "5 star".
 A byte-level "shape" test decides whether the (slower) expressions run at all; then each disguised stretch is
 replaced by the word it stands for, and a ``Piece`` records where it came from. Every step is linear in the
 text: a stretch is checked against the earlier repairs by bisection, and a masked word is only compared with
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
@@ -36,6 +37,9 @@ _GAP = re.compile(r"[ *]+")
 _MIXED = re.compile(r"[a-z0-9$@!|]*[a-z][0-9$@!|]+[a-z][a-z0-9$@!|]*")
 #: A word with masked letters: "r**views", "rev**ws".
 _MASKED = re.compile(r"[a-z]+(?:\*+[a-z]+)+\**|[a-z]+\*+")
+#: A star rating written with an asterisk: "5*", "4 *" (one digit 1-5 right before it, and no number or word
+#: glued to either side: "5*3", "25*", "x5*", "price*" and "5 * 3" are no stars). Read as "5 star".
+_STAR = re.compile(r"(?<![a-z0-9*$@!|%+])[1-5]( ?\*)(?![a-z0-9*])(?! *[0-9])")
 
 
 def _shape_patterns() -> list[bytes]:
@@ -175,9 +179,15 @@ def _spaced_words(match: re.Match[str]) -> list[tuple[int, int]]:
     return words
 
 
-def repair(folded: str, vocabulary: Collection[str]) -> tuple[str, list[Piece]]:
-    """The folded text with its disguised words undone, and the pieces that map the repairs back."""
-    return _apply(folded, _edits(folded, vocabulary))
+def repair(folded: str, vocabulary: Collection[str],
+           written: Callable[[int, int], bool] | None = None) -> tuple[str, list[Piece]]:
+    """The folded text with its disguised words undone, and the pieces that map the repairs back. ``written``:
+    whether the folded stretch ``[start, end)`` may be repaired at all (the reading of Han or kana, "口コミ500件"
+    folded to "koukomi500jian", holds no disguised Latin word)."""
+    edits = _edits(folded, vocabulary)
+    if written is not None:
+        edits = [edit for edit in edits if written(edit[0], edit[1])]
+    return _apply(folded, edits)
 
 
 def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
@@ -194,6 +204,9 @@ def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str
                 resolved[word] = unmask(word, vocabulary)
             if resolved[word] is not None and taken.free(match.start(), match.end()):
                 edits.append((match.start(), match.end(), resolved[word] or ""))
+        edits.sort()
+        taken = _Taken(edits)
+        edits += [(m.start(1), m.end(1), " star") for m in _STAR.finditer(folded) if taken.free(m.start(1), m.end(1))]
         edits.sort()
     taken = _Taken(edits)
     edits += [(m.start(), m.end(), unleet(m.group(), vocabulary)) for m in _MIXED.finditer(folded)

@@ -54,6 +54,10 @@ class TermClass:
     terms: tuple[str, ...]
     patterns: tuple[SafePattern, ...] = ()
     on_original: bool = False
+    #: Patterns matched on the text as written whatever ``on`` says, in fields with letters outside the Latin
+    #: script: what the key reads away ("10件" keys as "10jian", so a count glued to a CJK counter is only seen as
+    #: written).
+    original_patterns: tuple[SafePattern, ...] = ()
     skip_after: frozenset[str] = frozenset()
     skip_before: frozenset[str] = frozenset()
     skip_terms: frozenset[str] = frozenset()
@@ -166,7 +170,7 @@ class _Reader:
 
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable",
+    "negatable", "original_patterns",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -255,13 +259,14 @@ class _Loader:
                 continue
             reader.unknown(_CLASS_KEYS)
             terms = tuple(t for raw_term in reader.strings("terms") for t in expand(raw_term))
-            patterns = []
-            for source in reader.strings("patterns"):
-                try:
-                    patterns.append(compile_pattern(source, ignorecase=True))
-                except PatternError as exc:
-                    reader.problem("patterns", str(exc))
-            if not terms and not patterns:
+            patterns, original_patterns = [], []
+            for key, found in (("patterns", patterns), ("original_patterns", original_patterns)):
+                for source in reader.strings(key):
+                    try:
+                        found.append(compile_pattern(source, ignorecase=True))
+                    except PatternError as exc:
+                        reader.problem(key, str(exc))
+            if not terms and not patterns and not original_patterns:
                 reader.problem(None, "needs 'terms' or 'patterns'")
             on = reader.get("on", str, "key")
             if on not in ("key", "original"):
@@ -272,6 +277,7 @@ class _Loader:
                 terms=terms,
                 patterns=tuple(patterns),
                 on_original=on == "original",
+                original_patterns=tuple(original_patterns),
                 skip_after=frozenset(reader.strings("skip_after")),
                 skip_before=frozenset(reader.strings("skip_before")),
                 skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),

@@ -8,14 +8,16 @@ text as written ("REALFacebook", "BuyGoogleReviews").
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from operator import itemgetter
 from typing import Any
 
 import ahocorasick_rs
 
-from .normalise import MatchKey, fold_ascii, fold_native, has_non_latin_letters
+from .normalise import ENCLOSED, HOMOGLYPHS, MatchKey, fold_ascii, fold_native, has_non_latin_letters
 from .repair import segment
 
 _GROUP = re.compile(r"\(([^()]*)\)")
@@ -54,12 +56,37 @@ class Hit:
     fuzzy: float | None = None
 
 
+#: A term of the ascii key this short (letters) only matches a word written as plain Latin letters (see
+#: ``Automaton.short``).
+SHORT_TERM = 3
+
+
+@lru_cache(maxsize=4096)
+def plain_latin(written: str) -> bool:
+    """Is ``written`` Latin letters as such, or disguised by look-alikes ("bυy", "ｂｕｙ", zero-width characters),
+    rather than a word of another script or with diacritics that the ascii key reads away ("từ", "दो", "つ星")?"""
+    for char in unicodedata.normalize("NFC", written):
+        if char.isascii() or char in HOMOGLYPHS or char in ENCLOSED or not char.isalnum():
+            continue
+        if unicodedata.category(char) in ("Mn", "Me", "Mc") or unicodedata.normalize("NFKC", char).isascii():
+            continue
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def as_written(written: str) -> str:
+    """A word as written, for comparing with a term's spelling: composed, casefolded, without format characters
+    (zero-width spaces)."""
+    return "".join(c for c in unicodedata.normalize("NFC", written).casefold() if unicodedata.category(c) != "Cf")
+
+
 class Automaton:
     """Terms in one Aho-Corasick automaton (Rust ``ahocorasick_rs``): every overlapping occurrence in one C
     pass, each pattern with what it stands for (its classes' terms). Terms in plain ASCII (the ascii key's)
     are matched as bytes, which skips the character-offset bookkeeping of string haystacks."""
 
-    __slots__ = ("_automaton", "native", "owners")
+    __slots__ = ("_automaton", "native", "owners", "short")
 
     def __init__(self, entries: dict[str, list[tuple[str, str]]], implementation: Any = None) -> None:
         keys = list(entries)
@@ -73,6 +100,13 @@ class Automaton:
             )
         #: Per pattern index: the (class name, term as written in the ruleset) pairs it stands for.
         self.owners: list[tuple[tuple[str, str], ...]] = [tuple(entries[k]) for k in keys]
+        #: Short ascii terms ("tu", "do", "mua"), by pattern index, with the spellings with diacritics the ruleset
+        #: writes for them ("más", "yüz"): the ascii key reads "từ" as "tu" and "दो" as "do", so a short term only
+        #: matches a word written as plain Latin letters, or as the ruleset writes it.
+        self.short: dict[int, frozenset[str]] = {} if self.native else {
+            i: frozenset(as_written(term) for _, term in self.owners[i] if not term.isascii())
+            for i, k in enumerate(keys) if sum(c.isalpha() for c in k) <= SHORT_TERM
+        }
 
     def matches(self, haystack: str | bytes) -> list[tuple[int, int, int]]:
         """(pattern index, start, end) of every occurrence, overlapping ones too, by end then longest first.
@@ -93,13 +127,16 @@ def build_automaton(entries: dict[str, list[tuple[str, str]]], implementation: A
 
 
 def _soft_boundary(original: str, position: int) -> bool:
-    """A word may start at ``position`` of the text as written after a case or digit/letter change."""
+    """A word may start at ``position`` of the text as written after a case or digit/letter change, or where
+    a script written without spaces (Han, kana, Hangul) meets another."""
     if position <= 0 or position >= len(original):
         return True
     before, after = original[position - 1], original[position]
     if not before.isalnum() or not after.isalnum():
         return True
     if before.isdigit() != after.isdigit():
+        return True
+    if not (before.isascii() and after.isascii()) and _unspaced(before) != _unspaced(after):  # "Amazonレビュー"
         return True
     if before.islower() and after.isupper():
         return True
@@ -153,6 +190,7 @@ def find_hits(
     original = key.original
     owners_of = automaton.owners
     native = automaton.native
+    short = automaton.short
     hits: list[Hit] = []
     for index, begin, end in matches:
         if offset:
@@ -169,6 +207,9 @@ def find_hits(
         if glued_right and not _soft_boundary(original, o_end) and not in_compound(text, begin, end, compounds):
             continue
         written = original[o_start:o_end]
+        if short and index in short and not written.isascii() and not plain_latin(written) and (
+                as_written(written) not in short[index]):
+            continue  # "từ" is no "tu", "दो" no "do"
         for cls, term in owners_of[index]:
             hits.append(Hit(cls, term, o_start, o_end, written, begin))
     return hits

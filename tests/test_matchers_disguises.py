@@ -215,3 +215,11 @@ def test_letters_in_circles_squares_and_other_alphabets(scanner: Scanner, text: 
 )
 def test_honest_text_with_the_same_shapes_is_not_flagged(scanner: Scanner, text: str) -> None:
     assert not scanner.scan({"title": text}).flagged
+
+
+@pytest.mark.parametrize("text", ["5* reviews delivered daily", "Salon 5* reviews pack. Order now"])
+def test_five_asterisk_is_five_stars(scanner: Scanner, text: str) -> None:
+    """r5a: "5*" reads as "5 star", as "5⭐" does (not as a count of five)."""
+    title, _, description = text.partition(". ")
+    verdict = scanner.scan({"title": title, "description": description})
+    assert verdict.flagged and any(r.rule_id == "star-reviews" for r in verdict.reasons), verdict.reasons

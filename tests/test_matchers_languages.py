@@ -109,3 +109,42 @@ def test_own_wordings_cover_fifteen_languages_and_hold(scanner: Scanner) -> None
     assert result.precision >= 0.98 and result.recall >= 0.9, result.misses
     data_like = [r for r in rows if r["category"] in ("review-as-data", "testimonial-widget")]
     assert data_like and not any(scanner.scan(r).flagged for r in data_like)
+
+
+def _hits(scanner: Scanner, text: str) -> set[tuple[str, str]]:
+    field = scanner.preparer.field("title", text + " reviews")
+    assert field is not None
+    scanner.preparer.add_context(field)
+    return {(cls, h.text) for cls, hits in field.hits.items() for h in hits}
+
+
+@pytest.mark.parametrize(("text", "cls", "written"), [
+    ("đánh giá từ khách hàng", "beneficiary", "từ"),  # vi "from", not es "tu" (your)
+    ("दोनों Google", "offer", "दो"),  # hi "both", not en "do"
+    ("Amazonレビュー 5つ星", "honest_object", "つ星"),  # ja "tsu" + "xing" read as "ux"
+    ("y tú me dejas otra", "beneficiary", "tú"),  # es "you", not "tu" (your)
+])
+def test_a_short_latin_term_does_not_match_another_scripts_word_or_a_word_with_diacritics(
+        scanner: Scanner, text: str, cls: str, written: str) -> None:
+    """r5a: the ascii key reads "từ" as "tu" and "दो" as "do"; a term of three letters or fewer only matches a
+    word written as plain Latin letters (or disguised by look-alikes), or as the ruleset writes it."""
+    assert (cls, written) not in _hits(scanner, text)
+
+
+@pytest.mark.parametrize(("text", "cls", "written"), [
+    ("Köp Google", "buy", "Köp"), ("yüz adet", "quantity", "yüz"), ("más", "growth", "más"),
+    ("m\u200bás", "growth", "m\u200bás"), ("bυy Google", "buy", "bυy"), ("ｂｕｙ Google", "buy", "ｂｕｙ"),
+    ("buy Google", "buy", "buy"),
+])
+def test_spellings_the_ruleset_writes_and_disguised_latin_still_match(
+        scanner: Scanner, text: str, cls: str, written: str) -> None:
+    assert (cls, written) in _hits(scanner, text)
+
+
+def test_vietnamese_and_hindi_sellers_still_flagged_and_look_alikes_not(scanner: Scanner) -> None:
+    for text in ["Bán đánh giá Google Maps 5 sao. từ tài khoản thật, bảo hành",
+                 "Google पर 5 स्टार रिव्यू लिखकर दूंगा. असली अकाउंट से"]:
+        assert scan_listing(scanner, text).flagged, text
+    for text in ["Hướng dẫn trả lời đánh giá từ khách hàng trên Google",
+                 "दोनों शाखाओं के Google reviews का जवाब. हम आपकी ओर से जवाब लिखते हैं"]:
+        assert not scan_listing(scanner, text).flagged, text

@@ -108,3 +108,30 @@ def test_the_shape_test_lets_through_every_text_with_a_disguise_to_repair() -> N
             repaired += 1
             assert folded.repair, folded.text
     assert repaired > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "reads", "written"),
+    [("5* reviews", "5 star reviews", "5*"), ("Get 5 * ratings", "get 5 star ratings", "5 *"),
+     ("4* and 5* ratings", "4 star and 5 star ratings", "4*")],
+)
+def test_a_digit_then_an_asterisk_is_a_star_rating(text: str, reads: str, written: str) -> None:
+    """r5a: "5*" is how sellers write five stars; it reads as "5 star", and quotes back as written."""
+    key = normalise(text, VOCABULARY)
+    assert key.text == reads
+    start = key.text.index("star") - 2
+    assert key.quote(start, start + 6)[0] == written
+
+
+@pytest.mark.parametrize("text", ["=5*3 and review", "25* reviews", "x5* reviews", "Price* and review",
+                                  "5 * 3 reviews", "r**views"])
+def test_arithmetic_footnotes_and_masks_are_no_stars(text: str) -> None:
+    assert "star" not in normalise(text, VOCABULARY).text
+
+
+def test_digits_in_the_reading_of_han_or_kana_are_no_leet() -> None:
+    """r5a: "口コミ500件" folds to "koukomi500jian"; its "500" is a count between CJK letters, not "soo"; a
+    disguised Latin word next to CJK text is still repaired."""
+    key = normalise("口コミ500件の人気店", VOCABULARY)
+    assert "500" in key.text and not key.pieces
+    assert normalise("Аmаz0n 评价", VOCABULARY).text.startswith("amazon ")

@@ -9,13 +9,15 @@ from matchers.outline import CLAUSE_END, SENTENCE_END, WORD, WORD_WRITTEN, Bound
 
 #: The expressions over the text as written that the outline's stand for.
 WRITTEN = {
-    SENTENCE_END: re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s"),
-    CLAUSE_END: re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔]|\s[-–—]\s|[,;:()\[\]{}<>\"“”«»]"),
+    SENTENCE_END: re.compile(r"[.!?](?:\s|$)|[\n\r•|✅✔。｡！？]|\s[-–—]\s"),
+    CLAUSE_END: re.compile(
+        r"[.!?](?:\s|$)|[\n\r•|✅✔。｡！？]|\s[-–—]\s|[,;:()\[\]{}<>\"“”«»，、；：（）「」『』【】《》〈〉]"
+    ),
     WORD: re.compile(WORD_WRITTEN),
 }
 PIECES = ["ab", "Z9", " ", "  ", "\t", "\x1c", "\xa0", "\u2003", ".", "!", "?", "\n", "\r", "-", "–", "—", "•", "|",
           "✅", "✔", ",", ";", "“", "»", "_", "é", "½", "٣", "😊", "’", "*", "$", "Ж", " - ", ". ",
-          "स", "ि", "ा", "\u0301"]
+          "स", "ि", "ा", "\u0301", "。", "！", "？", "，", "、", "；", "「", "口コミ", "好评"]
 
 
 def _texts(seed: int, count: int) -> list[tuple[str, int, int]]:
@@ -72,3 +74,14 @@ def test_the_last_clause_holds_the_words_after_the_last_clause_end() -> None:
         expected = WRITTEN[WORD].findall(before[ends[-1] :] if ends else before)
         clause = Boundaries(text).clause_start(start, end)
         assert WRITTEN[WORD].findall(text[clause:end]) == expected, (text, start, end)
+
+
+def test_chinese_and_japanese_marks_end_sentences_and_clauses_with_no_space_after_them() -> None:
+    text = "我们回复差评。另外提供好评，五十条！口コミ、レビュー"
+    boundaries = Boundaries(text)
+    reply, offer = text.index("差评"), text.index("好评")
+    assert boundaries.sentence(reply) != boundaries.sentence(offer)
+    assert boundaries.gap(reply, offer) is None
+    assert boundaries.gap(offer, text.index("五十"), clause=True) is None
+    assert boundaries.gap(offer + 2, text.index("五十")) == 0  # a clause mark, no sentence end
+    assert boundaries.gap(text.index("口コミ"), text.index("レビュー"), clause=True) is None
