@@ -265,7 +265,7 @@ DISCUSSED = [
     ("Amazon sues sellers of fake five-star reviews",
      "The company said the defendants were paid to post 5-star reviews on Amazon, according to the lawsuit."),
     ("Regulator fines agency that sold Google reviews",
-     "The authority said the firm wrote fake Google reviews for businesses and must pay a penalty."),
+     "The authority said the firm wrote fake Google reviews for its clients and must pay a penalty."),
     ("Gekaufte Google-Bewertungen erkennen",
      "Laut Gericht dürfen Unternehmen keine gefälschten Bewertungen kaufen."),
     ("Faux avis Google : amende pour une agence",
