@@ -37,7 +37,10 @@ class RuleMatcher:
         self._eager: dict[str, tuple[int, ...]] = {}
 
     def apply(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
-        """The rule on these fields (its classes are known to be present in the listing)."""
+        """The rule on these fields (its classes are known to be present in the listing); never when a term
+        of one of its ``absent`` classes is in one of its fields."""
+        if rule.absent and any(self.table.hits(f, rule.absent) for f in fields if f.name in rule.fields):
+            return None
         if rule.scope == "document":
             return self._document(rule, fields)
         for f in fields:

@@ -83,6 +83,8 @@ class Rule:
     fields: tuple[str, ...] = FIELDS
     target: str = ""
     when_any: tuple[str, ...] = ()
+    #: Classes none of whose terms may be in the listing for the rule to fire ("no offer anywhere").
+    absent: tuple[str, ...] = ()
     score_cutoff: float = 0.8
     min_length: int = 5
     ignore: frozenset[str] = frozenset()
@@ -97,7 +99,7 @@ class Rule:
     @property
     def class_names(self) -> set[str]:
         names = {n for alternatives in self.classes for n in alternatives} | set(self.context)
-        return names | ({self.target} if self.target else set()) | set(self.when_any)
+        return names | ({self.target} if self.target else set()) | set(self.when_any) | set(self.absent)
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ _CLASS_KEYS = {
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
-    "fields", "target", "when_any", "span", "act", "score_cutoff", "min_length", "ignore", "must_match",
+    "fields", "target", "when_any", "absent", "span", "act", "score_cutoff", "min_length", "ignore", "must_match",
     "must_not_match", "description",
 }
 _TOP_KEYS = {
@@ -336,6 +338,7 @@ class _Loader:
             fields=fields,
             target=reader.get("target", str, ""),
             when_any=reader.strings("when_any"),
+            absent=reader.strings("absent"),
             score_cutoff=reader.get("score_cutoff", float, 0.8),
             min_length=reader.get("min_length", int, 5),
             ignore=frozenset(reader.strings("ignore")),

@@ -9,6 +9,10 @@ is tried again without the explained terms: if it still fires, it counts in full
 A title sums up its description: an honest service named in the title explains the listing, and a description
 whose rating terms honest context explains every one of explains the title's rating terms ("How to get more
 reviews" over an official invitation flow). Neither explains acts (selling, posting, paying) in the other field.
+
+A negative rule of ``scope = "document"`` is a frame of the whole text: when it fires (its classes anywhere, none
+of its ``absent`` classes anywhere: news of a lawsuit with no offer in it), it explains every rating term of
+the listing, acts included, as a frame explains the acts in its own sentences.
 """
 
 from __future__ import annotations
@@ -109,6 +113,14 @@ class Weigher:
         same sentence; an honest service named in the title explains the listing (except acts)."""
         terms: dict[tuple[str, int], float] = {}
         for rule in self.rules.for_present(present)[1]:
+            if rule.scope == "document":  # a frame of the whole text ("news of a lawsuit, no offer in it")
+                if self.matcher.apply(rule, fields) is not None:
+                    for f in fields:
+                        if f.name in rule.fields:
+                            for h in self.table.hits(f, self.table.anchor_names):
+                                key = (f.name, h.start)
+                                terms[key] = max(terms.get(key, 0.0), rule.weight)
+                continue
             for f in fields:
                 if f.name not in rule.fields:
                     continue
@@ -141,7 +153,7 @@ class Weigher:
         """The anchor hits of ``f`` that a firing negative rule explains: every one in a sentence that has both
         a rating term and the rule's honest term ("a reply the owner can post under a customer review")."""
         anchors = self.table.hits(f, self.table.anchor_names)
-        if rule.scope == "document" or len(rule.classes) == 1:
+        if len(rule.classes) == 1:
             return anchors if all(self.table.hits(f, entry) for entry in rule.classes) else []
         candidates = [self.table.hits(f, entry) for entry in rule.classes]
         if not all(candidates) or not self._pairs_near(rule, f, candidates):

@@ -257,3 +257,39 @@ def test_a_title_that_places_an_order_is_not_explained_by_its_description(scanne
     headline = scanner.scan({"title": "Need reviews on my cookbook",
                              "description": "I will send the ebook free, please leave a review on launch day."})
     assert order.score > headline.score
+
+
+# -- (r5d) the trade discussed from outside: a frame of the whole text, unless it offers or asks -----------------
+
+DISCUSSED = [
+    ("Amazon sues sellers of fake five-star reviews",
+     "The company said the defendants were paid to post 5-star reviews on Amazon, according to the lawsuit."),
+    ("Regulator fines agency that sold Google reviews",
+     "The authority said the firm wrote fake Google reviews for its clients and must pay a penalty."),
+    ("Gekaufte Google-Bewertungen erkennen",
+     "Laut Gericht dürfen Unternehmen keine gefälschten Bewertungen kaufen."),
+    ("Faux avis Google : amende pour une agence",
+     "Selon la DGCCRF, l'entreprise vendait de faux avis Google aux commerçants."),
+]
+OFFERED_WITH_FAQ = [
+    ("Buy Google Reviews", "Is it legal to buy fake Google reviews? We provide real reviews. Order now."),
+    ("Need people to post Amazon reviews", "Some sellers say it is illegal, but we pay $5 per review for my product."),
+    ("Google Bewertungen kaufen", "Ist es illegal? Wir bieten echte Bewertungen, laut Kunden sicher. Jetzt bestellen."),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), DISCUSSED)
+def test_the_trade_told_from_outside_explains_the_whole_text(scanner: Scanner, title: str,
+                                                              description: str) -> None:
+    doc = {"title": title, "description": description}
+    verdict = scanner.scan(doc)
+    assert "discussing-the-trade" in fired(verdict)
+    assert not verdict.flagged
+    assert_quotes_original(doc, verdict)
+
+
+@pytest.mark.parametrize(("title", "description"), OFFERED_WITH_FAQ)
+def test_an_offer_anywhere_keeps_the_frame_away(scanner: Scanner, title: str, description: str) -> None:
+    verdict = scanner.scan({"title": title, "description": description})
+    assert "discussing-the-trade" not in fired(verdict)
+    assert verdict.flagged

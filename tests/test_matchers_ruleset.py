@@ -85,6 +85,7 @@ def test_syntax_error_names_its_line(tmp_path: Path) -> None:
         (('version = "t1"', 'version = ""'), "'version' must not be empty", 'version = ""'),
         (('window = 2', 'window = 2\nspan = "paragraph"'), "'span' must be one of", 'span = "paragraph"'),
         (("[seeds]", "[negation]\nscope = 0\n\n[seeds]"), "'scope' must be >= 1", "scope = 0"),
+        (('window = 2', 'window = 2\nabsent = ["offers"]'), "unknown class 'offers'", "[[rules]]"),
     ],
 )
 def test_schema_errors_name_their_line(tmp_path: Path, change, message: str, line_text: str) -> None:
@@ -152,3 +153,32 @@ def test_suspect_threshold_must_not_exceed_the_threshold(tmp_path) -> None:
         load_ruleset(path)
     path.write_text(base.format(extra=""), encoding="utf-8")
     assert load_ruleset(path).suspect_threshold is None
+
+
+def test_a_rule_does_not_fire_with_a_term_of_an_absent_class(tmp_path: Path) -> None:
+    """``absent``: a frame of the whole text ("news of a lawsuit") only where nobody offers anything."""
+    text = GOOD.replace('[[rules]]', '''[classes.news]
+label = "news word"
+terms = ["lawsuit"]
+
+[classes.offer]
+label = "offer word"
+terms = ["order now"]
+
+[[rules]]
+id = "news-frame"
+kind = "negative"
+scope = "document"
+classes = ["news"]
+absent = ["offer"]
+weight = 0.9
+explain = "News about the trade"
+must_match = ["lawsuit over buy reviews"]
+must_not_match = ["lawsuit? buy reviews, order now"]
+
+[[rules]]''', 1)
+    scanner = Scanner(load_ruleset(write(tmp_path, text)))
+    assert check_ruleset(write(tmp_path, text)) == []
+    news = scanner.scan({"title": "Buy reviews", "description": "A lawsuit names those who buy reviews."})
+    assert not news.flagged and "news-frame" in {r.rule_id for r in news.reasons}
+    assert scanner.scan({"title": "Buy reviews", "description": "No lawsuit ever. Order now."}).flagged
