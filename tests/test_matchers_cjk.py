@@ -116,26 +116,21 @@ def test_cjk_star_counts(scanner: Scanner, text: str) -> None:
     assert verdict.flagged and any(r.rule_id == "star-reviews" for r in verdict.reasons), verdict.reasons
 
 
-@pytest.mark.parametrize("text", [
-    "只提供评论回复服务. 我们绝不出售虚假好评，只帮您回复客户评论",
-    "口コミ返信代行. 私たちは口コミを販売しません。返信代行のみです",
-    "리뷰 답글 대행. 리뷰를 판매하지 않습니다. 답글 대행만 합니다",
-    "리뷰 구매 금지 정책. 가짜 리뷰는 작성하지 않습니다",
-    "不卖好评，只做店铺运营. 淘宝店铺运营，不刷单，不刷好评",
+@pytest.mark.parametrize(("text", "grade"), [
+    ("只提供评论回复服务. 我们绝不出售虚假好评，只帮您回复客户评论", "clear"),
+    ("口コミ返信代行. 私たちは口コミを販売しません。返信代行のみです", "clear"),
+    ("리뷰 답글 대행. 리뷰를 판매하지 않습니다. 답글 대행만 합니다", "clear"),
+    ("리뷰 구매 금지 정책. 가짜 리뷰는 작성하지 않습니다", "clear"),
+    ("不卖好评，只做店铺运营. 淘宝店铺运营，不刷单，不刷好评", "clear"),
+    # compounds that hold a negation and negate nothing: "不限" (unlimited), "不仅" (not only), "안전" (safe),
+    # "안내" (guide), "삭제 없음" (no deletion)
+    ("不限数量 代写好评. 五星好评，无痕发布", "flagged"),
+    ("안전하게 리뷰 구매 가능. 네이버 플레이스 리뷰 판매 안내", "flagged"),
+    ("出售谷歌好评 不掉评. 不仅五星，还有真实头像", "flagged"),
+    ("네이버 리뷰 판매 삭제 없음. 별점 5점", "flagged"),
 ])
-def test_cjk_negations_cancel_the_selling_word(scanner: Scanner, text: str) -> None:
-    """r5a: a negation glued before (zh) or after (ja, ko) a selling or posting word cancels it, as "never" does."""
+def test_cjk_negations_cancel_the_selling_word(scanner: Scanner, text: str, grade: str) -> None:
+    """r5a: a negation glued before (zh) or after (ja, ko) a selling or posting word cancels it, as "never" does;
+    a compound that holds a negation word but negates nothing does not."""
     verdict = scan_listing(scanner, text)
-    assert verdict.grade == "clear", (verdict.score, [r.rule_id for r in verdict.reasons])
-
-
-@pytest.mark.parametrize("text", [
-    "不限数量 代写好评. 五星好评，无痕发布",
-    "안전하게 리뷰 구매 가능. 네이버 플레이스 리뷰 판매 안내",
-    "出售谷歌好评 不掉评. 不仅五星，还有真实头像",
-    "네이버 리뷰 판매 삭제 없음. 별점 5점",
-])
-def test_compounds_that_hold_a_negation_negate_nothing(scanner: Scanner, text: str) -> None:
-    """r5a: "不限" (unlimited), "不仅" (not only), "안전" (safe), "안내" (guide), "삭제 없음" (no deletion)."""
-    verdict = scan_listing(scanner, text)
-    assert verdict.grade == "flagged", (verdict.score, [r.rule_id for r in verdict.reasons])
+    assert verdict.grade == grade, (verdict.score, [r.rule_id for r in verdict.reasons])
