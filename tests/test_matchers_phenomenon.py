@@ -140,6 +140,7 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-2.jsonl", (0.95, 0.83, 0.90)),
     ("blind-holdout-3.jsonl", (0.89, 0.77, 0.83)),
     ("blind-holdout-4.jsonl", (0.90, 0.87, 0.93)),
+    ("blind-holdout-5.jsonl", (0.92, 0.80, 0.84)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """The blind sets (each written by a helper who never saw the rules, and never tuned on text by text; see
@@ -151,6 +152,22 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
     precision, recall, wide_recall = floors
     assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
     assert result.wide.recall >= wide_recall and result.suspect_negative_share < 0.08
+
+
+@pytest.mark.parametrize(("name", "floors"), [
+    ("real-holdout-5.jsonl", (0.37, 0.75, 0.80)),
+    ("real-holdout-5b.jsonl", (0.26, 0.65, 0.65)),
+])
+def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
+    """Real texts harvested from public pages and repositories by helpers who never saw the rules, from sources
+    no other set uses, and never tuned on (tests/data/labels/README.md): mostly pages that talk about review
+    selling, where flagged precision is still low. Floors a little under the figures last measured."""
+    rows = _rows(name)
+    assert len(rows) >= 150 and sum(r["label"] for r in rows) >= 20
+    result = evaluate(rows, scanner)
+    precision, recall, wide_recall = floors
+    assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
+    assert result.wide.recall >= wide_recall
 
 
 @pytest.mark.parametrize("text", [
