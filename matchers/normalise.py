@@ -301,9 +301,20 @@ def normalise_folded(text: str, folded: Folded, vocabulary: Collection[str] = ()
     return key
 
 
-def _unspaced_letter(char: str) -> bool:
+def unspaced_letter(char: str) -> bool:
+    """A character of a script written without spaces between words (Han, kana) or with particles glued to
+    words (Hangul): a term in it may start or end inside a run of letters ("口コミを書きます", "리뷰를")."""
     code = ord(char)
-    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
+    return (
+        0x3040 <= code <= 0x30FF  # hiragana, katakana
+        or 0x3400 <= code <= 0x4DBF  # CJK extension A
+        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0x1100 <= code <= 0x11FF  # Hangul jamo
+        or 0x3130 <= code <= 0x318F  # Hangul compatibility jamo
+        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
+        or 0x31F0 <= code <= 0x31FF  # katakana phonetic extensions
+    )
 
 
 def _latin_stretch(text: str, folded: Folded) -> Callable[[int, int], bool]:
@@ -313,7 +324,7 @@ def _latin_stretch(text: str, folded: Folded) -> Callable[[int, int], bool]:
 
     def latin(start: int, end: int) -> bool:
         first, last = key.span(start, end)
-        return not any(_unspaced_letter(c) for c in text[first:last])
+        return not any(unspaced_letter(c) for c in text[first:last])
 
     return latin
 

@@ -11,10 +11,10 @@ import re
 
 from .classes import ClassTable
 from .field import FieldScan
-from .normalise import fold, native_key, normalise_folded
+from .normalise import fold, native_key, normalise_folded, unspaced_letter
 from .outline import WORD_WRITTEN, Boundaries
 from .ruleset import Negation
-from .terms import Hit, _unspaced, find_hits
+from .terms import Hit, find_hits
 
 _WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं")
 #: Characters looked back for a negation (a few words).
@@ -29,7 +29,7 @@ _GLUED_AFTER = 12
 
 
 def _unspaced_word(word: str) -> bool:
-    return bool(word) and all(_unspaced(c) for c in word)
+    return bool(word) and all(unspaced_letter(c) for c in word)
 
 
 class FieldPreparer:
@@ -42,7 +42,7 @@ class FieldPreparer:
         #: ``unless`` words there are compounds that hold a negation and are none ("不仅", "少ない", "안전").
         self.glued_before = tuple(w for w in negation.words if _unspaced_word(w))
         self.glued_after = tuple(w for w in negation.after if _unspaced_word(w))
-        self.glued_unless = tuple(sorted((w for w in negation.unless if any(_unspaced(c) for c in w)),
+        self.glued_unless = tuple(sorted((w for w in negation.unless if any(unspaced_letter(c) for c in w)),
                                          key=len, reverse=True))
         #: False: key every field even when the folded text has no term (the reference path, for tests).
         self.prefilter = prefilter
@@ -124,9 +124,9 @@ class FieldPreparer:
         """A negation of a script without spaces glued to the hit: in the run of such letters right before it
         (up to ``_GLUED_BEFORE``), or in the text right after it up to a mark, a second space or
         ``_GLUED_AFTER`` characters ("판매하지 않습니다" has one space)."""
-        if self.glued_before and start and _unspaced(text[start - 1]):
+        if self.glued_before and start and unspaced_letter(text[start - 1]):
             first = start - 1
-            while first > max(0, start - _GLUED_BEFORE) and _unspaced(text[first - 1]):
+            while first > max(0, start - _GLUED_BEFORE) and unspaced_letter(text[first - 1]):
                 first -= 1
             if self._holds(text[first:start], self.glued_before):
                 return True
@@ -138,7 +138,7 @@ class FieldPreparer:
                     spaces += 1
                     if spaces > 1:
                         break
-                elif _unspaced(char):
+                elif unspaced_letter(char):
                     seen = True
                 else:
                     break

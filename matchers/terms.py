@@ -17,7 +17,15 @@ from typing import Any
 
 import ahocorasick_rs
 
-from .normalise import ENCLOSED, HOMOGLYPHS, MatchKey, fold_ascii, fold_native, has_non_latin_letters
+from .normalise import (
+    ENCLOSED,
+    HOMOGLYPHS,
+    MatchKey,
+    fold_ascii,
+    fold_native,
+    has_non_latin_letters,
+    unspaced_letter,
+)
 from .repair import segment
 
 _GROUP = re.compile(r"\(([^()]*)\)")
@@ -136,28 +144,12 @@ def _soft_boundary(original: str, position: int) -> bool:
         return True
     if before.isdigit() != after.isdigit():
         return True
-    if not (before.isascii() and after.isascii()) and _unspaced(before) != _unspaced(after):  # "Amazonレビュー"
-        return True
+    if not (before.isascii() and after.isascii()) and unspaced_letter(before) != unspaced_letter(after):
+        return True  # "Amazonレビュー"
     if before.islower() and after.isupper():
         return True
     return (
         before.isupper() and after.isupper() and position + 1 < len(original) and original[position + 1].islower()
-    )
-
-
-def _unspaced(char: str) -> bool:
-    """A character of a script written without spaces between words (Han, kana) or with particles glued to
-    words (Hangul): a term in it may start or end inside a run of letters ("口コミを書きます", "리뷰를")."""
-    code = ord(char)
-    return (
-        0x3040 <= code <= 0x30FF  # hiragana, katakana
-        or 0x3400 <= code <= 0x4DBF  # CJK extension A
-        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
-        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
-        or 0x1100 <= code <= 0x11FF  # Hangul jamo
-        or 0x3130 <= code <= 0x318F  # Hangul compatibility jamo
-        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
-        or 0x31F0 <= code <= 0x31FF  # katakana phonetic extensions
     )
 
 
@@ -199,11 +191,11 @@ def find_hits(
         o_start, o_end = (begin, end) if identity else key.span(begin, end)
         glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
         # (in scripts without spaces, a native term may start or end inside a run of letters)
-        glued_left = glued_left and not (native and (_unspaced(text[begin]) or _unspaced(text[begin - 1])))
+        glued_left = glued_left and not (native and (unspaced_letter(text[begin]) or unspaced_letter(text[begin - 1])))
         if glued_left and not _soft_boundary(original, o_start) and not in_compound(text, begin, end, compounds):
             continue
         glued_right = end < size and text[end].isalnum() and text[end].isdigit() == text[end - 1].isdigit()
-        glued_right = glued_right and not (native and (_unspaced(text[end - 1]) or _unspaced(text[end])))
+        glued_right = glued_right and not (native and (unspaced_letter(text[end - 1]) or unspaced_letter(text[end])))
         if glued_right and not _soft_boundary(original, o_end) and not in_compound(text, begin, end, compounds):
             continue
         written = original[o_start:o_end]

@@ -113,18 +113,14 @@ class Weigher:
         same sentence; an honest service named in the title explains the listing (except acts)."""
         terms: dict[tuple[str, int], float] = {}
         for rule in self.rules.for_present(present)[1]:
-            if rule.scope == "document":  # a frame of the whole text ("news of a lawsuit, no offer in it")
-                if self.matcher.apply(rule, fields) is not None:
-                    for f in fields:
-                        if f.name in rule.fields:
-                            for h in self.table.hits(f, self.table.anchor_names):
-                                key = (f.name, h.start)
-                                terms[key] = max(terms.get(key, 0.0), rule.weight)
+            frame = rule.scope == "document"  # a frame of the whole text ("news of a lawsuit, no offer in it")
+            if frame and self.matcher.apply(rule, fields) is None:
                 continue
             for f in fields:
                 if f.name not in rule.fields:
                     continue
-                for hit in self._explained_by(rule, f):
+                hits = self.table.hits(f, self.table.anchor_names) if frame else self._explained_by(rule, f)
+                for hit in hits:
                     key = (f.name, hit.start)
                     terms[key] = max(terms.get(key, 0.0), rule.weight)
         title = next((f for f in fields if f.name == "title"), None)

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from helpers import scan_listing
-from matchers import Scanner, load_ruleset
-from matchers.terms import _unspaced
+from matchers import Scanner
+from matchers.normalise import unspaced_letter
 
 FLAGGED = [
     "Googleマップの口コミを書きます。星5の高評価レビューを投稿します",
@@ -41,11 +41,6 @@ NOT_FLAGGED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
-
-
 @pytest.mark.parametrize("text", FLAGGED)
 def test_sellers_are_flagged(scanner: Scanner, text: str) -> None:
     verdict = scan_listing(scanner, text)
@@ -59,8 +54,8 @@ def test_honest_frames_are_not_flagged(scanner: Scanner, text: str) -> None:
 
 
 def test_unspaced_scripts() -> None:
-    assert all(_unspaced(c) for c in "口コミひら리뷰")
-    assert not any(_unspaced(c) for c in "aЯ5éα")
+    assert all(unspaced_letter(c) for c in "口コミひら리뷰")
+    assert not any(unspaced_letter(c) for c in "aЯ5éα")
 
 
 def test_latin_terms_stay_whole_words(scanner: Scanner) -> None:
