@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to the real captured pages and the labeled listings (copied from ../shared/data)."""
+"""Shared fixtures: paths to the real captured pages and the labeled listings (copied from ../shared/data), and
+a scanner with the bundled ruleset."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import gzip
 from pathlib import Path
 
 import pytest
+
+from matchers import Scanner, load_ruleset
 
 DATA = Path(__file__).parent / "data"
 PAGES = DATA / "pages"
@@ -34,3 +37,9 @@ def read_page_bytes(relpath: str) -> bytes:
 @pytest.fixture
 def page():
     return read_page
+
+
+@pytest.fixture(scope="session")
+def scanner() -> Scanner:
+    """The bundled ruleset's scanner: built once (scanning changes nothing in it)."""
+    return Scanner(load_ruleset())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from matchers import Scanner, load_ruleset
+from matchers import Scanner
 
 FLAGGED = {
     "recruiting writers": [
@@ -54,11 +54,6 @@ NOT_FLAGGED = {
         ("Translate reviews", "Translate our 300 Trustpilot reviews into Spanish for the website."),
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
 
 
 @pytest.mark.parametrize(("kind", "title", "description"),

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from matchers import Scanner, Verdict, load_ruleset
-
-
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
+from matchers import Scanner, Verdict
 
 
 def fired(verdict: Verdict) -> set[str]:

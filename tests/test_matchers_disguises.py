@@ -7,15 +7,10 @@ from typing import Any
 
 import pytest
 
-from matchers import Scanner, load_ruleset, normalise
+from matchers import Scanner, normalise
 from matchers.repair import segment, unleet
 from matchers.ruleset import _Loader
 from matchers.terms import skeleton, splits
-
-
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
 
 
 def _read(scanner: Scanner, text: str) -> str:

@@ -6,9 +6,7 @@ issue's own examples. A drop here while dev.jsonl stays fine means the rules fit
 
 from __future__ import annotations
 
-import pytest
-
-from matchers import Scanner, load_ruleset
+from matchers import Scanner
 
 FRESH_POSITIVES = [
     "I will write and post 10 genuine reviews on your Google My Business page",
@@ -69,11 +67,6 @@ FRESH_NEGATIVES = [
     "I will help you get more Google reviews from your real customers with an automated SMS system",
     "I will analyse your app store ratings and reviews and write a report",
 ]
-
-
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
 
 
 def test_fresh_listings_generalise(scanner: Scanner) -> None:

@@ -43,11 +43,6 @@ def text_of(unit: str, size: int) -> str:
     return (unit * (size // len(unit) + 1))[:size]
 
 
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
-
-
 def _seconds(scanner: Scanner, text: str) -> float:
     """CPU seconds of this thread (not wall time: other processes on a busy machine must not fail the test)."""
     started = time.thread_time()

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import LABELS
-from matchers import Scanner, evaluate, load_ruleset
+from matchers import Scanner, evaluate
 
 FLAGGED = {
     "offer without a platform or 'buy'": [
@@ -99,11 +99,6 @@ NOT_FLAGGED = {
         "Déjanos tu opinión en Google, nos ayuda a mejorar",
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
 
 
 @pytest.mark.parametrize(("kind", "text"), [(k, t) for k, texts in FLAGGED.items() for t in texts])

@@ -6,12 +6,7 @@ import json
 
 import pytest
 
-from matchers import Reason, Scanner, Verdict, load_ruleset
-
-
-@pytest.fixture(scope="module")
-def scanner() -> Scanner:
-    return Scanner(load_ruleset())
+from matchers import Reason, Scanner, Verdict
 
 
 def fields_of(doc: dict) -> dict[str, str]:
