@@ -128,6 +128,8 @@ class Evaluation:
     suspect_negatives: int = 0
     categories: list[CategoryResult] = field(default_factory=list)
     languages: list[CategoryResult] = field(default_factory=list)
+    #: by the row's ``source_type`` (listing, vendor page, article...): where the errors sit in real text
+    source_types: list[CategoryResult] = field(default_factory=list)
     misses: list[Miss] = field(default_factory=list)
 
     @property
@@ -174,20 +176,21 @@ class Evaluation:
             "suspect_negative_share": round(self.suspect_negative_share, 4),
             "categories": [c.to_dict() for c in self.categories],
             "languages": [c.to_dict() for c in self.languages],
+            "source_types": [c.to_dict() for c in self.source_types],
             "misses": [asdict(m) for m in self.misses],
         }
 
 
 def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) -> Evaluation:
-    """Scan every labeled row (``label`` 0/1, optional ``category`` and ``language``) and count what each grade
-    got right."""
+    """Scan every labeled row (``label`` 0/1, optional ``category``, ``language`` and ``source_type``) and count
+    what each grade got right, overall and per group."""
     if scanner is None:
         from .ruleset import load_ruleset
 
         scanner = Scanner(load_ruleset())
     flagged = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     wide = dict(flagged)
-    groups: dict[str, dict[tuple[str, int], list[int]]] = {"category": {}, "language": {}}
+    groups: dict[str, dict[tuple[str, int], list[int]]] = {"category": {}, "language": {}, "source_type": {}}
     misses: list[Miss] = []
     suspects = [0, 0]  # every row graded suspect, and the negatives among them
     for index, row in enumerate(rows):
@@ -195,7 +198,8 @@ def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) 
         verdict = scanner.scan(row)
         suspects[0] += verdict.grade == "suspect"
         suspects[1] += verdict.grade == "suspect" and not label
-        for key, default in (("category", "uncategorised"), ("language", str(row.get("lang") or ""))):
+        for key, default in (("category", "uncategorised"), ("language", str(row.get("lang") or "")),
+                             ("source_type", "")):
             name = str(row.get(key) or default)
             if name:
                 tally = groups[key].setdefault((name, label), [0, 0, 0])
@@ -208,7 +212,8 @@ def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) 
             misses.append(_miss(row, index, label, verdict))
     return Evaluation(
         wide=Counts(**wide), suspects=suspects[0], suspect_negatives=suspects[1],
-        categories=_groups(groups["category"]), languages=_groups(groups["language"]), misses=misses, **flagged,
+        categories=_groups(groups["category"]), languages=_groups(groups["language"]),
+        source_types=_groups(groups["source_type"]), misses=misses, **flagged,
     )
 
 

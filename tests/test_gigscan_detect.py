@@ -83,6 +83,23 @@ def test_eval_json_and_table(tmp_path: Path) -> None:
     assert (data["precision"], data["recall"], data["confusion"]["tn"]) == (1.0, 1.0, 1)
     table = runner.invoke(app, ["eval", str(path)])
     assert table.exit_code == 0 and "precision 1.000" in table.output and "per category" in table.output
+    assert "per source_type" not in table.output  # rows that do not say what kind of text they are
+
+
+def test_eval_says_where_the_errors_sit_per_kind_of_text(tmp_path: Path) -> None:
+    """Real sets mix listings, vendor pages and articles; the errors concentrate in one kind, so eval counts
+    each ``source_type`` apart."""
+    path = tmp_path / "labeled.jsonl"
+    rows = [{"id": "v", "title": "Buy Yelp reviews", "label": 1, "source_type": "vendor_site"},
+            {"id": "a", "title": "Buy Trustpilot reviews", "label": 0, "source_type": "article"},
+            {"id": "b", "title": "I will review your CV", "label": 0, "source_type": "article"},
+            {"id": "m", "title": "I will design your logo", "label": 0, "source_type": "marketplace_listing"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    kinds = json.loads(runner.invoke(app, ["eval", str(path), "--json"]).output)["source_types"]
+    assert [(k["category"], k["label"], k["rows"], k["flagged"]) for k in kinds] == [
+        ("vendor_site", 1, 1, 1), ("article", 0, 2, 1), ("marketplace_listing", 0, 1, 0)]
+    table = runner.invoke(app, ["eval", str(path)]).output
+    assert "per source_type" in table and "marketplace_listing" in table
 
 
 def test_eval_errors_and_split_parts(tmp_path: Path) -> None:
