@@ -27,6 +27,7 @@ from typing import Any
 import redis
 
 from db import stream
+from db.recheck import close_recheck_run
 from db.store import BatchResult, Store, StoreBusyError
 
 logger = logging.getLogger(__name__)
@@ -253,13 +254,20 @@ class Ingester:
         return run_id
 
     def _close(self, entry: stream.Entry) -> None:
-        """The run is drained: close its record with the fleet's merged stats, then let the CLI judge it."""
+        """The run is drained: close its record with the fleet's merged stats (and a re-check run's unreached
+        targets), then let the CLI judge it. A close redelivered after a crash does not close the record twice."""
         run_id = self.run_id(entry.run)
-        stats = merged_stats(self.client.hgetall(stream.run_stats(entry.run)))
-        stats.update({"gigscan/run_id": run_id, "finish_reason": "finished"})
-        self.store.finish_run(run_id, entry.status, stats)
+        record = self.store.get_run(run_id)
+        first_close = record is None or record["finished_at"] is None
+        if first_close:
+            stats = merged_stats(self.client.hgetall(stream.run_stats(entry.run)))
+            stats.update({"gigscan/run_id": run_id, "finish_reason": "finished"})
+            self.store.finish_run(run_id, entry.status, stats)
         raw_spec = self.client.hget(stream.run_hash(entry.run), "spec")
         spec = json.loads(raw_spec) if raw_spec else {}
+        # After the record is closed: a crash in between leaves misses uncounted, never counted twice.
+        recheck = spec.get("recheck") if first_close and entry.status == "finished" else None
+        rechecked = close_recheck_run(self.store, run_id, recheck) if recheck else self._published_recheck(entry.run)
         outcome: dict[str, Any] = {"status": entry.status}
         if self.on_closed is not None:
             try:  # the run is closed either way: a failing judge must not make the ingester stumble on it forever
@@ -267,6 +275,8 @@ class Ingester:
             except Exception as exc:
                 logger.exception("judging run %s failed", run_id)
                 outcome["error"] = f"judging the run failed: {exc}"
+        if rechecked is not None:
+            outcome["recheck"] = rechecked
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(stream.run_hash(entry.run), mapping={"state": "closed", "outcome": json.dumps(outcome, default=str)})
         pipe.srem(stream.RUNS, entry.run)
@@ -275,6 +285,11 @@ class Ingester:
         pipe.execute()
         self._ack([entry.id])
         self.counts.runs_closed += 1
+
+    def _published_recheck(self, run: str) -> dict[str, Any] | None:
+        """A redelivered close: what the first close found on a re-check run, as it published it."""
+        raw = self.client.hget(stream.run_hash(run), "outcome")
+        return json.loads(raw).get("recheck") if raw else None
 
 
 def merged_stats(raw: Mapping[bytes, bytes]) -> dict[str, Any]:

@@ -4,15 +4,17 @@ Why from the store and not from search: a listing taken down no longer shows up 
 visit to its own URL can show that it is gone (404/410, a redirect away) or that it came back. The CLI hands
 these targets to the spider as a JSON Lines file (spiders hold no SQL), and after the crawl calls
 :meth:`db.store.Store.close_recheck` with the listing ids so that targets the crawl never reached count as
-missed.
+missed. A distributed re-check carries the same ids in its run's spec (:func:`recheck_plan`), and the ingester
+closes it (:func:`close_recheck_run`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from db.store import Store
 
@@ -56,6 +58,24 @@ def recheck_targets(store: Store, marketplace: str, *, everything: bool = False)
         )
     ]
     return targets
+
+
+def recheck_plan(targets: Iterable[RecheckTarget], missing_after: int) -> dict[str, Any]:
+    """What a distributed re-check run carries in its spec for the ingester to close it: the listing ids it
+    targets (JSON-ready), how many sellers, and after how many missed re-checks a listing is removed."""
+    targets = list(targets)
+    listing_ids = [t.id for t in targets if t.kind == "listing"]
+    return {"listing_ids": listing_ids, "sellers": len(targets) - len(listing_ids), "missing_after": missing_after}
+
+
+def close_recheck_run(store: Store, run_id: int, plan: Mapping[str, Any]) -> dict[str, int]:
+    """After a finished distributed re-check run: count its unreached targets as missed (as a local re-check
+    does, ``Store.close_recheck``) and say what the run found, from the events it recorded."""
+    after_misses = store.close_recheck(run_id, plan["listing_ids"], int(plan["missing_after"])).removed
+    found = dict(store.conn.execute("SELECT kind, count(*) FROM events WHERE run_id = ? GROUP BY kind", (run_id,)))
+    return {"listings": len(plan["listing_ids"]), "sellers": int(plan["sellers"]),
+            "removed": int(found.get("removed", 0)), "removed_after_misses": after_misses,
+            "reappeared": int(found.get("reappeared", 0)), "missing_after": int(plan["missing_after"])}  # fmt: skip
 
 
 def write_targets(targets: Iterable[RecheckTarget], path: Path) -> int:

@@ -229,8 +229,10 @@ def test_the_commands_say_in_one_line_what_is_wrong_with_the_redis_url(server: R
     assert bad.returncode == 2 and "redis://" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     down = run_gigscan("ingest", "--redis-url", "redis://127.0.0.1:1/0", "--db", "x.db", check=False)
     assert down.returncode == 1 and "cannot reach Redis" in down.stderr
-    recheck = run_gigscan("crawl", "fiverr", "--recheck", "--redis-url", server.url, check=False)
-    assert recheck.returncode == 2 and "local crawls" in recheck.stderr
+    resume = run_gigscan("crawl", "fiverr", "--resume", "--redis-url", server.url, check=False)
+    assert resume.returncode == 2 and "local crawls" in resume.stderr
+    nowhere = run_gigscan("crawl", "fiverr", "--recheck", "--db", "missing.db", "--redis-url", server.url, check=False)
+    assert nowhere.returncode == 2 and "reads its targets from the store on this machine" in nowhere.stderr
     shown = run_gigscan("queue", "--redis-url", server.url, "--json")
     assert set(json.loads(shown.stdout)) == {"spiders", "runs", "workers", "stream_entries"}
 
@@ -262,3 +264,33 @@ def test_a_distributed_run_is_closed_judged_by_the_monitors_and_notified(
     assert outcome["status"] == "degraded" and outcome["failures"][0]["monitor"] == "blocked_share"
     assert json.loads(received.read_text())["runs"][0]["run_id"] == 1  # notified, as a local crawl would be
     assert client.hget(stream.run_hash(run.key), "state") == b"closed" and not client.sismember(stream.RUNS, run.key)
+
+
+def test_a_distributed_recheck_counts_unreached_targets_as_missed_once(client: redis.Redis, tmp_path: Path) -> None:
+    """The ingester closes a re-check run as a local re-check closes: each target listing the fleet did not see
+    has missed one more re-check (removed after --missing-after), even when the close is delivered again."""
+    from db.recheck import recheck_plan, recheck_targets
+
+    db = tmp_path / "s.db"
+    first = spec("fiverr-1")
+    open_run(client, first)
+    client.xadd(stream.STREAM, stream.records_entry(first.key, [listing_record(external_id=str(n)) for n in range(3)]))
+    client.xadd(stream.STREAM, stream.finish_entry(first.key, "finished"))
+    with Store(db) as store:
+        ingester = Ingester(client, store)
+        ingester.acquire()
+        ingester.follow(lambda: False, 50, until_idle=True)
+        targets = [t for t in recheck_targets(store, "fiverr", everything=True) if t.kind == "listing"]
+        again = spec("fiverr-2")
+        again.recheck = recheck_plan(targets, missing_after=2)
+        open_run(client, again)
+        client.xadd(stream.STREAM, stream.records_entry(again.key, [listing_record(external_id="0")]))
+        client.xadd(stream.STREAM, stream.finish_entry(again.key, "finished"))
+        client.xadd(stream.STREAM, stream.finish_entry(again.key, "finished"))  # the close, delivered twice
+        ingester.follow(lambda: False, 50, until_idle=True)
+        missed = dict(store.conn.execute("SELECT external_id, missed_rechecks FROM listings"))
+    assert len(targets) == 3 and missed == {"0": 0, "1": 1, "2": 1}
+    outcome = json.loads(client.hget(stream.run_hash(again.key), "outcome"))
+    assert outcome["recheck"] == {"listings": 3, "sellers": 0, "removed": 0, "removed_after_misses": 0,
+                                  "reappeared": 0, "missing_after": 2}  # fmt: skip
+    assert RunSpec.load(json.dumps({**json.loads(client.hget(stream.run_hash(again.key), "spec")), "new": 1})).recheck

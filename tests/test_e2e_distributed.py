@@ -258,3 +258,32 @@ def test_two_workers_hit_a_host_no_harder_than_the_polite_delay_allows(
     rate = (len(times) - 1) / (times[-1] - times[0])
     assert rate <= 10 * 1.1, f"{rate:.1f} requests/s to one host with a 0.1 s delay"
     assert rate >= 10 / 1.5  # and the fleet did crawl at about the polite rate, not far below it
+
+
+def test_a_distributed_recheck_records_takedowns_as_a_local_one_does(
+    fleet: tuple[Fleet, RedisServer], tmp_path: Path
+) -> None:
+    """`crawl --recheck --redis-url`: the seeder reads the targets from the store, the workers visit them, and the
+    ingester records each gig taken down since (404) as removed, with its event, in the one evidence chain."""
+    group, _ = fleet
+    with TestbedServer(seed=11, listings=120) as server:
+        run_gigscan("crawl", "fiverr", "--base-url", server.url, "--db", str(group.db), "--max-pages", "1",
+                    "--query", "amazon reviews", "--delay", "0", "--no-progress")  # fmt: skip
+        with sqlite3.connect(group.db) as conn:
+            known = {row[0] for row in conn.execute("select external_id from listings")}
+        server.set_step(1)
+        removed = {str(g) for g in server.catalogue.changes().removed} & known
+        assert removed, "the step took down none of the crawled gigs"
+        group.start_ingester()
+        group.start_workers(2)
+        out = run_gigscan("crawl", "fiverr", "--base-url", server.url, "--db", str(group.db), "--recheck", "--all",
+                          "--delay", "0", "--no-progress", "--redis-url", group.url).stdout  # fmt: skip
+    assert f"re-checked {len(known)} listing(s)" in out and f"{len(removed)} newly removed" in out
+    with sqlite3.connect(group.db) as conn:
+        status = dict(conn.execute("select external_id, status from listings"))
+        events = conn.execute("select l.external_id, e.kind, e.http_status, r.host from events e"
+                              " join listings l on l.id = e.listing_id join runs r on r.id = e.run_id").fetchall()
+    assert {gig for gig, state in status.items() if state == "removed"} == removed
+    assert sorted(events) == sorted((gig, "removed", 404, events[0][3]) for gig in removed)
+    assert events[0][3].startswith("redis ")  # recorded by the fleet's run
+    assert run_gigscan("verify", "--db", str(group.db)).returncode == 0

@@ -16,7 +16,7 @@ import socket
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +87,14 @@ class RunSpec:
     ruleset_version: str
     gigscan_version: str
     notify: str | None = None
+    #: a re-check run: the targeted listing ids etc. for the ingester to close it (``db.recheck.recheck_plan``)
+    recheck: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, raw: bytes | str) -> RunSpec:
-        return cls(**json.loads(raw))
+        """The spec as seeded; fields this version does not know (a newer seeder's) are left out."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in json.loads(raw).items() if k in known})
 
 
 def open_run(client: redis.Redis, spec: RunSpec) -> None:
@@ -242,13 +246,16 @@ def local_profile(path: str) -> str:
     return str(shipped.get(Path(path).name, path))
 
 
-def seed_process(url: str, specs: Mapping[str, RunSpec], base_settings: Settings) -> None:
+def seed_process(url: str, specs: Mapping[str, RunSpec], base_settings: Settings,
+                 seed_args: Mapping[str, Any] | None = None) -> None:
     """Queue each run's start requests: Scrapy runs each spider's ``start`` into its run's queue, takes no
-    request (role ``seed``) and stops."""
+    request (role ``seed``) and stops. ``seed_args`` go to the seeding spiders only (a re-check's targets file,
+    which is on this machine, not on the workers')."""
     process = CrawlerProcess(base_settings)
     for spec in specs.values():
         crawler = process.create_crawler(spec.spider)
         crawler.settings.setdict(fleet_settings(url, spec.key, "seed"), priority="cmdline")
         crawler.settings.set("GIGSCAN_RUN_ARGS", spec.run_args, priority="cmdline")
-        process.crawl(crawler, **{k: v for k, v in spec.spider_args.items() if v is not None})
+        args = {**spec.spider_args, **(seed_args or {})}
+        process.crawl(crawler, **{k: v for k, v in args.items() if v is not None})
     process.start()

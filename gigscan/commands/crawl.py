@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -226,9 +227,7 @@ def print_summary(options: CrawlOptions, summary: CrawlSummary) -> None:
     console.print(table)
     recheck = summary.stats.get("gigscan/recheck")
     if recheck:
-        console.print(f"re-checked {recheck['listings']} listing(s) and {recheck['sellers']} seller(s): "
-                      f"{recheck['removed']} newly removed ({recheck['removed_after_misses']} after "
-                      f"{options.missing_after} missed re-checks), {recheck['reappeared']} reappeared")
+        console.print(recheck_line(recheck, options.missing_after), highlight=False)
     if summary.run_id is None or summary.stats.get("gigscan/crashed"):
         return
     print_flagged_sellers(options.db, run_id=summary.run_id)
@@ -236,3 +235,10 @@ def print_summary(options: CrawlOptions, summary: CrawlSummary) -> None:
         err_console.print(f"[yellow]warning:[/] {summary.blocked_gave_up} page(s) stayed blocked; "
                           "results are incomplete, not empty.")
     console.print(f"store: [bold]{escape(str(options.db))}[/] (run {summary.run_id}, gigscan {__version__})")
+
+
+def recheck_line(recheck: Mapping[str, Any], missing_after: int) -> str:
+    """What a re-check run found, in one line (a local or a distributed one)."""
+    return (f"re-checked {recheck['listings']} listing(s) and {recheck['sellers']} seller(s): "
+            f"{recheck['removed']} newly removed ({recheck['removed_after_misses']} after "
+            f"{missing_after} missed re-checks), {recheck['reappeared']} reappeared")

@@ -57,23 +57,32 @@ def crawl_distributed(options: CrawlOptions, url: str, detach: bool) -> None:
     from scrapy.settings import SETTINGS_PRIORITIES
 
     from crawler.distributed.fleet import mark_seeded, seed_process
-    from crawler.run import CrawlError, crawl_settings, plan, spider_classes
+    from crawler.run import CrawlError, check_recheck, crawl_settings, plan, spider_classes
 
-    if options.recheck is not None or options.resume:
-        fail("--recheck and --resume are for local crawls (a distributed run keeps its frontier in Redis)")
+    if options.resume:
+        fail("--resume is for local crawls: a distributed run keeps its frontier in Redis, and it survives a "
+             "restart of any worker, of the ingester or of Redis")
     try:
         settings = crawl_settings(options)
-        crawls = plan(options, spider_classes(settings))
+        classes = spider_classes(settings)
+        crawls = plan(options, classes)
+        check_recheck(options, classes)
     except CrawlError as exc:
         fail(exc.reason, code=exc.code)
+    recheck, targets_file = distributed_recheck(options)
     client = redis_client(url)
     # What the command line set (its options and --set), for the workers to crawl with the same settings.
     portable = {name: value for name, value in settings.items() if name not in _LOCAL_SETTINGS
                 and settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and value is not None}
-    specs = {spec.key: spec for spec in (run_spec(client, options, planned, portable) for planned in crawls)}
+    specs = {spec.key: spec for spec in (run_spec(client, options, planned, portable, recheck)
+                                         for planned in crawls)}  # fmt: skip
     if options.log_file is not None:
         options.log_file.parent.mkdir(parents=True, exist_ok=True)
-    seed_process(url, specs, settings)
+    try:
+        seed_process(url, specs, settings, {"recheck": targets_file})
+    finally:
+        if targets_file is not None:
+            Path(targets_file).unlink(missing_ok=True)
     for key in specs:
         mark_seeded(client, key)
     err_console.print(f"seeded {', '.join(specs)} on {url}; workers join with: gigscan worker --redis-url URL",
@@ -85,7 +94,29 @@ def crawl_distributed(options: CrawlOptions, url: str, detach: bool) -> None:
         raise typer.Exit(1)
 
 
-def run_spec(client: redis.Redis, options: CrawlOptions, planned: Any, portable: dict[str, Any]) -> RunSpec:
+def distributed_recheck(options: CrawlOptions) -> tuple[dict[str, Any] | None, str | None]:
+    """With ``--recheck``: the plan the run carries (for the ingester to count unreached targets as missed) and
+    the targets file the seeding spider reads; both None without it. Needs the store on this machine: the
+    targets are read from it. Nothing to re-check ends the command, as a local re-check does."""
+    from crawler.run import recheck_targets
+    from db.access import StoreUnavailable
+    from db.recheck import recheck_plan
+
+    if options.recheck is None:
+        return None, None
+    try:
+        targets, targets_file = recheck_targets(options)
+    except StoreUnavailable as exc:
+        fail(f"--recheck reads its targets from the store on this machine: {exc}")
+    if not targets:
+        console.print("nothing to re-check: the store has no "
+                      + ("listings" if options.recheck == "all" else "flagged listings"))
+        raise typer.Exit(0)
+    return recheck_plan(targets, options.missing_after), targets_file
+
+
+def run_spec(client: redis.Redis, options: CrawlOptions, planned: Any, portable: dict[str, Any],
+             recheck: dict[str, Any] | None = None) -> RunSpec:
     """A new run of one planned crawl, recorded in Redis (state ``seeding``) and announced to the ingester."""
     from crawler.distributed.fleet import RunSpec, new_run_key, open_run
     from crawler.scanning import scanner_for
@@ -95,7 +126,8 @@ def run_spec(client: redis.Redis, options: CrawlOptions, planned: Any, portable:
     spider_args.update({k: v for k, v in planned.args.items() if v is not None})
     spec = RunSpec(new_run_key(client, planned.label), planned.spider, planned.label, spider_args, portable,
                    {**options.run_args(), **planned.args, "marketplace": planned.label},
-                   scanner_for(str(options.rules) if options.rules else None).version, __version__, options.notify)
+                   scanner_for(str(options.rules) if options.rules else None).version, __version__, options.notify,
+                   recheck)
     open_run(client, spec)
     return spec
 
@@ -144,6 +176,11 @@ def report_run(state: dict[str, Any], db: Path) -> bool:
     console.print(table)
     for failure in outcome.get("failures") or []:
         err_console.print(f"  {failure['monitor']}: {failure['message']}", highlight=False, markup=False)
+    recheck = outcome.get("recheck")
+    if recheck:
+        from gigscan.commands.crawl import recheck_line
+
+        console.print(recheck_line(recheck, recheck["missing_after"]), highlight=False)
     if state.get("run_id") and db.is_file():
         print_flagged_sellers(db, run_id=state["run_id"])
     return outcome.get("status") == "finished" and not outcome.get("failures")
