@@ -10,14 +10,18 @@ under the user's home by surprise.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shlex
 import shutil
 import sqlite3
+import struct
 import subprocess
 import urllib.request
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,21 +68,57 @@ def lock_path(db: Path, name: str) -> Path:
     return data_dir(store) / "locks" / f"{_safe(store.name)}.{_safe(name)}.lock"
 
 
-def hold_crawl_locks(db: Path, names: Iterable[str]) -> list[FileLock]:
+class StoreFileLock:
+    """A spider's lock on the store file itself, so that every name of the file takes it: a hard link too, which
+    resolves to a path (and a lock file) of its own. A Linux open-file-description lock on one byte far beyond
+    SQLite's lock bytes: it does not touch SQLite's locking, and (unlike a POSIX record lock) closing another
+    descriptor of the file, as SQLite does, does not drop it."""
+
+    def __init__(self, db: Path, name: str) -> None:
+        self.offset = (1 << 62) + zlib.crc32(name.encode())
+        self.fd: int | None = os.open(db, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+
+    def acquire(self) -> None:
+        assert self.fd is not None
+        try:
+            fcntl.fcntl(self.fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, self.offset, 1, 0))
+        except OSError:
+            self.release()
+            raise Timeout(str(self.offset)) from None
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # the lock goes with its open file description
+            self.fd = None
+
+
+def _locks_for(db: Path, name: str) -> list[tuple[Path, FileLock | StoreFileLock]]:
+    """The locks of a spider crawling into ``db``: the lock file beside it, and the file's own lock where the
+    store exists and the OS has open-file-description locks (Linux)."""
+    path = lock_path(db, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    locks: list[tuple[Path, FileLock | StoreFileLock]] = [
+        (path, FileLock(path, timeout=0, is_singleton=False, thread_local=False))
+    ]
+    store = Path(db).resolve()
+    if hasattr(fcntl, "F_OFD_SETLK") and store.is_file() and os.access(store, os.R_OK | os.W_OK):
+        locks.append((store, StoreFileLock(store, name)))
+    return locks
+
+
+def hold_crawl_locks(db: Path, names: Iterable[str]) -> list[FileLock | StoreFileLock]:
     """Take the lock of each spider about to crawl into ``db``, at once or not at all: :class:`Locked` when one is
     held. The OS releases them when this process ends, however it ends (SIGKILL included)."""
-    held: list[FileLock] = []
+    held: list[FileLock | StoreFileLock] = []
     for name in sorted(set(names)):
-        path = lock_path(db, name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(path, timeout=0, is_singleton=False, thread_local=False)
-        try:
-            lock.acquire()
-        except Timeout:
-            for other in held:
-                other.release()
-            raise Locked(name, path) from None
-        held.append(lock)
+        for path, lock in _locks_for(db, name):
+            try:
+                lock.acquire()
+            except Timeout:
+                for other in held:
+                    other.release()
+                raise Locked(name, path) from None
+            held.append(lock)
     return held
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -152,6 +153,34 @@ def test_crawl_lock_is_exclusive_per_database_and_spider_across_processes(tmp_pa
     for lock in held:
         lock.release()
     assert other_process("fiverr") == "acquired"
+
+
+def test_a_hard_link_to_the_store_takes_the_same_lock_and_sqlite_does_not_drop_it(tmp_path: Path) -> None:
+    """A hard link in another folder resolves to a path (and a lock file) of its own: the store file's own lock
+    catches it. Opening and closing the store in the holding process (SQLite closes its descriptors) keeps it."""
+    db = tmp_path / "a" / "store.db"
+    db.parent.mkdir()
+    with Store(db):
+        pass
+    (tmp_path / "b").mkdir()
+    link = tmp_path / "b" / "other-name.db"
+    os.link(db, link)
+    held = hold_crawl_locks(db, ["fiverr"])
+    with Store(db) as store:
+        store.conn.execute("SELECT count(*) FROM runs").fetchone()
+    probe = ("import sys; from pathlib import Path; from crawler.unattended import hold_crawl_locks, Locked\n"
+             "try:\n    hold_crawl_locks(Path(sys.argv[1]), sys.argv[2:])\nexcept Locked as e:\n    print(e.path)\n"
+             "else:\n    print('acquired')\n")  # fmt: skip
+
+    def other_process(path: Path, *names: str) -> str:
+        return subprocess.run([sys.executable, "-c", probe, str(path), *names], capture_output=True, text=True,
+                              check=True).stdout.strip()  # fmt: skip
+
+    assert other_process(link, "fiverr") == str(link.resolve())
+    assert other_process(link, "freelancer") == "acquired"
+    for lock in held:
+        lock.release()
+    assert other_process(link, "fiverr") == "acquired"
 
 
 def test_a_lock_dies_with_its_process(tmp_path: Path) -> None:
