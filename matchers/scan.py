@@ -102,7 +102,7 @@ class Scanner:
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
         if self.transaction is not None and score >= self.threshold:
-            held = self.transaction.hold(texts, score)
+            held = self.transaction.hold(texts, score, {f.name: f for f in fields})
             if held is not None:  # a page that talks about reviews, with no deal anywhere in it
                 reasons.append(held)
                 score = self.transaction.rule.cap

@@ -17,7 +17,8 @@ import re
 from collections.abc import Mapping
 
 from .classes import ClassTable
-from .normalise import fold, native_key, normalise_folded, unspaced_letter
+from .field import FieldScan
+from .normalise import fold, native_key, normalise_folded
 from .outline import WORD_WRITTEN, Boundaries
 from .prepare import FieldPreparer
 from .ruleset import TermClass, Transaction
@@ -25,16 +26,18 @@ from .terms import Hit, TermIndex, find_hits
 from .verdict import Reason
 
 _WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं" is one word)
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
-def words(text: str) -> int:
-    """Words in ``text``; a run of letters of a script written without spaces counts one word per two letters."""
+def words(text: str, enough: int | None = None) -> int:
+    """Words in ``text`` (counting stops at ``enough``); letters of a script written without spaces (Han, kana,
+    Hangul) count one word per two."""
     count = 0
-    for m in _WORD.finditer(text):
-        token = m.group()
-        unspaced = sum(1 for c in token if unspaced_letter(c))
-        count += 1 + unspaced // 2 if unspaced else 1
-    return count
+    for _ in _WORD.finditer(text):
+        count += 1
+        if enough is not None and count >= enough:
+            return count
+    return count + (len(_UNSPACED.findall(text)) // 2 if not text.isascii() else 0)
 
 
 class _Finder:
@@ -46,23 +49,29 @@ class _Finder:
         self.preparer = preparer
         self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
 
-    def first(self, texts: Mapping[str, str]) -> Hit | None:
+    def first(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
         """The first term found (None: none anywhere)."""
-        found = self.distinct(texts, 1)
+        found = self.distinct(texts, 1, scanned)
         return found[0] if found else None
 
-    def distinct(self, texts: Mapping[str, str], enough: int) -> list[Hit]:
-        """Hits of up to ``enough`` different terms (as keyed), field by field."""
+    def distinct(self, texts: Mapping[str, str], enough: int,
+                 scanned: Mapping[str, FieldScan] | None = None) -> list[Hit]:
+        """Hits of up to ``enough`` different terms (as keyed), field by field; ``scanned``: fields already keyed."""
         vocabulary = self.table.index.vocabulary
         seen: dict[str, Hit] = {}
-        for text in texts.values():
+        for name, text in texts.items():
             if not text:
                 continue
-            key = normalise_folded(text, fold(text), vocabulary)
-            native = native_key(text, key) if self.index.context_native is not None else None
+            f = scanned.get(name) if scanned else None
+            if f is not None:
+                key, native, bounds = f.key, f.native, f.boundaries()
+            else:
+                key = normalise_folded(text, fold(text), vocabulary)
+                native = native_key(text, key)
+                bounds = Boundaries(text)
             hits = find_hits(key, self.index.context, compounds=self.index.compounds)
             hits += find_hits(native, self.index.context_native)
-            for hit in sorted(self.preparer.kept(hits, Boundaries(text)), key=lambda h: h.start):
+            for hit in sorted(self.preparer.kept(hits, bounds), key=lambda h: h.start):
                 seen.setdefault(hit.term, hit)
                 if len(seen) >= enough:
                     return list(seen.values())
@@ -83,23 +92,29 @@ class TransactionCheck:
         self.deal = _Finder(tuple(rule.classes), table, preparer)
         self.talk = _Finder(tuple(rule.when_any), table, preparer) if rule.when_any else None
 
-    def length(self, texts: Mapping[str, str]) -> int:
-        return sum(words(t) for t in texts.values() if t)
+    def long(self, texts: Mapping[str, str]) -> bool:
+        """At least ``min_words`` words in the listing."""
+        count = 0
+        for text in texts.values():
+            count += words(text, self.rule.min_words - count) if text else 0
+            if count >= self.rule.min_words:
+                return True
+        return False
 
-    def found(self, texts: Mapping[str, str]) -> Hit | None:
+    def found(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
         """The first transaction term in the listing's fields (None: nowhere)."""
-        return self.deal.first(texts)
+        return self.deal.first(texts, scanned)
 
-    def hold(self, texts: Mapping[str, str], score: float) -> Reason | None:
+    def hold(self, texts: Mapping[str, str], score: float,
+             scanned: Mapping[str, FieldScan] | None = None) -> Reason | None:
         """The reason that holds a would-be flagged listing at ``cap`` (None: a transaction, a short text, or
         no word that talks about the trade)."""
-        length = self.length(texts)
-        if score <= self.rule.cap or length < self.rule.min_words or self.found(texts) is not None:
+        if score <= self.rule.cap or not self.long(texts) or self.found(texts, scanned) is not None:
             return None
         talk: list[Hit] = []
         if self.talk is not None:
             # several different ones: a page about the trade is full of them, a vendor's page names one in passing
-            talk = self.talk.distinct(texts, self.rule.talk_terms)
+            talk = self.talk.distinct(texts, self.rule.talk_terms, scanned)
             if len(talk) < self.rule.talk_terms:
                 return None
         name = "description" if texts.get("description") else "title"
