@@ -23,7 +23,13 @@ class ClassTable:
         #: Anchors in name order (the order explanations and the title check walk them in).
         self.anchor_names = tuple(sorted(self.anchors))
         watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
-        self.index = TermIndex.build({name: list(c.terms) for name, c in ruleset.classes.items()}, watched)
+        # Classes only the whole-page transaction check reads (no rule names them) keep out of the automata run
+        # on every field: that check builds its own, for the few listings it looks at.
+        ruled = {name for rule in ruleset.rules for name in rule.class_names}
+        page_only = {n for n in _transaction_classes(ruleset) if n not in ruled and n not in watched}
+        self.index = TermIndex.build(
+            {name: list(c.terms) for name, c in ruleset.classes.items() if name not in page_only}, watched
+        )
         #: Classes with patterns, matched on first use.
         self.lazy = frozenset(name for name, c in ruleset.classes.items() if c.patterns or c.original_patterns)
         #: Classes whose hits may be skipped by the word next to them or a negation.
@@ -67,6 +73,11 @@ class ClassTable:
         if starts is None:
             starts = f.anchor_starts = {h.start for name in self.anchor_names for h in f.hits.get(name, ())}
         return frozenset((f.name, h.start) for h in hits if h.cls in self.anchors or h.start in starts)
+
+
+def _transaction_classes(ruleset: Ruleset) -> set[str]:
+    rule = ruleset.transaction
+    return set(rule.classes) | set(rule.when_any) if rule is not None else set()
 
 
 def pattern_hits(f: FieldScan, cls: TermClass) -> list[Hit]:

@@ -115,6 +115,25 @@ class Negation:
 
 
 @dataclass(frozen=True)
+class Transaction:
+    """Where the deal is: a text of at least ``min_words`` words (a page, not a marketplace listing's few lines)
+    is only ``flagged`` when a term of one of ``classes`` is somewhere in it (a supplier's or buyer's voice, a
+    price, a call to order or contact); without one, and with a term of one of ``when_any`` (it talks about the
+    trade), its score is held at ``cap`` (an analyst's look at most): news, warnings, policies and advice that
+    talk about reviews sell and buy nothing."""
+
+    classes: tuple[str, ...] = ()
+    min_words: int = 0
+    cap: float = 0.0
+    explain: str = ""
+    #: ... and only when a term of one of these classes is in it too: a reporter's, a judge's or an adviser's
+    #: words (the page talks about the trade); empty: any page without a transaction.
+    when_any: tuple[str, ...] = ()
+    #: ... that many different terms of them.
+    talk_terms: int = 1
+
+
+@dataclass(frozen=True)
 class Ruleset:
     version: str
     threshold: float
@@ -128,6 +147,8 @@ class Ruleset:
     source: str = field(default="", repr=False, compare=False)
     #: Scores from here up to ``threshold`` grade a listing ``suspect`` (an analyst's look); None: no suspects.
     suspect_threshold: float | None = None
+    #: Flagged pages need a transaction somewhere in them (None: no such check).
+    transaction: Transaction | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -180,7 +201,8 @@ _RULE_KEYS = {
     "must_not_match", "description",
 }
 _TOP_KEYS = {
-    "version", "description", "threshold", "suspect_threshold", "seeds", "classes", "rules", "examples", "negation"
+    "version", "description", "threshold", "suspect_threshold", "seeds", "classes", "rules", "examples", "negation",
+    "transaction",
 }
 
 
@@ -221,6 +243,7 @@ class _Loader:
         negation = self._negation(top.get("negation", dict, {}))
         examples = _Reader(top.get("examples", dict, {}), self.locator.table("examples"), "[examples]", self)
         examples.unknown({"flagged", "not_flagged"})
+        transaction = self._transaction(top, classes, threshold)
         ruleset = Ruleset(
             version=version,
             threshold=threshold,
@@ -233,10 +256,33 @@ class _Loader:
             path=self.path,
             source=self.source,
             suspect_threshold=suspect,
+            transaction=transaction,
         )
         if self.problems:
             raise RulesetError(self.problems)
         return ruleset
+
+    def _transaction(self, top: _Reader, classes: dict[str, TermClass], threshold: float) -> Transaction | None:
+        if "transaction" not in top.table:
+            return None
+        reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
+        reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms"})
+        names = reader.strings("classes", required=True)
+        when_any = reader.strings("when_any")
+        for name in names + when_any:
+            if name not in classes:
+                reader.problem("classes", f"unknown class {name!r}")
+        min_words = reader.get("min_words", int, 0)
+        if min_words < 0:
+            reader.problem("min_words", "'min_words' must be >= 0")
+        cap = reader.get("cap", float, 0.0, required=True)
+        if not 0 <= cap < threshold:
+            reader.problem("cap", "'cap' must be in [0, threshold)")
+        talk_terms = reader.get("talk_terms", int, 1)
+        if talk_terms < 1:
+            reader.problem("talk_terms", "'talk_terms' must be >= 1")
+        explain = reader.get("explain", str, "", required=True)
+        return Transaction(names, min_words, cap, explain, when_any, talk_terms)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -17,6 +17,7 @@ from .fuzzy import FuzzyRule
 from .match import Found, RuleMatcher, RuleSelection
 from .prepare import FieldPreparer
 from .ruleset import FIELDS, Problem, Ruleset
+from .transaction import TransactionCheck
 from .verdict import Reason, Verdict, field_texts
 from .weigh import NOTHING_EXPLAINED, Weigher
 
@@ -38,6 +39,8 @@ class Scanner:
         self.fuzzy = [FuzzyRule(rule, self.table, prefilter) for rule in self.rules.fuzzy]
         self.matcher = RuleMatcher(self.table)
         self.weigher = Weigher(self.table, self.rules, self.matcher)
+        rule = ruleset.transaction
+        self.transaction = TransactionCheck(rule, self.table, self.preparer) if rule is not None else None
 
     @property
     def rule_ids(self) -> list[str]:
@@ -78,7 +81,8 @@ class Scanner:
     def _scan(self, doc: Mapping[str, Any], everything: bool) -> tuple[Verdict, set[str]]:
         """The verdict, and the ids of the rules behind it (``everything``: negative rules run even when
         nothing positive fired, for rule examples)."""
-        fields = self._fields(doc)
+        texts = field_texts(doc)
+        fields = self._fields(texts)
         if not fields:
             return self._clear(), set()  # most listings: no rating term, nothing to do
         present = self.table.lazy_mask
@@ -97,11 +101,16 @@ class Scanner:
         reasons, score = self.weigher.weigh(found, explained, fields, present)
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
+        if self.transaction is not None and score >= self.threshold:
+            held = self.transaction.hold(texts, score, {f.name: f for f in fields})
+            if held is not None:  # a page that talks about reviews, with no deal anywhere in it
+                reasons.append(held)
+                score = self.transaction.rule.cap
         return self._verdict(score, reasons), {r.rule_id for r in reasons}
 
-    def _fields(self, doc: Mapping[str, Any]) -> list[FieldScan]:
+    def _fields(self, texts: Mapping[str, str]) -> list[FieldScan]:
         """The fields with a rating term, with every term hit (exact, misspelt, context) found."""
-        fields = [f for name, text in field_texts(doc).items() if text
+        fields = [f for name, text in texts.items() if text
                   if (f := self.preparer.field(name, text)) is not None]
         if not fields:
             return []

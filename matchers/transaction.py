@@ -1,0 +1,136 @@
+"""Where is the deal? A page that only talks about reviews is no offer, however many rating words it has.
+
+An offer or a buyer's post has the structure of a transaction somewhere in it: a supplier's or buyer's voice
+("we deliver", "I need", "we pay"), a price or a package, a call to order or contact. News of a lawsuit, a
+warning, a platform's policy or an advice page ("how to get more Google reviews") talks about the trade in the
+third person or in advice's second person, with none of that anywhere. A listing of at least ``min_words``
+words (a page, not a marketplace listing's few lines) that would be flagged but holds no term of the ruleset's
+``[transaction]`` classes is held at ``cap``: an analyst may look, nothing is exported.
+
+Only listings that would be flagged are checked, so the whole text (not just the stretches near rating terms)
+is read for transaction terms at little cost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .classes import ClassTable
+from .field import FieldScan
+from .normalise import fold, native_key, normalise_folded
+from .outline import WORD_WRITTEN, Boundaries
+from .prepare import FieldPreparer
+from .ruleset import TermClass, Transaction
+from .terms import Hit, TermIndex, find_hits
+from .verdict import Reason
+
+_WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं" is one word)
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def words(text: str, enough: int | None = None) -> int:
+    """Words in ``text`` (counting stops at ``enough``); letters of a script written without spaces (Han, kana,
+    Hangul) count one word per two."""
+    count = 0
+    for _ in _WORD.finditer(text):
+        count += 1
+        if enough is not None and count >= enough:
+            return count
+    return count + (len(_UNSPACED.findall(text)) // 2 if not text.isascii() else 0)
+
+
+class _Finder:
+    """The first term of some classes anywhere in a listing's fields (not only near rating terms)."""
+
+    def __init__(self, classes: tuple[str, ...], table: ClassTable, preparer: FieldPreparer) -> None:
+        self.classes = classes
+        self.table = table
+        self.preparer = preparer
+        self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
+
+    def first(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
+        """The first term found (None: none anywhere)."""
+        found = self.distinct(texts, 1, scanned)
+        return found[0] if found else None
+
+    def distinct(self, texts: Mapping[str, str], enough: int,
+                 scanned: Mapping[str, FieldScan] | None = None) -> list[Hit]:
+        """Hits of up to ``enough`` different terms (as keyed), field by field; ``scanned``: fields already keyed."""
+        vocabulary = self.table.index.vocabulary
+        seen: dict[str, Hit] = {}
+        for name, text in texts.items():
+            if not text:
+                continue
+            f = scanned.get(name) if scanned else None
+            if f is not None:
+                key, native, bounds = f.key, f.native, f.boundaries()
+            else:
+                key = normalise_folded(text, fold(text), vocabulary)
+                native = native_key(text, key)
+                bounds = Boundaries(text)
+            hits = find_hits(key, self.index.context, compounds=self.index.compounds)
+            hits += find_hits(native, self.index.context_native)
+            for hit in sorted(self.preparer.kept(hits, bounds), key=lambda h: h.start):
+                seen.setdefault(hit.term, hit)
+                if len(seen) >= enough:
+                    return list(seen.values())
+            for cls_name in self.classes:
+                hit = _pattern_hit(self.table.classes[cls_name], text, key.text, key.non_latin)
+                if hit is not None:
+                    seen.setdefault(hit.term, hit)
+                    if len(seen) >= enough:
+                        return list(seen.values())
+        return list(seen.values())
+
+
+class TransactionCheck:
+    """Is there a deal anywhere in a long listing that talks about the trade?"""
+
+    def __init__(self, rule: Transaction, table: ClassTable, preparer: FieldPreparer) -> None:
+        self.rule = rule
+        self.deal = _Finder(tuple(rule.classes), table, preparer)
+        self.talk = _Finder(tuple(rule.when_any), table, preparer) if rule.when_any else None
+
+    def long(self, texts: Mapping[str, str]) -> bool:
+        """At least ``min_words`` words in the listing."""
+        count = 0
+        for text in texts.values():
+            count += words(text, self.rule.min_words - count) if text else 0
+            if count >= self.rule.min_words:
+                return True
+        return False
+
+    def found(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
+        """The first transaction term in the listing's fields (None: nowhere)."""
+        return self.deal.first(texts, scanned)
+
+    def hold(self, texts: Mapping[str, str], score: float,
+             scanned: Mapping[str, FieldScan] | None = None) -> Reason | None:
+        """The reason that holds a would-be flagged listing at ``cap`` (None: a transaction, a short text, or
+        no word that talks about the trade)."""
+        if score <= self.rule.cap or not self.long(texts) or self.found(texts, scanned) is not None:
+            return None
+        talk: list[Hit] = []
+        if self.talk is not None:
+            # several different ones: a page about the trade is full of them, a vendor's page names one in passing
+            talk = self.talk.distinct(texts, self.rule.talk_terms, scanned)
+            if len(talk) < self.rule.talk_terms:
+                return None
+        name = "description" if texts.get("description") else "title"
+        said = f" ({', '.join(repr(h.text) for h in talk)})" if talk else ""
+        return Reason("no-transaction", name, "", 0, 0, "negative", round(self.rule.cap - score, 3),
+                      f"{self.rule.explain}{said}.")
+
+
+def _pattern_hit(cls: TermClass, original: str, key: str, non_latin: bool) -> Hit | None:
+    """A pattern class's first match anywhere in the field (on the key, or on the text as written)."""
+    for pattern in cls.patterns:
+        m = pattern.search(original if cls.on_original else key)
+        if m is not None:
+            return Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1)
+    for pattern in cls.original_patterns if non_latin else ():
+        m = pattern.search(original)
+        if m is not None:
+            return Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1)
+    return None

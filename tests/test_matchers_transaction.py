@@ -1,0 +1,129 @@
+"""Where is the deal? A page that talks about the trade, with no supplier's or buyer's voice, price or call to
+order anywhere, is held at suspect; offers and short listings are not touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matchers import Scanner, load_ruleset
+from matchers.ruleset import RulesetError
+from matchers.transaction import words
+
+# Texts about the trade: a reporter's, a judge's or an adviser's voice, no deal in them.
+TALK = [
+    {"title": "Why Google reviews matter for your business",
+     "description": "Your Google reviews are one of the first things a potential customer sees. They affect your "
+                    "ranking in local search, and consumers read them before they visit. Businesses with many "
+                    "positive Google reviews get more calls than their competitors."},
+    {"title": "Buying iOS app reviews",
+     "description": "Buying iOS app reviews is a controversial practice that many developers consider to boost "
+                    "their app's visibility. However, it is important to understand the consequences: Apple "
+                    "removes them and developers lose their accounts, according to reports."},
+]
+
+# Offers and requests in a page's length: the deal is somewhere in them.
+DEALS = [
+    {"title": "Buy Google Reviews",
+     "description": "Many businesses buy Google reviews to look better, and consumers trust them. Their "
+                    "competitors do it too, according to a study of companies. Permanent reviews from real "
+                    "local accounts, fast delivery, 30 day replacement guarantee."},
+    {"title": "Google reviews for your business",
+     "description": "Many companies struggle, according to a study: consumers trust their competitors. We "
+                    "post 5 star reviews on your Google profile from local accounts, 10 reviews for $50. "
+                    "Contact us on WhatsApp."},
+    {"title": "Need 20 Google reviews for our clinic",
+     "description": "Our competitors have hundreds of reviews and consumers compare them, the report says. "
+                    "Looking for people with Google accounts to leave 5 star reviews, we pay $5 per review "
+                    "after you send a screenshot."},
+]
+
+
+@pytest.mark.parametrize("doc", TALK)
+def test_a_page_that_talks_about_the_trade_is_held_at_suspect(scanner: Scanner, doc: dict) -> None:
+    verdict = scanner.scan(doc)
+    assert verdict.grade == "suspect", verdict.reasons
+    held = [r for r in verdict.reasons if r.rule_id == "no-transaction"]
+    assert held and held[0].weight < 0
+
+
+@pytest.mark.parametrize("doc", DEALS)
+def test_an_offer_or_a_request_in_a_page_stays_flagged(scanner: Scanner, doc: dict) -> None:
+    verdict = scanner.scan(doc)
+    assert verdict.flagged, verdict.reasons
+    assert not any(r.rule_id == "no-transaction" for r in verdict.reasons)
+
+
+def test_a_short_listing_is_the_offer_itself(scanner: Scanner) -> None:
+    # a catalogue title has no voice at all, but it is listed for sale: too short to be a page about the trade
+    verdict = scanner.scan({"title": "Buying fake Google reviews: risks for businesses, fines by regulators"})
+    assert not any(r.rule_id == "no-transaction" for r in verdict.reasons)
+
+
+def test_words_counts_unspaced_scripts_by_letters() -> None:
+    assert words("Buy Google reviews now") == 4
+    assert words("one two three four five", enough=3) == 3
+    assert words("口コミ投稿代行します") >= 5
+
+
+RULESET = """
+version = "t1"
+threshold = 0.6
+suspect_threshold = 0.3
+[transaction]
+classes = ["deal"]
+when_any = ["talk"]
+talk_terms = 2
+min_words = 5
+cap = 0.4
+explain = "No deal"
+[classes.rating]
+anchor = true
+label = "rating"
+terms = ["reviews"]
+[classes.buy]
+label = "buy"
+terms = ["buy", "buying"]
+[classes.deal]
+label = "deal"
+terms = ["we sell", "order now"]
+[classes.talk]
+label = "talk"
+terms = ["fake", "fined", "companies"]
+[[rules]]
+id = "buy-reviews"
+kind = "proximity"
+classes = ["buy", "rating"]
+window = 3
+weight = 0.8
+explain = "Buying reviews"
+"""
+
+
+def test_the_transaction_table_of_a_small_ruleset(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(RULESET, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    news = scanner.scan({"title": "Companies buying fake reviews were fined last year by the agency"})
+    assert news.grade == "suspect" and news.score == 0.4
+    one_word = scanner.scan({"title": "Companies buying reviews: what the agency said last year about it"})
+    assert one_word.flagged  # one term of the talk classes is not enough
+    offer = scanner.scan({"title": "Companies buying fake reviews were fined, we sell real ones, order now"})
+    assert offer.flagged
+    short = scanner.scan({"title": "buying fake reviews companies"})
+    assert short.flagged
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ('cap = 0.4', "'cap' must be in [0, threshold)"),
+    ('classes = ["deal"]', "unknown class 'nothing'"),
+])
+def test_the_transaction_table_is_checked(tmp_path: Path, change: str, message: str) -> None:
+    bad = {"cap = 0.4": RULESET.replace("cap = 0.4", "cap = 0.7"),
+           'classes = ["deal"]': RULESET.replace('classes = ["deal"]', 'classes = ["nothing"]')}[change]
+    path = tmp_path / "rules.toml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(path)
+    assert message in str(caught.value)
