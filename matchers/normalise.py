@@ -302,7 +302,7 @@ def normalise_folded(text: str, folded: Folded, vocabulary: Collection[str] = ()
 
 
 def unspaced_letter(char: str) -> bool:
-    """A character of a script written without spaces between words (Han, kana) or with particles glued to
+    """A character of a script written without spaces between words (Han, kana, Thai) or with particles glued to
     words (Hangul): a term in it may start or end inside a run of letters ("口コミを書きます", "리뷰를")."""
     code = ord(char)
     return (
@@ -314,6 +314,7 @@ def unspaced_letter(char: str) -> bool:
         or 0x3130 <= code <= 0x318F  # Hangul compatibility jamo
         or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
         or 0x31F0 <= code <= 0x31FF  # katakana phonetic extensions
+        or 0x0E01 <= code <= 0x0E5B  # Thai (written without spaces between words: "รับรีวิว")
     )
 
 
