@@ -73,11 +73,17 @@ def test_classify_with_another_ruleset(tmp_path: Path) -> None:
     assert broken.exit_code == 2 and "invalid ruleset" in broken.stderr
 
 
-def test_eval_json_and_table(tmp_path: Path) -> None:
+def labeled_file(tmp_path: Path, rows: list[dict]) -> Path:
+    """Labeled rows as ``gigscan eval`` reads them (JSON Lines)."""
     path = tmp_path / "labeled.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_json_and_table(tmp_path: Path) -> None:
     rows = [{"id": "p", "title": "Buy Yelp reviews", "label": 1, "category": "yelp"},
             {"id": "n", "title": "I will review your CV", "label": 0, "category": "honest"}]
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    path = labeled_file(tmp_path, rows)
     result = runner.invoke(app, ["eval", str(path), "--json"])
     data = json.loads(result.output)
     assert (data["precision"], data["recall"], data["confusion"]["tn"]) == (1.0, 1.0, 1)
@@ -89,12 +95,11 @@ def test_eval_json_and_table(tmp_path: Path) -> None:
 def test_eval_says_where_the_errors_sit_per_kind_of_text(tmp_path: Path) -> None:
     """Real sets mix listings, vendor pages and articles; the errors concentrate in one kind, so eval counts
     each ``source_type`` apart."""
-    path = tmp_path / "labeled.jsonl"
     rows = [{"id": "v", "title": "Buy Yelp reviews", "label": 1, "source_type": "vendor_site"},
             {"id": "a", "title": "Buy Trustpilot reviews", "label": 0, "source_type": "article"},
             {"id": "b", "title": "I will review your CV", "label": 0, "source_type": "article"},
             {"id": "m", "title": "I will design your logo", "label": 0, "source_type": "marketplace_listing"}]
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    path = labeled_file(tmp_path, rows)
     kinds = json.loads(runner.invoke(app, ["eval", str(path), "--json"]).output)["source_types"]
     assert [(k["category"], k["label"], k["rows"], k["flagged"]) for k in kinds] == [
         ("vendor_site", 1, 1, 1), ("article", 0, 2, 1), ("marketplace_listing", 0, 1, 0)]
@@ -103,12 +108,11 @@ def test_eval_says_where_the_errors_sit_per_kind_of_text(tmp_path: Path) -> None
 
 
 def test_eval_errors_and_split_parts(tmp_path: Path) -> None:
-    path = tmp_path / "labeled.jsonl"
     rows = [{"id": "p", "title": "Buy Yelp reviews", "label": 1, "source": "https://a.example/1"},
             {"id": "m", "title": "I will design your logo", "label": 1, "source": "https://b.example/2"},
             {"id": "n", "title": "I will review your CV", "label": 0, "source": "repo:x/y:data.csv@1"},
             {"id": "f", "title": "Buy Trustpilot reviews", "label": 0, "source": "repo:x/y:data.csv@1"}]
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    path = labeled_file(tmp_path, rows)
     data = json.loads(runner.invoke(app, ["eval", str(path), "--json", "--errors"]).output)
     assert [m["id"] for m in data["misses"]] == ["m", "f"] and data["misses"][0]["grade"] == "clear"
     assert any(reason.startswith("buy-reviews") for reason in data["misses"][1]["reasons"])
