@@ -29,7 +29,7 @@ from typing import Any
 
 from anyascii import anyascii
 
-from .repair import Piece, repair, repair_shape
+from .repair import Piece, repair, repair_native, repair_shape
 
 #: Characters kept in the ascii key: stand-ins for letters ("rev1ews", "am@zon"), "*" masking letters, and
 #: "%" / "+" so that "100% real" and "30+" stay one phrase. Every other punctuation mark becomes a space.
@@ -335,4 +335,5 @@ def native_key(text: str, ascii_key: MatchKey | None = None) -> MatchKey | None:
     if not (ascii_key.non_latin if ascii_key is not None else has_non_latin_letters(text)):
         return None
     uneven = any(len(NATIVE_TABLE[ord(c)] or "") != 1 for c in set(text) if c > "\x7f")
-    return MatchKey(text, fold_native(text), NATIVE_TABLE if uneven else None)
+    repaired, pieces = repair_native(fold_native(text))
+    return MatchKey(text, repaired, NATIVE_TABLE if uneven else None, pieces)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from matchers import Scanner, normalise
+from matchers.normalise import native_key
 from matchers.repair import segment, unleet
 from matchers.ruleset import _Loader
 from matchers.terms import skeleton, splits
@@ -218,3 +219,44 @@ def test_five_asterisk_is_five_stars(scanner: Scanner, text: str) -> None:
     title, _, description = text.partition(". ")
     verdict = scanner.scan({"title": title, "description": description})
     assert verdict.flagged and any(r.rule_id == "star-reviews" for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Продаю oтзывы на Авитo, без банов",  # Latin o inside Cyrillic words
+        "Продаю 0тзывы на Авит0, без банов",  # a digit 0 for the Cyrillic о
+        "Продаю о т з ы в ы на Яндекс Картах, без списаний",  # Cyrillic letters spaced out
+        "Продаю о.т.з.ы.в.ы на Авито",  # Cyrillic letters dotted
+    ],
+)
+def test_disguised_words_of_another_script(scanner: Scanner, text: str) -> None:
+    """r8a: Cyrillic (and Greek) words disguised the way Latin ones are read in their own script."""
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_a_native_word_keeps_its_count_and_a_latin_word_its_ending() -> None:
+    assert native_key("100отзывов на Авито").text == "100отзывов на авито"  # a count glued on stays a count
+    assert native_key("Ремонт iPhoneов").text == "ремонт iphoneов"  # mostly Latin: no Cyrillic word
+
+
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [("Buy Googl3 rvws cheap", "buy google rvws"), ("Buy Google review5 cheap", "google reviews"),
+     ("Buy 5tar r3views fast", "star reviews")],
+)
+def test_a_digit_for_the_first_or_last_letter(scanner: Scanner, text: str, reads: str) -> None:
+    """r8a: "googl3", "review5", "5tar": one digit at a word's edge reads as a letter when that gives a known term."""
+    assert reads in _read(scanner, text)
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_a_digit_at_a_word_edge_stays_unless_it_makes_a_known_term(scanner: Scanner) -> None:
+    text = "Top5 mp3 players, 3rd edition, html5 and css3"
+    assert _read(scanner, text) == "top5 mp3 players 3rd edition html5 and css3"
+
+
+def test_a_number_glued_to_known_words(scanner: Scanner) -> None:
+    """r8a: "5starreviews" is 5|star|reviews (a one-digit number is a part too)."""
+    assert segment("5starreviews", {"star", "reviews"}) == [(0, 1), (1, 5), (5, 12)]
+    _flagged_quoting_as_written(scanner, {"title": "5starreviews on your Google page, non drop"})
