@@ -47,6 +47,10 @@ HOMOGLYPHS = dict(
     )
 )
 
+#: Marks written inside a word to cut it without a space ("re·vi·ews", "Goo‧gle"): dropped, so the word reads
+#: whole (Catalan "paral·lel" too). Between spaced words ("Design · Logo") they leave the spaces around them.
+INWORD = {"·": "", "‧": "", "∙": "", "⋅": "", "∞": "oo"}  # and "G∞gle": the sign looks like the two letters
+
 #: Letters in negative circles and squares ("🅡🅔🅥🅘🅔🅦🅢", "🆁🅴🆅"): symbols with no decomposition, read as the
 #: letters they show (the plain circled and squared ones decompose under NFKC).
 ENCLOSED = {chr(base + i): chr(ord("a") + i) for base in (0x1F150, 0x1F170) for i in range(26)}
@@ -70,6 +74,8 @@ def _ascii_fold(char: str) -> str:
         return " star"
     if char in ENCLOSED:
         return ENCLOSED[char]
+    if char in INWORD:
+        return INWORD[char]
     folded = unicodedata.normalize("NFKC", char).casefold()
     if folded.isascii():
         return _punct_to_space(folded)

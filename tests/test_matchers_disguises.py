@@ -260,3 +260,17 @@ def test_a_number_glued_to_known_words(scanner: Scanner) -> None:
     """r8a: "5starreviews" is 5|star|reviews (a one-digit number is a part too)."""
     assert segment("5starreviews", {"star", "reviews"}) == [(0, 1), (1, 5), (5, 12)]
     _flagged_quoting_as_written(scanner, {"title": "5starreviews on your Google page, non drop"})
+
+
+@pytest.mark.parametrize(("text", "reads"), [("Buy re·vi·ews on Google", "buy reviews on google"),
+                                             ("Buy G∞gle reviews", "buy google reviews")])
+def test_marks_inside_a_word_cut_nothing(scanner: Scanner, text: str, reads: str) -> None:
+    """r8a: a middle dot cutting a word more than once ("re·vi·ews") is dropped; "∞" reads as the "oo" it draws.
+    Between spaced words the dot leaves them apart ("Design · Logo")."""
+    assert _read(scanner, text) == reads
+    _flagged_quoting_as_written(scanner, {"title": text})
+    assert _read(scanner, "Design · Logo · Web") == "design logo web"
+
+
+def test_a_platform_name_cut_short(scanner: Scanner) -> None:
+    _flagged_quoting_as_written(scanner, {"title": "T-pilot reviews from aged accounts, fast"})
