@@ -11,7 +11,7 @@ from matchers import Scanner, normalise
 from matchers.normalise import native_key
 from matchers.repair import segment, unleet
 from matchers.ruleset import _Loader
-from matchers.terms import skeleton, splits
+from matchers.terms import skeleton, spelt, splits
 
 
 def _read(scanner: Scanner, text: str) -> str:
@@ -274,3 +274,10 @@ def test_marks_inside_a_word_cut_nothing(scanner: Scanner, text: str, reads: str
 
 def test_a_platform_name_cut_short(scanner: Scanner) -> None:
     _flagged_quoting_as_written(scanner, {"title": "T-pilot reviews from aged accounts, fast"})
+
+
+def test_a_three_letter_term_spelt_out(scanner: Scanner) -> None:
+    """r8a: "G.M.B", "B.U.Y" read as the terms (three letters are joined only into a term: "I m a" stays)."""
+    assert spelt("gmb") == "g m b" and spelt("reviews") is None
+    _flagged_quoting_as_written(scanner, {"title": "G.M.B reviews for sale"})
+    assert not scanner.scan({"title": "I m a designer, A B C of branding"}).flagged
