@@ -341,5 +341,5 @@ def native_key(text: str, ascii_key: MatchKey | None = None) -> MatchKey | None:
     if not (ascii_key.non_latin if ascii_key is not None else has_non_latin_letters(text)):
         return None
     uneven = any(len(NATIVE_TABLE[ord(c)] or "") != 1 for c in set(text) if c > "\x7f")
-    repaired, pieces = repair_native(fold_native(text))
+    repaired, pieces = repair_native(fold_native(text), None if uneven else text)
     return MatchKey(text, repaired, NATIVE_TABLE if uneven else None, pieces)

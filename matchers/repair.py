@@ -338,13 +338,30 @@ def _native_word(word: str) -> str | None:
     return "".join(out)
 
 
-def repair_native(text: str) -> tuple[str, list[Piece]]:
+def _written_words(match: re.Match[str], written: str) -> list[tuple[int, int]]:
+    """Split letters spelt out with marks into words where the text as written has a space between them and not
+    between letters ("п.р.о.д.а.ю о.т.з.ы.в.ы"); ``written`` is the text, one character per key character."""
+    gaps = list(_GAP.finditer(match.group()))
+    spaced = [any(c.isspace() for c in written[match.start() + g.start() : match.start() + g.end()]) for g in gaps]
+    if all(spaced) or not any(spaced):
+        return _spaced_words(match)
+    words, start = [], match.start()
+    for gap, space in zip(gaps, spaced, strict=True):
+        if space:
+            words.append((start, match.start() + gap.start()))
+            start = match.start() + gap.end()
+    words.append((start, match.end()))
+    return words
+
+
+def repair_native(text: str, written: str | None = None) -> tuple[str, list[Piece]]:
     """The native key with its disguised Cyrillic or Greek words undone: Latin look-alikes and digits inside
     them read in their script, and letters spelt out one by one joined (only where some letter is of another
-    script than Latin: the ascii key already joins Latin ones; never Han, kana or Hangul)."""
+    script than Latin: the ascii key already joins Latin ones; never Han, kana or Hangul). ``written``: the text
+    as written when it folded one character for one (its spaces tell words spelt out with marks apart)."""
     edits: list[tuple[int, int, str]] = []
     for match in _SPACED_NATIVE.finditer(text):
-        for start, end in _spaced_words(match):
+        for start, end in (_written_words(match, written) if written is not None else _spaced_words(match)):
             letters = text[start:end].replace(" ", "")
             if any(_script(c) for c in letters):
                 edits.append((start, end, _native_word(letters) or letters))

@@ -228,6 +228,7 @@ def test_five_asterisk_is_five_stars(scanner: Scanner, text: str) -> None:
         "Продаю 0тзывы на Авит0, без банов",  # a digit 0 for the Cyrillic о
         "Продаю о т з ы в ы на Яндекс Картах, без списаний",  # Cyrillic letters spaced out
         "Продаю о.т.з.ы.в.ы на Авито",  # Cyrillic letters dotted
+        "П.р.о.д.а.ю о.т.з.ы.в.ы на Авито",  # two dotted words: the space as written parts them
     ],
 )
 def test_disguised_words_of_another_script(scanner: Scanner, text: str) -> None:
