@@ -218,14 +218,25 @@ def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str
         edits += [(m.start(1), m.end(1), " star") for m in _STAR.finditer(folded) if taken.free(m.start(1), m.end(1))]
         edits.sort()
     taken = _Taken(edits)
-    edits += [(m.start(), m.end(), unleet(m.group(), vocabulary)) for m in _MIXED.finditer(folded)
-              if taken.free(m.start(), m.end())]
+    edits += [edit for m in _MIXED.finditer(folded) if taken.free(m.start(), m.end())
+              for edit in _mixed_edits(m.start(), unleet(m.group(), vocabulary), vocabulary)]
     if vocabulary:
         edits.sort()
         taken = _Taken(edits)
         edits += [(m.start(), m.end(), word) for m in _EDGE.finditer(folded)
                   if (word := _edge_word(m.group(), vocabulary)) is not None and taken.free(m.start(), m.end())]
     return sorted(edits)
+
+
+def _mixed_edits(start: int, reading: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
+    """The repair of a digit-swapped word (one letter for one): whole, or, when it reads as no known term but
+    cuts into known words ("buy5tarr3views" -> buy|star|reviews), one repair per word, so that each quotes its
+    own letters as written."""
+    if vocabulary and reading not in vocabulary and len(reading) <= _SEGMENT_MAX:
+        words = segment(reading, vocabulary)
+        if len(words) >= 2:
+            return [(start + i, start + j, reading[i:j]) for i, j in words]
+    return [(start, start + len(reading), reading)]
 
 
 def _edge_word(word: str, vocabulary: Collection[str]) -> str | None:

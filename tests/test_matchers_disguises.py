@@ -282,3 +282,11 @@ def test_a_three_letter_term_spelt_out(scanner: Scanner) -> None:
     assert spelt("gmb") == "g m b" and spelt("reviews") is None
     _flagged_quoting_as_written(scanner, {"title": "G.M.B reviews for sale"})
     assert not scanner.scan({"title": "I m a designer, A B C of branding"}).flagged
+
+
+def test_a_digit_swapped_word_glued_from_known_words(scanner: Scanner) -> None:
+    """r8a: "#Buy5tarR3views" (hashtag, camel case and leet at once) reads buy|star|reviews, each word quoting
+    its own letters, so the selling word is found before the reviews."""
+    verdict = scanner.scan({"title": "#Buy5tarR3views for Google, fast"})
+    assert "buy-reviews" in {r.rule_id for r in verdict.reasons}, verdict.reasons
+    _flagged_quoting_as_written(scanner, {"title": "#Buy5tarR3views for Google, fast"})
