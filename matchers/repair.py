@@ -323,6 +323,7 @@ _LOOKS_GREEK = dict(zip("aeoiktnuxyvp0", "αεοικτηυχγνρο", strict=Tr
 #: A native-key word where a Latin letter or digit touches a letter of another script, and a run of four or
 #: more single letters one to three spaces apart ("о т з ы в ы", "п.р.о.д.а.ю" after the fold).
 _TOUCH = re.compile(r"[a-z0-9](?=[^\W\d_a-z])|[^\W\d_a-z](?=[a-z0-9])")
+_LATIN_RUN = re.compile(r"[a-z0-9]{3}")
 _SPACED_NATIVE = re.compile(r"(?<![^\W_])[^\W\d_](?: {1,3}[^\W\d_](?![^\W_])){3,}")
 
 
@@ -333,11 +334,13 @@ def _script(char: str) -> str:
 
 def _native_word(word: str) -> str | None:
     """A Cyrillic or Greek word with Latin look-alikes or digits in it, in its own script ("0тзывы" ->
-    "отзывы"); None if it is no such word (more letters of the script than not; a digit only where it stands
+    "отзывы"); None if it is no such word (Latin letters or digits at most two in a row; a digit only where it stands
     alone between or beside letters, so "100отзывов" keeps its count)."""
     scripts = [_script(c) for c in word if not c.isascii()]
-    if len(scripts) < 2 or len(set(scripts)) != 1 or not scripts[0] or len(scripts) <= len(word) - len(scripts):
-        return None  # (mostly Latin, "iPhoneов", is a Latin word with an ending)
+    if len(scripts) < 2 or len(set(scripts)) != 1 or not scripts[0]:
+        return None
+    if _LATIN_RUN.search(word):
+        return None  # a Latin word glued to a native one ("SEOпродвижение", "iPhoneов"): no look-alikes
     swaps = _LOOKS_CYRILLIC if scripts[0] == "cyrillic" else _LOOKS_GREEK
     out = []
     for i, char in enumerate(word):
