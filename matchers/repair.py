@@ -332,6 +332,13 @@ def _script(char: str) -> str:
     return "cyrillic" if name.startswith("CYRILLIC") else "greek" if name.startswith("GREEK") else ""
 
 
+def _spelt_script(char: str) -> bool:
+    """A letter of an alphabet whose words are spelt out to disguise them ("о т з ы в ы", "ت ق ي ي م ا ت"); not
+    Han, kana, Hangul or Thai (written without spaces) nor Indic scripts (whose vowel signs the native key turns
+    into spaces, leaving single letters that are no disguise)."""
+    return unicodedata.name(char, "").startswith(("CYRILLIC", "GREEK", "ARABIC", "HEBREW", "ARMENIAN", "GEORGIAN"))
+
+
 def _native_word(word: str) -> str | None:
     """A Cyrillic or Greek word with Latin look-alikes or digits in it, in its own script ("0тзывы" ->
     "отзывы"); None if it is no such word (Latin letters or digits at most two in a row; a digit only where it stands
@@ -370,14 +377,14 @@ def _written_words(match: re.Match[str], written: str) -> list[tuple[int, int]]:
 
 def repair_native(text: str, written: str | None = None) -> tuple[str, list[Piece]]:
     """The native key with its disguised Cyrillic or Greek words undone: Latin look-alikes and digits inside
-    them read in their script, and letters spelt out one by one joined (only where some letter is of another
-    script than Latin: the ascii key already joins Latin ones; never Han, kana or Hangul). ``written``: the text
+    them read in their script, and letters spelt out one by one joined (only letters of the alphabets in
+    ``_spelt_script``, and not Latin ones alone: the ascii key already joins those). ``written``: the text
     as written when it folded one character for one (its spaces tell words spelt out with marks apart)."""
     edits: list[tuple[int, int, str]] = []
     for match in _SPACED_NATIVE.finditer(text):
         for start, end in (_written_words(match, written) if written is not None else _spaced_words(match)):
             letters = text[start:end].replace(" ", "")
-            if any(_script(c) for c in letters):
+            if all(c.isascii() or _spelt_script(c) for c in letters) and not letters.isascii():
                 edits.append((start, end, _native_word(letters) or letters))
     taken, seen = _Taken(sorted(edits)), -1
     for touch in _TOUCH.finditer(text):  # a Latin letter or digit touching another script: read its whole word

@@ -236,6 +236,11 @@ def test_disguised_words_of_another_script(scanner: Scanner, text: str) -> None:
     _flagged_quoting_as_written(scanner, {"title": text})
 
 
+def test_letters_of_any_spaced_script_spelt_out_are_joined() -> None:
+    assert native_key("أبيع ت ق ي ي م ا ت جوجل").text == "ابيع تقييمات جوجل"  # Arabic
+    assert native_key("口 コ ミ を 書 き ま す").text == "口 コ ミ を 書 き ま す"  # kana, Han: no disguise
+
+
 def test_a_native_word_keeps_its_count_and_a_latin_word_its_ending() -> None:
     assert native_key("100отзывов на Авито").text == "100отзывов на авито"  # a count glued on stays a count
     assert native_key("Ремонт iPhoneов").text == "ремонт iphoneов"  # mostly Latin: no Cyrillic word
