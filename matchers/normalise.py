@@ -29,7 +29,7 @@ from typing import Any
 
 from anyascii import anyascii
 
-from .repair import Piece, repair, repair_shape
+from .repair import Piece, repair, repair_native, repair_shape
 
 #: Characters kept in the ascii key: stand-ins for letters ("rev1ews", "am@zon"), "*" masking letters, and
 #: "%" / "+" so that "100% real" and "30+" stay one phrase. Every other punctuation mark becomes a space.
@@ -46,6 +46,10 @@ HOMOGLYPHS = dict(
         strict=True,
     )
 )
+
+#: Marks written inside a word to cut it without a space ("re·vi·ews", "Goo‧gle"): dropped, so the word reads
+#: whole (Catalan "paral·lel" too). Between spaced words ("Design · Logo") they leave the spaces around them.
+INWORD = {"·": "", "‧": "", "∙": "", "⋅": "", "∞": "oo"}  # and "G∞gle": the sign looks like the two letters
 
 #: Letters in negative circles and squares ("🅡🅔🅥🅘🅔🅦🅢", "🆁🅴🆅"): symbols with no decomposition, read as the
 #: letters they show (the plain circled and squared ones decompose under NFKC).
@@ -70,6 +74,8 @@ def _ascii_fold(char: str) -> str:
         return " star"
     if char in ENCLOSED:
         return ENCLOSED[char]
+    if char in INWORD:
+        return INWORD[char]
     folded = unicodedata.normalize("NFKC", char).casefold()
     if folded.isascii():
         return _punct_to_space(folded)
@@ -335,4 +341,5 @@ def native_key(text: str, ascii_key: MatchKey | None = None) -> MatchKey | None:
     if not (ascii_key.non_latin if ascii_key is not None else has_non_latin_letters(text)):
         return None
     uneven = any(len(NATIVE_TABLE[ord(c)] or "") != 1 for c in set(text) if c > "\x7f")
-    return MatchKey(text, fold_native(text), NATIVE_TABLE if uneven else None)
+    repaired, pieces = repair_native(fold_native(text), None if uneven else text)
+    return MatchKey(text, repaired, NATIVE_TABLE if uneven else None, pieces)

@@ -11,6 +11,7 @@ the known terms that share its first letter.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@
 LEET_ALT = {"1": "l", "|": "i"}
 
 _SHAPE = bytes(
-    ord("a") if chr(c).isalpha() and c < 128 else ord("0") if chr(c) in "0123456789$@!|" else
+    ord("a") if chr(c).isalpha() and c < 128 else ord("0") if chr(c) in "0123456789$@|" else
+    ord("1") if c == ord("!") else
     ord("*") if c == ord("*") else 32
     for c in range(256)
 )
@@ -35,6 +37,9 @@ _SPACED = re.compile(r"(?<![a-z0-9*$@!|])[a-z](?:[ *]{1,3}[a-z0-9$@!|](?![a-z0-9
 _GAP = re.compile(r"[ *]+")
 #: A word with a digit-like between letters: "rev1ews", "g00gle", "am@zon".
 _MIXED = re.compile(r"[a-z0-9$@!|]*[a-z][0-9$@!|]+[a-z][a-z0-9$@!|]*")
+#: A word of letters with one digit (or "$") for its first or last letter: "googl3", "5tars", "review5". Read only
+#: as a known term ("top5", "mp3", "3rd" stay as written).
+_EDGE = re.compile(r"(?<![a-z0-9$@!|*])(?:[0-9$][a-z]{3,}|[a-z]{3,}[0-9$])(?![a-z0-9$@!|*])")
 #: A word with masked letters: "r**views", "rev**ws".
 _MASKED = re.compile(r"[a-z]+(?:\*+[a-z]+)+\**|[a-z]+\*+")
 #: A star rating written with an asterisk: "5*", "4 *" (one digit 1-5 right before it, and no number or word
@@ -43,12 +48,15 @@ _STAR = re.compile(r"(?<![a-z0-9*$@!|%+])[1-5]( ?\*)(?![a-z0-9*])(?! *[0-9])")
 
 
 def _shape_patterns() -> list[bytes]:
-    """What ``repair_shape`` looks for in a padded shape (letters "a", digit-likes "0", the rest spaces)."""
+    """What ``repair_shape`` looks for in a padded shape (letters "a", digit-likes "0", "!" "1", the rest
+    spaces). A "!" counts as a digit-like between letters ("rev!ews"), not at a word's end ("now!")."""
     patterns = [b"*", b"a0a", b"a00a", b"a000a", b"a0000"]  # a mask; digit-likes between letters
     for gaps in product((b" ", b"  ", b"   "), repeat=3):  # four single characters, one to three spaces apart
         for chars in product(b"a0", repeat=3):
-            patterns.append(b" a" + b"".join(gap + bytes([char]) for gap, char in zip(gaps, chars, strict=True)) + b" ")
-    return patterns
+            patterns.append(b" a" + b"".join(gap + bytes([c]) for gap, c in zip(gaps, chars, strict=True)) + b" ")
+    patterns = sorted({bytes(v) for p in patterns
+                       for v in product(*[b"01" if c == ord("0") else bytes([c]) for c in p])})
+    return [*patterns, b" 0aaa", b"aaa0 "]  # a digit (or "$") for the first or last letter
 
 
 _SHAPE_AUTOMATON = ahocorasick_rs.BytesAhoCorasick(_shape_patterns(), implementation=ahocorasick_rs.Implementation.DFA)
@@ -56,9 +64,10 @@ _SHAPE_AUTOMATON = ahocorasick_rs.BytesAhoCorasick(_shape_patterns(), implementa
 
 def repair_shape(data: bytes) -> bool:
     """True if the stage-one key (as bytes) may hold spaced-out, masked or digit-swapped words (most do not): a
-    "*", a digit-like between letters, or four single characters one to three spaces apart. A superset of
-    what ``_MASKED``, ``_MIXED`` and ``_SPACED`` match, found in one automaton pass over the text's shape (``re``
-    and repeated substring searches are several times slower on these letter-dense shapes)."""
+    "*", a digit-like between letters or for a word's first or last letter, or four single characters one to
+    three spaces apart. A superset of what ``_MASKED``, ``_MIXED``, ``_EDGE`` and ``_SPACED`` match, found in one
+    automaton pass over the text's shape (``re`` and repeated substring searches are several times slower on these
+    letter-dense shapes)."""
     shape = b" " + data.translate(_SHAPE) + b" "
     return bool(_SHAPE_AUTOMATON.find_matches_as_indexes(shape, overlapping=False))
 
@@ -209,9 +218,38 @@ def _edits(folded: str, vocabulary: Collection[str]) -> list[tuple[int, int, str
         edits += [(m.start(1), m.end(1), " star") for m in _STAR.finditer(folded) if taken.free(m.start(1), m.end(1))]
         edits.sort()
     taken = _Taken(edits)
-    edits += [(m.start(), m.end(), unleet(m.group(), vocabulary)) for m in _MIXED.finditer(folded)
-              if taken.free(m.start(), m.end())]
+    edits += [edit for m in _MIXED.finditer(folded) if taken.free(m.start(), m.end())
+              for edit in _mixed_edits(m.start(), unleet(m.group(), vocabulary), vocabulary)]
+    if vocabulary:
+        edits.sort()
+        taken = _Taken(edits)
+        edits += [(m.start(), m.end(), word) for m in _EDGE.finditer(folded)
+                  if (word := _edge_word(m.group(), vocabulary)) is not None and taken.free(m.start(), m.end())]
     return sorted(edits)
+
+
+def _mixed_edits(start: int, reading: str, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
+    """The repair of a digit-swapped word (one letter for one): whole, or, when it reads as no known term but
+    cuts into known words ("buy5tarr3views" -> buy|star|reviews), one repair per word, so that each quotes its
+    own letters as written."""
+    if vocabulary and reading not in vocabulary and len(reading) <= _SEGMENT_MAX:
+        words = segment(reading, vocabulary)
+        if len(words) >= 2:
+            return [(start + i, start + j, reading[i:j]) for i, j in words]
+    return [(start, start + len(reading), reading)]
+
+
+def _edge_word(word: str, vocabulary: Collection[str]) -> str | None:
+    """The known term a word with a digit for its first or last letter reads as, if any ("googl3")."""
+    edge = -1 if word[0].isalpha() else 0
+    if word[edge] not in LEET:
+        return None
+    for letter in (LEET[word[edge]], LEET_ALT.get(word[edge])):
+        if letter is not None:
+            reading = letter + word[1:] if edge == 0 else word[:-1] + letter
+            if reading in vocabulary:
+                return reading
+    return None
 
 
 def _spaced_edits(folded: str, start: int, end: int, vocabulary: Collection[str]) -> list[tuple[int, int, str]]:
@@ -235,14 +273,14 @@ _WORD_MAX = 24
 
 
 def segment(text: str, vocabulary: Collection[str]) -> list[tuple[int, int]]:
-    """``text`` cut into the fewest known words (or numbers) of two characters or more, as (start, end)
-    pairs; [] when it cannot be cut that way."""
+    """``text`` cut into the fewest known words of two characters or more, or numbers (of any length: "5" in
+    "5starreviews"), as (start, end) pairs; [] when it cannot be cut that way."""
     best: list[list[tuple[int, int]] | None] = [[]] + [None] * len(text)
-    for end in range(2, len(text) + 1):
-        for start in range(max(0, end - _WORD_MAX), end - 1):
+    for end in range(1, len(text) + 1):
+        for start in range(max(0, end - _WORD_MAX), end):
             before = best[start]
             piece = text[start:end]
-            known = before is not None and (piece in vocabulary or piece.isdigit())
+            known = before is not None and (piece.isdigit() or (end - start > 1 and piece in vocabulary))
             if known and before is not None and (best[end] is None or len(before) + 1 < len(best[end] or ())):
                 best[end] = [*before, (start, end)]
     return best[-1] or []
@@ -275,3 +313,89 @@ def _apply(folded: str, edits: list[tuple[int, int, str]]) -> tuple[str, list[Pi
     return "".join(out), pieces
 
 
+
+
+#: Latin letters and digits that look like a Cyrillic or Greek letter, as they read inside a word of that script
+#: ("oтзывы" with a Latin o, "Авит0", "oтзыв3" in the casefolded native key).
+_LOOKS_CYRILLIC = dict(zip("aeopcxykmthbinur036", "аеорсхукмтнвіпиг0зб", strict=True))
+_LOOKS_CYRILLIC["0"] = "о"
+_LOOKS_GREEK = dict(zip("aeoiktnuxyvp0", "αεοικτηυχγνρο", strict=True))
+#: A native-key word where a Latin letter or digit touches a letter of another script, and a run of four or
+#: more single letters one to three spaces apart ("о т з ы в ы", "п.р.о.д.а.ю" after the fold).
+_TOUCH = re.compile(r"[a-z0-9](?=[^\W\d_a-z])|[^\W\d_a-z](?=[a-z0-9])")
+_LATIN_RUN = re.compile(r"[a-z0-9]{3}")
+_SPACED_NATIVE = re.compile(r"(?<![^\W_])[^\W\d_](?: {1,3}[^\W\d_](?![^\W_])){3,}")
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return "cyrillic" if name.startswith("CYRILLIC") else "greek" if name.startswith("GREEK") else ""
+
+
+def _spelt_script(char: str) -> bool:
+    """A letter of an alphabet whose words are spelt out to disguise them ("о т з ы в ы", "ت ق ي ي م ا ت"); not
+    Han, kana, Hangul or Thai (written without spaces) nor Indic scripts (whose vowel signs the native key turns
+    into spaces, leaving single letters that are no disguise)."""
+    return unicodedata.name(char, "").startswith(("CYRILLIC", "GREEK", "ARABIC", "HEBREW", "ARMENIAN", "GEORGIAN"))
+
+
+def _native_word(word: str) -> str | None:
+    """A Cyrillic or Greek word with Latin look-alikes or digits in it, in its own script ("0тзывы" ->
+    "отзывы"); None if it is no such word (Latin letters or digits at most two in a row; a digit only where it stands
+    alone between or beside letters, so "100отзывов" keeps its count)."""
+    scripts = [_script(c) for c in word if not c.isascii()]
+    if len(scripts) < 2 or len(set(scripts)) != 1 or not scripts[0]:
+        return None
+    if _LATIN_RUN.search(word):
+        return None  # a Latin word glued to a native one ("SEOпродвижение", "iPhoneов"): no look-alikes
+    swaps = _LOOKS_CYRILLIC if scripts[0] == "cyrillic" else _LOOKS_GREEK
+    out = []
+    for i, char in enumerate(word):
+        if char.isdigit():
+            alone = not (i and word[i - 1].isdigit()) and not (i + 1 < len(word) and word[i + 1].isdigit())
+            if not alone or char not in swaps or (char != "0" and not (0 < i < len(word) - 1)):
+                return None
+        out.append(swaps.get(char, char) if char.isascii() else char)
+    return "".join(out)
+
+
+def _written_words(match: re.Match[str], written: str) -> list[tuple[int, int]]:
+    """Split letters spelt out with marks into words where the text as written has a space between them and not
+    between letters ("п.р.о.д.а.ю о.т.з.ы.в.ы"); ``written`` is the text, one character per key character."""
+    gaps = list(_GAP.finditer(match.group()))
+    spaced = [any(c.isspace() for c in written[match.start() + g.start() : match.start() + g.end()]) for g in gaps]
+    if all(spaced) or not any(spaced):
+        return _spaced_words(match)
+    words, start = [], match.start()
+    for gap, space in zip(gaps, spaced, strict=True):
+        if space:
+            words.append((start, match.start() + gap.start()))
+            start = match.start() + gap.end()
+    words.append((start, match.end()))
+    return words
+
+
+def repair_native(text: str, written: str | None = None) -> tuple[str, list[Piece]]:
+    """The native key with its disguised Cyrillic or Greek words undone: Latin look-alikes and digits inside
+    them read in their script, and letters spelt out one by one joined (only letters of the alphabets in
+    ``_spelt_script``, and not Latin ones alone: the ascii key already joins those). ``written``: the text
+    as written when it folded one character for one (its spaces tell words spelt out with marks apart)."""
+    edits: list[tuple[int, int, str]] = []
+    for match in _SPACED_NATIVE.finditer(text):
+        for start, end in (_written_words(match, written) if written is not None else _spaced_words(match)):
+            letters = text[start:end].replace(" ", "")
+            if all(c.isascii() or _spelt_script(c) for c in letters) and not letters.isascii():
+                edits.append((start, end, _native_word(letters) or letters))
+    taken, seen = _Taken(sorted(edits)), -1
+    for touch in _TOUCH.finditer(text):  # a Latin letter or digit touching another script: read its whole word
+        if touch.start() < seen:
+            continue
+        start = end = touch.start()
+        while start and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        seen = end
+        if taken.free(start, end) and (word := _native_word(text[start:end])) is not None:
+            edits.append((start, end, word))
+    return _apply(text, sorted(edits)) if edits else (text, [])

@@ -290,6 +290,8 @@ class TermIndex:
                         aliases.append((True, bare, name, term))
                     if (key, False) in anchor_words:
                         aliases.extend((anchor, split, name, term) for split in splits(key))
+                    if (letters := spelt(key)) is not None:
+                        aliases.append((anchor, letters, name, term))
         real = set(entries[(True, False)]) | set(entries[(False, False)])
         for anchor, alias, name, term in aliases:  # after every term: a real term's spelling is never an alias
             if alias not in real:
@@ -331,6 +333,12 @@ def splits(key: str) -> list[str]:
     if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
         return []
     return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
+
+
+def spelt(key: str) -> str | None:
+    """A three-letter term spelt out letter by letter ("G.M.B", "B U Y" fold to "g m b", "b u y"): longer
+    words spelt out are joined by ``repair``, but three single letters are too common ("I'm a") to join all."""
+    return " ".join(key) if len(key) == 3 and key.isalpha() and key.isascii() else None
 
 
 def _own(entries: dict[str, list[tuple[str, str]]], key: str, name: str, term: str) -> None:

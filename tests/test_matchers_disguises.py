@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from matchers import Scanner, normalise
+from matchers.normalise import native_key
 from matchers.repair import segment, unleet
 from matchers.ruleset import _Loader
-from matchers.terms import skeleton, splits
+from matchers.terms import skeleton, spelt, splits
 
 
 def _read(scanner: Scanner, text: str) -> str:
@@ -218,3 +219,79 @@ def test_five_asterisk_is_five_stars(scanner: Scanner, text: str) -> None:
     title, _, description = text.partition(". ")
     verdict = scanner.scan({"title": title, "description": description})
     assert verdict.flagged and any(r.rule_id == "star-reviews" for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Продаю oтзывы на Авитo, без банов",  # Latin o inside Cyrillic words
+        "Продаю 0тзывы на Авит0, без банов",  # a digit 0 for the Cyrillic о
+        "Продаю о т з ы в ы на Яндекс Картах, без списаний",  # Cyrillic letters spaced out
+        "Продаю о.т.з.ы.в.ы на Авито",  # Cyrillic letters dotted
+        "П.р.о.д.а.ю о.т.з.ы.в.ы на Авито",  # two dotted words: the space as written parts them
+    ],
+)
+def test_disguised_words_of_another_script(scanner: Scanner, text: str) -> None:
+    """r8a: Cyrillic (and Greek) words disguised the way Latin ones are read in their own script."""
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_letters_of_any_spaced_script_spelt_out_are_joined() -> None:
+    assert native_key("أبيع ت ق ي ي م ا ت جوجل").text == "ابيع تقييمات جوجل"  # Arabic
+    assert native_key("口 コ ミ を 書 き ま す").text == "口 コ ミ を 書 き ま す"  # kana, Han: no disguise
+
+
+def test_a_native_word_keeps_its_count_and_a_latin_word_its_ending() -> None:
+    assert native_key("100отзывов на Авито").text == "100отзывов на авито"  # a count glued on stays a count
+    assert native_key("Ремонт iPhoneов").text == "ремонт iphoneов"  # mostly Latin: no Cyrillic word
+
+
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [("Buy Googl3 rvws cheap", "buy google rvws"), ("Buy Google review5 cheap", "google reviews"),
+     ("Buy 5tar r3views fast", "star reviews")],
+)
+def test_a_digit_for_the_first_or_last_letter(scanner: Scanner, text: str, reads: str) -> None:
+    """r8a: "googl3", "review5", "5tar": one digit at a word's edge reads as a letter when that gives a known term."""
+    assert reads in _read(scanner, text)
+    _flagged_quoting_as_written(scanner, {"title": text})
+
+
+def test_a_digit_at_a_word_edge_stays_unless_it_makes_a_known_term(scanner: Scanner) -> None:
+    text = "Top5 mp3 players, 3rd edition, html5 and css3"
+    assert _read(scanner, text) == "top5 mp3 players 3rd edition html5 and css3"
+
+
+def test_a_number_glued_to_known_words(scanner: Scanner) -> None:
+    """r8a: "5starreviews" is 5|star|reviews (a one-digit number is a part too)."""
+    assert segment("5starreviews", {"star", "reviews"}) == [(0, 1), (1, 5), (5, 12)]
+    _flagged_quoting_as_written(scanner, {"title": "5starreviews on your Google page, non drop"})
+
+
+@pytest.mark.parametrize(("text", "reads"), [("Buy re·vi·ews on Google", "buy reviews on google"),
+                                             ("Buy G∞gle reviews", "buy google reviews")])
+def test_marks_inside_a_word_cut_nothing(scanner: Scanner, text: str, reads: str) -> None:
+    """r8a: a middle dot cutting a word more than once ("re·vi·ews") is dropped; "∞" reads as the "oo" it draws.
+    Between spaced words the dot leaves them apart ("Design · Logo")."""
+    assert _read(scanner, text) == reads
+    _flagged_quoting_as_written(scanner, {"title": text})
+    assert _read(scanner, "Design · Logo · Web") == "design logo web"
+
+
+def test_a_platform_name_cut_short(scanner: Scanner) -> None:
+    _flagged_quoting_as_written(scanner, {"title": "T-pilot reviews from aged accounts, fast"})
+
+
+def test_a_three_letter_term_spelt_out(scanner: Scanner) -> None:
+    """r8a: "G.M.B", "B.U.Y" read as the terms (three letters are joined only into a term: "I m a" stays)."""
+    assert spelt("gmb") == "g m b" and spelt("reviews") is None
+    _flagged_quoting_as_written(scanner, {"title": "G.M.B reviews for sale"})
+    assert not scanner.scan({"title": "I m a designer, A B C of branding"}).flagged
+
+
+def test_a_digit_swapped_word_glued_from_known_words(scanner: Scanner) -> None:
+    """r8a: "#Buy5tarR3views" (hashtag, camel case and leet at once) reads buy|star|reviews, each word quoting
+    its own letters, so the selling word is found before the reviews."""
+    verdict = scanner.scan({"title": "#Buy5tarR3views for Google, fast"})
+    assert "buy-reviews" in {r.rule_id for r in verdict.reasons}, verdict.reasons
+    _flagged_quoting_as_written(scanner, {"title": "#Buy5tarR3views for Google, fast"})
