@@ -172,12 +172,16 @@ class Store:
 
         On a full disk the write-ahead log may have no room left even for this small write (the batch that
         failed used it up): the log is then checkpointed into the database file and started over, and the
-        end is written once more, so a run is not left "running" forever."""
+        end is written once more; if that still does not fit (the database file cannot grow either), the end is
+        written with only gigscan's own figures of the run, a page or two, so a run is not left "running"."""
         try:
             self._finish_run(run_id, status, stats)
         except (sqlite3.Error, OSError):
             self._make_room()
-            self._finish_run(run_id, status, stats)
+            try:
+                self._finish_run(run_id, status, stats)
+            except (sqlite3.Error, OSError):  # still no room: the end in the fewest pages it can take
+                self._finish_run(run_id, status, _essential(stats))
 
     def _make_room(self) -> None:
         """Move the write-ahead log into the database file and truncate it (best effort: a reader may hold it)."""
@@ -468,3 +472,11 @@ def _process_alive(pid: int) -> bool:
 
 
 __all__ = ["REVIEW_STATES", "BatchResult", "ScanChanges", "Store", "StoreBusyError", "VerifyResult"]
+
+
+def _essential(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's stats cut to what its report and monitors read (gigscan's own figures, the finish reason, the
+    item and response counts), marked as cut: what the end of a run on a full disk can still hold."""
+    keep = ("finish_reason", "item_scraped_count", "response_received_count", "downloader/response_count")
+    cut = {k: v for k, v in stats.items() if k.startswith("gigscan/") or k in keep}
+    return {**cut, "gigscan/stats_cut": True}

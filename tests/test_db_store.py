@@ -344,3 +344,26 @@ def test_two_stores_on_one_file_keep_one_chain(tmp_path):
         links = crawler_side.conn.execute("SELECT prev_hash, entry_hash FROM evidence_log ORDER BY seq").fetchall()
         assert all(prev == links[i - 1][1] for i, (prev, _) in enumerate(links) if i)
         assert scan_side.verify().ok and crawler_side.counts()["listings"] == 3
+
+
+def test_the_end_of_a_run_on_a_full_disk_is_written_in_the_fewest_pages(store, monkeypatch):
+    """No room for the whole stats even after the log is checkpointed (the database file cannot grow either):
+    the run still ends, with gigscan's own figures, marked as cut, rather than staying "running"."""
+    run_id = store.start_run("crawl", "fiverr", {}, "r1", "0.1")
+    stats = {"finish_reason": "store_failed", "gigscan/store/error": "disk I/O error", "item_scraped_count": 3,
+             **{f"downloader/response_status_count/{n}": n for n in range(300)}}  # fmt: skip
+    write = Store._finish_run
+
+    def full_disk(self, run_id, status, stats):
+        if len(json.dumps(stats)) > 400:
+            raise sqlite3.OperationalError("disk I/O error")
+        write(self, run_id, status, stats)
+
+    monkeypatch.setattr(Store, "_finish_run", full_disk)
+    store.finish_run(run_id, "failed", stats)
+    row = store.get_run(run_id)
+    kept = json.loads(row["stats"])
+    assert row["status"] == "failed" and row["finished_at"]
+    assert kept == {"finish_reason": "store_failed", "gigscan/store/error": "disk I/O error",
+                    "item_scraped_count": 3, "gigscan/stats_cut": True}  # fmt: skip
+    assert store.verify().ok
