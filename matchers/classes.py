@@ -80,22 +80,27 @@ def _transaction_classes(ruleset: Ruleset) -> set[str]:
     return set(rule.classes) | set(rule.when_any) if rule is not None else set()
 
 
-def pattern_hits(f: FieldScan, cls: TermClass) -> list[Hit]:
-    """A pattern class's matches in the zones around the field's anchors (on the key, or on the original; its
-    ``original_patterns`` always on the original, and only in a field with letters outside the Latin script)."""
+def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:
+    """A pattern class's matches in the zones around the field's anchors (``whole``: anywhere in the field), on
+    the key or on the original; its ``original_patterns`` always on the original, and only in a field with
+    letters outside the Latin script."""
+
+    def zones(original: bool) -> list[tuple[int, int]]:
+        return [(0, len(f.original if original else f.key.text))] if whole else f.zones(original=original)
+
     found: list[Hit] = []
     for pattern in cls.patterns:
         if cls.on_original:
-            for start, end in f.zones(original=True):
+            for start, end in zones(True):
                 for m in pattern.finditer(f.original, start, end):
                     found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
         else:
-            for start, end in f.zones():
+            for start, end in zones(False):
                 for m in pattern.finditer(f.key.text, start, end):
                     quoted, o_start, o_end = f.key.quote(m.start(), m.end())
                     found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
     for pattern in cls.original_patterns if f.key.non_latin else ():
-        for start, end in f.zones(original=True):
+        for start, end in zones(True):
             for m in pattern.finditer(f.original, start, end):
                 found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
     return found

@@ -11,7 +11,7 @@ import re
 
 from .classes import ClassTable
 from .field import FieldScan
-from .normalise import fold, native_key, normalise_folded, unspaced_letter
+from .normalise import Folded, MatchKey, fold, native_key, normalise_folded, unspaced_letter
 from .outline import WORD_WRITTEN, Boundaries
 from .ruleset import Negation
 from .terms import Hit, find_hits
@@ -57,8 +57,7 @@ class FieldPreparer:
             matches = index.anchor.matches(folded.data)
             if self.prefilter and not matches and not folded.non_latin:
                 return None  # not even an unbounded anchor or watched term, and no native key: no hit
-        key = normalise_folded(text, folded, index.vocabulary)
-        native = native_key(text, key) if index.anchor_native or index.context_native else None
+        key, native = self._keys(text, folded, native=bool(index.anchor_native or index.context_native))
         hits = find_hits(key, index.anchor, matches=matches, compounds=index.compounds)
         hits += find_hits(native, index.anchor_native)
         if not hits:
@@ -71,6 +70,17 @@ class FieldPreparer:
         f.add_hits(hits)
         f.anchor_hits = [h for h in hits if h.cls in self.table.anchors]
         return f
+
+    def keyed(self, name: str, text: str) -> FieldScan:
+        """A field keyed in full, with no term looked for yet: for a reader of the whole listing (the
+        transaction check) where no anchor made the scan key it."""
+        key, native = self._keys(text, fold(text), native=True)
+        return FieldScan(name, text, key, native, Boundaries(text))
+
+    def _keys(self, text: str, folded: Folded, native: bool) -> tuple[MatchKey, MatchKey | None]:
+        """The field's ascii key (disguises undone with the ruleset's words) and, when asked, its native key."""
+        key = normalise_folded(text, folded, self.table.index.vocabulary)
+        return key, native_key(text, key) if native else None
 
     def add_context(self, f: FieldScan) -> None:
         """The common context words, only around anchors (most fields have none, so most skip this)."""

@@ -16,28 +16,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .classes import ClassTable
+from .classes import ClassTable, pattern_hits
 from .field import FieldScan
-from .normalise import fold, native_key, normalise_folded
-from .outline import WORD_WRITTEN, Boundaries
+from .normalise import unspaced_letter
+from .outline import WORD_WRITTEN
 from .prepare import FieldPreparer
-from .ruleset import TermClass, Transaction
+from .ruleset import Transaction
 from .terms import Hit, TermIndex, find_hits
 from .verdict import Reason
 
 _WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं" is one word)
-_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def words(text: str, enough: int | None = None) -> int:
-    """Words in ``text`` (counting stops at ``enough``); letters of a script written without spaces (Han, kana,
-    Hangul) count one word per two."""
+    """Words in ``text`` (counting stops at ``enough``); letters of a script written without spaces
+    (``normalise.unspaced_letter``: Han, kana, Hangul, Thai) count one word per two."""
     count = 0
     for _ in _WORD.finditer(text):
         count += 1
         if enough is not None and count >= enough:
             return count
-    return count + (len(_UNSPACED.findall(text)) // 2 if not text.isascii() else 0)
+    return count + (sum(map(unspaced_letter, text)) // 2 if not text.isascii() else 0)
 
 
 class _Finder:
@@ -57,30 +56,20 @@ class _Finder:
     def distinct(self, texts: Mapping[str, str], enough: int,
                  scanned: Mapping[str, FieldScan] | None = None) -> list[Hit]:
         """Hits of up to ``enough`` different terms (as keyed), field by field; ``scanned``: fields already keyed."""
-        vocabulary = self.table.index.vocabulary
         seen: dict[str, Hit] = {}
         for name, text in texts.items():
             if not text:
                 continue
-            f = scanned.get(name) if scanned else None
-            if f is not None:
-                key, native, bounds = f.key, f.native, f.boundaries()
-            else:
-                key = normalise_folded(text, fold(text), vocabulary)
-                native = native_key(text, key)
-                bounds = Boundaries(text)
-            hits = find_hits(key, self.index.context, compounds=self.index.compounds)
-            hits += find_hits(native, self.index.context_native)
-            for hit in sorted(self.preparer.kept(hits, bounds), key=lambda h: h.start):
+            f = (scanned.get(name) if scanned else None) or self.preparer.keyed(name, text)
+            hits = find_hits(f.key, self.index.context, compounds=self.index.compounds)
+            hits += find_hits(f.native, self.index.context_native)
+            hits = sorted(self.preparer.kept(hits, f.boundaries()), key=lambda h: h.start)
+            for cls_name in self.classes:  # pattern classes (a price), anywhere in the field
+                hits += pattern_hits(f, self.table.classes[cls_name], whole=True)
+            for hit in hits:
                 seen.setdefault(hit.term, hit)
                 if len(seen) >= enough:
                     return list(seen.values())
-            for cls_name in self.classes:
-                hit = _pattern_hit(self.table.classes[cls_name], text, key.text, key.non_latin)
-                if hit is not None:
-                    seen.setdefault(hit.term, hit)
-                    if len(seen) >= enough:
-                        return list(seen.values())
         return list(seen.values())
 
 
@@ -121,16 +110,3 @@ class TransactionCheck:
         said = f" ({', '.join(repr(h.text) for h in talk)})" if talk else ""
         return Reason("no-transaction", name, "", 0, 0, "negative", round(self.rule.cap - score, 3),
                       f"{self.rule.explain}{said}.")
-
-
-def _pattern_hit(cls: TermClass, original: str, key: str, non_latin: bool) -> Hit | None:
-    """A pattern class's first match anywhere in the field (on the key, or on the text as written)."""
-    for pattern in cls.patterns:
-        m = pattern.search(original if cls.on_original else key)
-        if m is not None:
-            return Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1)
-    for pattern in cls.original_patterns if non_latin else ():
-        m = pattern.search(original)
-        if m is not None:
-            return Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1)
-    return None
