@@ -130,6 +130,8 @@ class Evaluation:
     languages: list[CategoryResult] = field(default_factory=list)
     #: by the row's ``source_type`` (listing, vendor page, article...): where the errors sit in real text
     source_types: list[CategoryResult] = field(default_factory=list)
+    #: by the row's ``listing_side`` (seller, buyer): buyers' posts procure reviews in other words than gigs
+    listing_sides: list[CategoryResult] = field(default_factory=list)
     misses: list[Miss] = field(default_factory=list)
 
     @property
@@ -177,12 +179,14 @@ class Evaluation:
             "categories": [c.to_dict() for c in self.categories],
             "languages": [c.to_dict() for c in self.languages],
             "source_types": [c.to_dict() for c in self.source_types],
+            "listing_sides": [c.to_dict() for c in self.listing_sides],
             "misses": [asdict(m) for m in self.misses],
         }
 
 
 def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) -> Evaluation:
-    """Scan every labeled row (``label`` 0/1, optional ``category``, ``language`` and ``source_type``) and count
+    """Scan every labeled row (``label`` 0/1, optional ``category``, ``language``, ``source_type`` and
+    ``listing_side``) and count
     what each grade got right, overall and per group."""
     if scanner is None:
         from .ruleset import load_ruleset
@@ -190,7 +194,7 @@ def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) 
         scanner = Scanner(load_ruleset())
     flagged = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     wide = dict(flagged)
-    groups: dict[str, dict[tuple[str, int], list[int]]] = {"category": {}, "language": {}, "source_type": {}}
+    groups: dict[str, dict[tuple[str, int], list[int]]] = {key: {} for key in _GROUPS}
     misses: list[Miss] = []
     suspects = [0, 0]  # every row graded suspect, and the negatives among them
     for index, row in enumerate(rows):
@@ -198,9 +202,8 @@ def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) 
         verdict = scanner.scan(row)
         suspects[0] += verdict.grade == "suspect"
         suspects[1] += verdict.grade == "suspect" and not label
-        for key, default in (("category", "uncategorised"), ("language", str(row.get("lang") or "")),
-                             ("source_type", "")):
-            name = str(row.get(key) or default)
+        for key in _GROUPS:
+            name = str(row.get(key) or _group_default(key, row))
             if name:
                 tally = groups[key].setdefault((name, label), [0, 0, 0])
                 tally[0] += 1
@@ -213,8 +216,20 @@ def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) 
     return Evaluation(
         wide=Counts(**wide), suspects=suspects[0], suspect_negatives=suspects[1],
         categories=_groups(groups["category"]), languages=_groups(groups["language"]),
-        source_types=_groups(groups["source_type"]), misses=misses, **flagged,
+        source_types=_groups(groups["source_type"]), listing_sides=_groups(groups["listing_side"]),
+        misses=misses, **flagged,
     )
+
+
+#: the row fields an evaluation is broken down by
+_GROUPS = ("category", "language", "source_type", "listing_side")
+
+
+def _group_default(key: str, row: Mapping[str, Any]) -> str:
+    """A row without the field: uncategorised, or the wordings' ``lang``; other groups skip the row."""
+    if key == "category":
+        return "uncategorised"
+    return str(row.get("lang") or "") if key == "language" else ""
 
 
 def _outcome(label: int, positive: bool) -> str:

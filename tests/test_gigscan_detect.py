@@ -105,6 +105,19 @@ def test_eval_says_where_the_errors_sit_per_kind_of_text(tmp_path: Path) -> None
         ("vendor_site", 1, 1, 1), ("article", 0, 2, 1), ("marketplace_listing", 0, 1, 0)]
     table = runner.invoke(app, ["eval", str(path)]).output
     assert "per source_type" in table and "marketplace_listing" in table
+    assert "per listing_side" not in table  # no row says which side of the market wrote it
+
+
+def test_eval_counts_buyers_posts_apart_from_sellers_gigs(tmp_path: Path) -> None:
+    """A buyer's post procures reviews in other words than a seller's gig: eval counts each ``listing_side``."""
+    rows = [{"id": "s", "title": "Buy Yelp reviews", "label": 1, "listing_side": "seller"},
+            {"id": "b", "title": "Need people to rate our app, paid per review", "label": 1, "listing_side": "buyer"},
+            {"id": "c", "title": "I will review your CV", "label": 0, "listing_side": "seller"}]
+    path = labeled_file(tmp_path, rows)
+    sides = json.loads(runner.invoke(app, ["eval", str(path), "--json"]).output)["listing_sides"]
+    assert sorted((k["category"], k["label"], k["rows"]) for k in sides) == [
+        ("buyer", 1, 1), ("seller", 0, 1), ("seller", 1, 1)]
+    assert "per listing_side" in runner.invoke(app, ["eval", str(path)]).output
 
 
 def test_eval_errors_and_split_parts(tmp_path: Path) -> None:

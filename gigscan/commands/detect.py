@@ -215,8 +215,9 @@ def print_evaluation(result: Evaluation, errors: bool = False) -> None:
     console.print(_group_table("per category", result.categories))
     if result.languages:
         console.print(_group_table("per language", result.languages))
-    if len({c.category for c in result.source_types}) > 1:
-        console.print(_group_table("per source_type", result.source_types))
+    for title, groups in (("per source_type", result.source_types), ("per listing_side", result.listing_sides)):
+        if len({c.category for c in groups}) > 1:
+            console.print(_group_table(title, groups))
     hint = "" if errors else " (--errors adds the rules that fired)"
     console.print(f"misses and false flags ({len(result.misses)}){hint}:", highlight=False)
     for m in result.misses:
