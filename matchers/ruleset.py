@@ -129,16 +129,11 @@ class Transaction:
     #: ... and only when a term of one of these classes is in it too: a reporter's, a judge's or an adviser's
     #: words (the page talks about the trade); empty: any page without a transaction.
     when_any: tuple[str, ...] = ()
-    #: ... that many different terms of them (at least) ...
+    #: ... that many different terms of them (each worth one point, or ``strong_points`` in a ``talk_strong`` class)
     talk_terms: int = 1
-    #: ... and one more for every ``talk_words`` words of the text (0: never more), up to ``talk_most``: a page
-    #: about the trade keeps using a reporter's words, a long vendor's page names a few of them in passing.
-    talk_words: int = 0
-    talk_most: int = 1
-    #: classes of ``when_any`` whose terms count as one together (the pronouns "they", "their", "them")
-    talk_once: tuple[str, ...] = ()
-    #: classes of ``when_any`` whose terms count ``strong_points`` each (a reporter's or a judge's words: "said",
-    #: "consumers", "fake"), where the others' count one ("they", "reply", "widget")
+    #: classes of ``when_any`` whose terms count ``strong_points`` each (a reporter's words proper: "said",
+    #: "according to", "a court"), where the words a vendor's page or a buyer shares with a reporter count one
+    #: ("consumers", "companies", "they", "moderation")
     talk_strong: frozenset[str] = frozenset()
     strong_points: float = 1.0
 
@@ -276,14 +271,12 @@ class _Loader:
         if "transaction" not in top.table:
             return None
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
-        reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms", "talk_words",
-                        "talk_most", "talk_once", "talk_strong", "strong_points"})
+        reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
+                        "talk_strong", "strong_points"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
-        talk_once = reader.strings("talk_once")
         talk_strong = reader.strings("talk_strong")
-        strong_points = reader.get("strong_points", float, 1.0)
-        for name in names + when_any + talk_once + talk_strong:
+        for name in names + when_any + talk_strong:
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -295,13 +288,12 @@ class _Loader:
         talk_terms = reader.get("talk_terms", int, 1)
         if talk_terms < 1:
             reader.problem("talk_terms", "'talk_terms' must be >= 1")
-        talk_words = reader.get("talk_words", int, 0)
-        talk_most = reader.get("talk_most", int, talk_terms)
-        if talk_words < 0 or talk_most < talk_terms:
-            reader.problem("talk_words", "'talk_words' must be >= 0 and 'talk_most' >= 'talk_terms'")
+        strong_points = reader.get("strong_points", float, 1.0)
+        if strong_points < 1:
+            reader.problem("strong_points", "'strong_points' must be >= 1")
         explain = reader.get("explain", str, "", required=True)
-        return Transaction(names, min_words, cap, explain, when_any, talk_terms, talk_words, talk_most,
-                           tuple(talk_once), frozenset(talk_strong), strong_points)
+        return Transaction(names, min_words, cap, explain, when_any, talk_terms,
+                           frozenset(talk_strong), strong_points)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

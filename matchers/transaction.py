@@ -42,10 +42,8 @@ def words(text: str, enough: int | None = None) -> int:
 class _Finder:
     """The first term of some classes anywhere in a listing's fields (not only near rating terms)."""
 
-    def __init__(self, classes: tuple[str, ...], table: ClassTable, preparer: FieldPreparer,
-                 once: tuple[str, ...] = ()) -> None:
+    def __init__(self, classes: tuple[str, ...], table: ClassTable, preparer: FieldPreparer) -> None:
         self.classes = classes
-        self.once = frozenset(once)  # classes whose terms count as one ("they", "their", "them")
         self.table = table
         self.preparer = preparer
         self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
@@ -69,7 +67,7 @@ class _Finder:
             for cls_name in self.classes:  # pattern classes (a price), anywhere in the field
                 hits += pattern_hits(f, self.table.classes[cls_name], whole=True)
             for hit in hits:
-                seen.setdefault(hit.cls if hit.cls in self.once else hit.term, hit)
+                seen.setdefault(hit.term, hit)
                 if len(seen) >= enough:
                     return list(seen.values())
         return list(seen.values())
@@ -81,7 +79,7 @@ class TransactionCheck:
     def __init__(self, rule: Transaction, table: ClassTable, preparer: FieldPreparer) -> None:
         self.rule = rule
         self.deal = _Finder(tuple(rule.classes), table, preparer)
-        self.talk = _Finder(tuple(rule.when_any), table, preparer, rule.talk_once) if rule.when_any else None
+        self.talk = _Finder(tuple(rule.when_any), table, preparer) if rule.when_any else None
 
     def long(self, texts: Mapping[str, str]) -> bool:
         """At least ``min_words`` words in the listing."""
@@ -91,20 +89,6 @@ class TransactionCheck:
             if count >= self.rule.min_words:
                 return True
         return False
-
-    def talk_needed(self, texts: Mapping[str, str]) -> int:
-        """Different talk terms a text of this length needs: ``talk_terms``, one more per ``talk_words`` words
-        beyond the first ``talk_words``, at most ``talk_most``."""
-        rule = self.rule
-        if not rule.talk_words or rule.talk_most <= rule.talk_terms:
-            return rule.talk_terms
-        enough = rule.talk_words * (rule.talk_most - rule.talk_terms + 1)
-        count = 0
-        for text in texts.values():
-            count += words(text, enough - count) if text else 0
-            if count >= enough:
-                break
-        return min(rule.talk_most, rule.talk_terms + max(0, count - 1) // rule.talk_words)
 
     def found(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
         """The first transaction term in the listing's fields (None: nowhere)."""
@@ -118,8 +102,9 @@ class TransactionCheck:
             return None
         talk: list[Hit] = []
         if self.talk is not None:
-            # several different ones: a page about the trade is full of them, a vendor's page names one in passing
-            need = self.talk_needed(texts)
+            # several different ones: a page about the trade is full of them, a vendor's page names one in passing;
+            # a reporter's words proper count more than those a vendor or a buyer uses too ("consumers", "they")
+            need = self.rule.talk_terms
             talk = self.talk.distinct(texts, need, scanned)
             strong = self.rule.talk_strong
             points = sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
