@@ -129,8 +129,13 @@ class Transaction:
     #: ... and only when a term of one of these classes is in it too: a reporter's, a judge's or an adviser's
     #: words (the page talks about the trade); empty: any page without a transaction.
     when_any: tuple[str, ...] = ()
-    #: ... that many different terms of them.
+    #: ... that many different terms of them (each worth one point, or ``strong_points`` in a ``talk_strong`` class)
     talk_terms: int = 1
+    #: classes of ``when_any`` whose terms count ``strong_points`` each (a reporter's words proper: "said",
+    #: "according to", "a court"), where the words a vendor's page or a buyer shares with a reporter count one
+    #: ("consumers", "companies", "they", "moderation")
+    talk_strong: frozenset[str] = frozenset()
+    strong_points: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -266,10 +271,12 @@ class _Loader:
         if "transaction" not in top.table:
             return None
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
-        reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms"})
+        reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
+                        "talk_strong", "strong_points"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
-        for name in names + when_any:
+        talk_strong = reader.strings("talk_strong")
+        for name in names + when_any + talk_strong:
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -281,8 +288,12 @@ class _Loader:
         talk_terms = reader.get("talk_terms", int, 1)
         if talk_terms < 1:
             reader.problem("talk_terms", "'talk_terms' must be >= 1")
+        strong_points = reader.get("strong_points", float, 1.0)
+        if strong_points < 1:
+            reader.problem("strong_points", "'strong_points' must be >= 1")
         explain = reader.get("explain", str, "", required=True)
-        return Transaction(names, min_words, cap, explain, when_any, talk_terms)
+        return Transaction(names, min_words, cap, explain, when_any, talk_terms,
+                           frozenset(talk_strong), strong_points)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -102,9 +102,13 @@ class TransactionCheck:
             return None
         talk: list[Hit] = []
         if self.talk is not None:
-            # several different ones: a page about the trade is full of them, a vendor's page names one in passing
-            talk = self.talk.distinct(texts, self.rule.talk_terms, scanned)
-            if len(talk) < self.rule.talk_terms:
+            # several different ones: a page about the trade is full of them, a vendor's page names one in passing;
+            # a reporter's words proper count more than those a vendor or a buyer uses too ("consumers", "they")
+            need = self.rule.talk_terms
+            talk = self.talk.distinct(texts, need, scanned)
+            strong = self.rule.talk_strong
+            points = sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
+            if points < need:
                 return None
         name = "description" if texts.get("description") else "title"
         said = f" ({', '.join(repr(h.text) for h in talk)})" if talk else ""

@@ -21,6 +21,21 @@ TALK = [
      "description": "Buying iOS app reviews is a controversial practice that many developers consider to boost "
                     "their app's visibility. However, it is important to understand the consequences: Apple "
                     "removes them and developers lose their accounts, according to reports."},
+    # r9b: short news items in languages whose reporters' words the ruleset reads too (ja, zh, ko, tr)
+    {"title": "Google口コミを売る業者の実態",
+     "description": "消費者庁によると、Googleの口コミを有料で投稿する業者が増えている。専門家は景品表示法の違反にあたる"
+                    "と指摘し、ステマ規制の対象になると解説した。"},
+    {"title": "商家刷Google五星好評",
+     "description": "記者調查發現，不少業者以優惠換取Google五星好評，網友指出評論的真實性已大打折扣，"
+                    "平台表示將處罰違規商家。"},
+    {"title": "구글 리뷰 조작 논란",
+     "description": "소비자원에 따르면 일부 업체가 돈을 주고 구글 리뷰 별점을 조작한 것으로 드러났다. "
+                    "기자가 확인한 결과 "
+                    "리뷰 작성 대가로 할인 쿠폰을 제공한 사례도 있었다고 공정위는 밝혔다. 위반 시 처벌 대상이다."},
+    {"title": "Google yorumları mercek altında",
+     "description": "Uzmanlara göre bazı işletmeler sahte Google yorumları ile puanlarını yükseltiyor. Ticaret "
+                    "Bakanlığı açıkladı: tüketicinin güvenini kötüye kullanan işletmelere ceza verilecek, "
+                    "şikayet sayısı her yıl artıyor ve denetimler sıklaşıyor."},
 ]
 
 # Offers and requests in a page's length: the deal is somewhere in them.
@@ -33,6 +48,11 @@ DEALS = [
      "description": "Many companies struggle, according to a study: consumers trust their competitors. We "
                     "post 5 star reviews on your Google profile from local accounts, 10 reviews for $50. "
                     "Contact us on WhatsApp."},
+    # r9b: a buyer's rules for the helpers and a vendor's marketing figures are no news
+    {"title": "Google Maps reviews wanted",
+     "description": "Consumers read reviews, research shows, and most companies rely on them. Write 5 star reviews "
+                    "on Google Maps for restaurants: reviews that disappear within a week are not paid, copied "
+                    "text is not paid either. Payment via PayPal every Friday."},
     {"title": "Need 20 Google reviews for our clinic",
      "description": "Our competitors have hundreds of reviews and consumers compare them, the report says. "
                     "Looking for people with Google accounts to leave 5 star reviews, we pay $5 per review "
@@ -113,6 +133,26 @@ def test_the_transaction_table_of_a_small_ruleset(tmp_path: Path) -> None:
     assert offer.flagged
     short = scanner.scan({"title": "buying fake reviews companies"})
     assert short.flagged
+
+
+def test_a_reporters_words_count_more_than_words_a_vendor_shares(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    strong = RULESET.replace("talk_terms = 2", 'talk_terms = 3\ntalk_strong = ["news"]\nstrong_points = 2.0')
+    strong += """
+[classes.news]
+label = "news"
+terms = ["said", "according"]
+"""
+    path.write_text(strong.replace('when_any = ["talk"]', 'when_any = ["talk", "news"]'), encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    two_common = scanner.scan({"title": "Companies buying fake reviews: what happens next year to all of them"})
+    assert two_common.flagged  # two words a vendor uses too: 2 points of 3
+    news = scanner.scan({"title": "Companies buying reviews were caught, the agency said last year about it"})
+    assert news.grade == "suspect"  # "companies" (1) and "said" (2)
+    bad = RULESET.replace("talk_terms = 2", 'talk_terms = 2\ntalk_strong = ["nothing"]')
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(RulesetError, match="unknown class 'nothing'"):
+        load_ruleset(path)
 
 
 @pytest.mark.parametrize(("change", "message"), [
