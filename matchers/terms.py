@@ -284,6 +284,8 @@ class TermIndex:
                     continue
                 anchor = name in anchors
                 _own(entries[(anchor, native)], key, name, term)
+                if native and anchor:  # "от-зывы", "отзы-вы": a Cyrillic or Greek rating word cut in two
+                    aliases.extend((True, split, name, term) for split in native_splits(key))
                 if not native:
                     vocabulary.update(w for w in key.split() if w.isalpha())
                     if anchor and (bare := skeleton(key)) is not None:  # rating terms, platforms
@@ -292,10 +294,10 @@ class TermIndex:
                         aliases.extend((anchor, split, name, term) for split in splits(key))
                     if (letters := spelt(key)) is not None:
                         aliases.append((anchor, letters, name, term))
-        real = set(entries[(True, False)]) | set(entries[(False, False)])
+        real = {key for entry in entries.values() for key in entry}
         for anchor, alias, name, term in aliases:  # after every term: a real term's spelling is never an alias
             if alias not in real:
-                _own(entries[(anchor, False)], alias, name, term)
+                _own(entries[(anchor, not alias.isascii())], alias, name, term)
         return cls(
             # anchors are looked for in every field, whole: a DFA scans fastest; context only near anchors
             build_automaton(entries[(True, False)], ahocorasick_rs.Implementation.DFA),
@@ -331,6 +333,16 @@ def splits(key: str) -> list[str]:
     """How sellers cut a one-word term in two to slip past filters ("re-views", "rat.ings", "goo gle"): one
     cut, each part two letters or more, one of them short."""
     if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
+
+
+def native_splits(key: str) -> list[str]:
+    """``splits`` of a one-word term written in Cyrillic or Greek, whose words sellers cut the same way
+    ("от-зывы", "отзы-вы"); not of scripts whose words are no runs of letters (Han, Thai, Indic vowel signs)."""
+    if not key.isalpha() or key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    if not all(unicodedata.name(c, "").startswith(("CYRILLIC", "GREEK")) for c in key):
         return []
     return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
 
