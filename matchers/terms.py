@@ -277,6 +277,8 @@ class TermIndex:
         #: One-word anchor terms ("reviews"): their split spellings count for every class that has them.
         anchor_words = {key for name in anchors for term in class_terms.get(name, ())
                         if not (key := term_key(term))[1] and splits(key[0])}
+        watched_words = {key for name in anchors for term in class_terms.get(name, ())
+                         if not (key := term_key(term))[1] and partial_skeletons(key[0])}
         for name, terms in class_terms.items():
             for term in terms:
                 key, native = term_key(term)
@@ -290,6 +292,8 @@ class TermIndex:
                     vocabulary.update(w for w in key.split() if w.isalpha())
                     if anchor and (bare := skeleton(key)) is not None:  # rating terms, platforms
                         aliases.append((True, bare, name, term))
+                    if (key, False) in watched_words:  # "rviews", "Gogl": some of its vowels dropped
+                        aliases.extend((anchor, part, name, term) for part in partial_skeletons(key))
                     if (key, False) in anchor_words:
                         aliases.extend((anchor, split, name, term) for split in splits(key))
                     if (letters := spelt(key)) is not None:
@@ -320,6 +324,22 @@ def skeleton(key: str) -> str | None:
         return None
     bare = key.translate(_VOWELS)
     return bare if len(key) - len(bare) >= 2 and len(bare) >= 3 else None
+
+
+def partial_skeletons(key: str) -> list[str]:
+    """How sellers drop some of a one-word term's vowels ("rviews", "revews", "Gogl"): one of the vowels inside
+    it gone, and with it a final "e" or not ("gogl", not "googl": "sterne" would read "stern"); only of terms
+    of six letters or more (the full skeleton, "rvws", is ``skeleton``'s)."""
+    if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    out: set[str] = set()
+    for i in range(1, len(key) - 1):
+        if key[i] in "aeiou" and key[i - 1] != key[i]:  # one of "oo" is a typo's, not a disguise's
+            bare = key[:i] + key[i + 1 :]
+            out.add(bare)
+            if bare.endswith("e") and len(bare) > 4 and any(c in "aeiou" for c in bare[:-1]):
+                out.add(bare[:-1])
+    return sorted(out)
 
 
 #: A one-word term is only read split in two ("re-views") from this length on.

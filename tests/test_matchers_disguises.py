@@ -313,3 +313,14 @@ def test_a_cyrillic_word_cut_in_two(scanner: Scanner, text: str) -> None:
     assert "buy-reviews" in {r.rule_id for r in verdict.reasons}, verdict.reasons
     for reason in verdict.reasons:
         assert text[reason.start : reason.end] == reason.text
+
+
+def test_some_vowels_dropped(scanner: Scanner) -> None:
+    """r9c: "Gogl rviews": one vowel of a rating word or platform dropped (a final "e" with it) reads as the
+    term, as the full skeleton ("rvws") does; a real word one vowel short stays ("stern" is no "sterne")."""
+    from matchers.terms import partial_skeletons
+
+    assert "rviews" in partial_skeletons("reviews") and "gogl" in partial_skeletons("google")
+    assert "stern" not in partial_skeletons("sterne") and partial_skeletons("stars") == []
+    _flagged_quoting_as_written(scanner, {"title": "Gogl rviews"})
+    _flagged_quoting_as_written(scanner, {"title": "Trstpilot revews from aged accounts"})
