@@ -117,7 +117,8 @@ class FieldScan:
     def distance(self, first: Hit, second: Hit, span: str = "sentence") -> int:
         """Words from the end of one hit to the start of a later one (1 = adjacent, 0 = overlapping); ``FAR``
         across a sentence, line or list-item break (for span "clause", also a comma, colon, bracket or quote;
-        for span "field", no break stops it: the parts of a title, "Salon Reviews | 5 Stars")."""
+        for span "field", no break stops it: the parts of a title, "Salon Reviews | 5 Stars"; for span "parts",
+        only a full stop, "!" or "?" does: "Reviews - Google")."""
         if second.start < first.end:
             return 0
         pair = (first.end, second.start, span)
@@ -131,6 +132,8 @@ class FieldScan:
                 words: int | None = 0
             elif span == "field":
                 words = bounds.words_in(start, second.start)
+            elif span == "parts":
+                words = bounds.part_gap(start, second.start)
             else:
                 words = bounds.gap(start, second.start, span == "clause")
             if words is not None and self.key.pieces:

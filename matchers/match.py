@@ -103,7 +103,7 @@ class RuleMatcher:
                     continue
                 if len({(h.start, h.end) for h in combo}) < len(combo):
                     continue  # one piece of text cannot play two parts
-                span = _span(f, combo, rule.window, rule.span)
+                span = _span(f, combo, rule.window, rule.span_in(f.name))
                 if span is not None:
                     yield span, combo
 
@@ -115,7 +115,7 @@ class RuleMatcher:
         for a in firsts:
             reach = window * CHARS_PER_WORD if best is None or best[0] > 1 else 0
             for b in self.pairable(rule, f, a, seconds, reach):
-                d = f.near(a, b, window, rule.span)
+                d = f.near(a, b, window, rule.span_in(f.name))
                 if d is not None and (best is None or d < best[0]):
                     best = (d, a, b)
                     if d == 0:
@@ -147,7 +147,7 @@ class RuleMatcher:
         for hit in f.within_reach(self.table.hits(f, rule.context), start, end, reach):
             if any(hit.start < u.end and u.start < hit.end for u in used):
                 continue
-            d = f.near(core, hit, rule.context_window, "field" if rule.span == "field" else "sentence")
+            d = f.near(core, hit, rule.context_window, "field" if rule.span_in(f.name) == "field" else "sentence")
             if d is not None and (best is None or d < best[0]):
                 best = (d, hit)
         return best[1] if best else False

@@ -35,6 +35,8 @@ MARKS |= dict.fromkeys(CJK_SENTENCE_MARKS, "|") | dict.fromkeys(CJK_CLAUSE_MARKS
 SENTENCE_END = re.compile(rb"\.(?:\s|$)|[\n\r|]|\s-\s")
 #: Where a clause ends: a sentence end, or one of ``,;:()[]{}<>"“”«»`` or ``CJK_CLAUSE_MARKS`` (an outline ",").
 CLAUSE_END = re.compile(SENTENCE_END.pattern + rb"|,")
+#: A sentence ended by a full stop, "!" or "?" (not by the marks that part a title: a dash, "|", a line break).
+_STOP = re.compile(r"[.!?。！？](?:\s|$)")
 #: A word in the outline: ``WORD_WRITTEN`` in the text as written.
 WORD = re.compile(rb"a+")
 
@@ -143,6 +145,15 @@ class Boundaries:
         if end <= start:
             return 0
         if self._ends_in_break(start, end, clause):
+            return None
+        return self.words_in(start, end)
+
+    def part_gap(self, start: int, end: int) -> int | None:
+        """The words in ``text[start:end]`` across the marks that part a title ("Reviews - Google", "Reviews |
+        Trustpilot", a line break), or None if a sentence ends in it with a full stop, "!" or "?"."""
+        if end <= start:
+            return 0
+        if _STOP.search(self.text, start, end) or self.text[end - 1] in ".!?":
             return None
         return self.words_in(start, end)
 

@@ -233,10 +233,32 @@ def _mixed_edits(start: int, reading: str, vocabulary: Collection[str]) -> list[
     cuts into known words ("buy5tarr3views" -> buy|star|reviews), one repair per word, so that each quotes its
     own letters as written."""
     if vocabulary and reading not in vocabulary and len(reading) <= _SEGMENT_MAX:
+        reading = _last_letter(reading, vocabulary)
+        if reading in vocabulary:
+            return [(start, start + len(reading), reading)]
         words = segment(reading, vocabulary)
         if len(words) >= 2:
             return [(start + i, start + j, reading[i:j]) for i, j in words]
     return [(start, start + len(reading), reading)]
+
+
+def _last_letter(reading: str, vocabulary: Collection[str]) -> str:
+    """A digit-swapped run whose last character is a digit-like too ("g00gl3r3v13w5": "googlereview5", unswapped
+    for want of a letter after it): that one read as a letter when the run then is a known term or cuts into
+    known words ending with it ("google|reviews"); a count stays ("buy|reviews|50" keeps "50": two digits)."""
+    last = reading[-1:]
+    if last not in LEET or len(reading) < 2 or not reading[-2].isalpha():
+        return reading
+    for letter in (LEET[last], LEET_ALT.get(last)):
+        if letter is None:
+            continue
+        swapped = reading[:-1] + letter
+        if swapped in vocabulary:
+            return swapped
+        words = segment(swapped, vocabulary)
+        if len(words) >= 2 and words[-1][1] - words[-1][0] > 1:
+            return swapped
+    return reading
 
 
 def _edge_word(word: str, vocabulary: Collection[str]) -> str | None:

@@ -21,7 +21,7 @@ from .verdict import FIELDS
 KINDS = ("keyword", "proximity", "fuzzy", "negative")
 #: How far proximity may reach: within a sentence (list item, line), within a clause (no comma, colon...), or
 #: anywhere in the field, across its breaks (the parts of a title: "Salon Reviews | 5 Stars | Any City").
-SPANS = ("sentence", "clause", "field")
+SPANS = ("sentence", "clause", "field", "parts")
 DEFAULT_NAME = "bundled:matchers/rules/default.toml"
 
 
@@ -76,6 +76,8 @@ class Rule:
     window: int = 0
     ordered: bool = False
     span: str = "sentence"
+    #: The span in a title, when it differs ("" = ``span``): the parts of a title ("Reviews - Google") read as one.
+    title_span: str = ""
     act: bool = False
     context: tuple[str, ...] = ()
     context_window: int = 0
@@ -91,6 +93,10 @@ class Rule:
     must_match: tuple[str, ...] = ()
     must_not_match: tuple[str, ...] = ()
     line: int | None = None
+
+    def span_in(self, field: str) -> str:
+        """The span of the rule's terms in this field."""
+        return self.title_span if self.title_span and field == "title" else self.span
 
     @property
     def signed_weight(self) -> float:
@@ -202,7 +208,8 @@ _CLASS_KEYS = {
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
-    "fields", "target", "when_any", "absent", "span", "act", "score_cutoff", "min_length", "ignore", "must_match",
+    "fields", "target", "when_any", "absent", "span",
+    "title_span", "act", "score_cutoff", "min_length", "ignore", "must_match",
     "must_not_match", "description",
 }
 _TOP_KEYS = {
@@ -376,6 +383,9 @@ class _Loader:
         span = reader.get("span", str, "sentence")
         if span not in SPANS:
             reader.problem("span", f"'span' must be one of {', '.join(SPANS)}")
+        title_span = reader.get("title_span", str, "")
+        if title_span and title_span not in SPANS:
+            reader.problem("title_span", f"'title_span' must be one of {', '.join(SPANS)}")
         fields = reader.strings("fields") or FIELDS
         if any(f not in FIELDS for f in fields):
             reader.problem("fields", f"'fields' may only name {', '.join(FIELDS)}")
@@ -388,6 +398,7 @@ class _Loader:
             window=reader.get("window", int, 0),
             ordered=reader.get("ordered", bool, False),
             span=span,
+            title_span=title_span,
             act=reader.get("act", bool, False),
             context=reader.strings("context"),
             context_window=reader.get("context_window", int, 0),

@@ -277,6 +277,8 @@ class TermIndex:
         #: One-word anchor terms ("reviews"): their split spellings count for every class that has them.
         anchor_words = {key for name in anchors for term in class_terms.get(name, ())
                         if not (key := term_key(term))[1] and splits(key[0])}
+        watched_words = {key for name in anchors for term in class_terms.get(name, ())
+                         if not (key := term_key(term))[1] and partial_skeletons(key[0])}
         for name, terms in class_terms.items():
             for term in terms:
                 key, native = term_key(term)
@@ -284,18 +286,22 @@ class TermIndex:
                     continue
                 anchor = name in anchors
                 _own(entries[(anchor, native)], key, name, term)
+                if native and anchor:  # "от-зывы", "отзы-вы": a Cyrillic or Greek rating word cut in two
+                    aliases.extend((True, split, name, term) for split in native_splits(key))
                 if not native:
                     vocabulary.update(w for w in key.split() if w.isalpha())
                     if anchor and (bare := skeleton(key)) is not None:  # rating terms, platforms
                         aliases.append((True, bare, name, term))
+                    if (key, False) in watched_words:  # "rviews", "Gogl": some of its vowels dropped
+                        aliases.extend((anchor, part, name, term) for part in partial_skeletons(key))
                     if (key, False) in anchor_words:
                         aliases.extend((anchor, split, name, term) for split in splits(key))
                     if (letters := spelt(key)) is not None:
                         aliases.append((anchor, letters, name, term))
-        real = set(entries[(True, False)]) | set(entries[(False, False)])
+        real = {key for entry in entries.values() for key in entry}
         for anchor, alias, name, term in aliases:  # after every term: a real term's spelling is never an alias
             if alias not in real:
-                _own(entries[(anchor, False)], alias, name, term)
+                _own(entries[(anchor, not alias.isascii())], alias, name, term)
         return cls(
             # anchors are looked for in every field, whole: a DFA scans fastest; context only near anchors
             build_automaton(entries[(True, False)], ahocorasick_rs.Implementation.DFA),
@@ -320,6 +326,22 @@ def skeleton(key: str) -> str | None:
     return bare if len(key) - len(bare) >= 2 and len(bare) >= 3 else None
 
 
+def partial_skeletons(key: str) -> list[str]:
+    """How sellers drop some of a one-word term's vowels ("rviews", "revews", "Gogl"): one of the vowels inside
+    it gone, and with it a final "e" or not ("gogl", not "googl": "sterne" would read "stern"); only of terms
+    of six letters or more (the full skeleton, "rvws", is ``skeleton``'s)."""
+    if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    out: set[str] = set()
+    for i in range(1, len(key) - 1):
+        if key[i] in "aeiou" and key[i - 1] != key[i]:  # one of "oo" is a typo's, not a disguise's
+            bare = key[:i] + key[i + 1 :]
+            out.add(bare)
+            if bare.endswith("e") and len(bare) > 4 and any(c in "aeiou" for c in bare[:-1]):
+                out.add(bare[:-1])
+    return sorted(out)
+
+
 #: A one-word term is only read split in two ("re-views") from this length on.
 SPLIT_MIN = 6
 #: ... and where one part is this short: "goo gle", "re views", "ama zon" (two whole words such as "glass door"
@@ -331,6 +353,16 @@ def splits(key: str) -> list[str]:
     """How sellers cut a one-word term in two to slip past filters ("re-views", "rat.ings", "goo gle"): one
     cut, each part two letters or more, one of them short."""
     if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
+
+
+def native_splits(key: str) -> list[str]:
+    """``splits`` of a one-word term written in Cyrillic or Greek, whose words sellers cut the same way
+    ("от-зывы", "отзы-вы"); not of scripts whose words are no runs of letters (Han, Thai, Indic vowel signs)."""
+    if not key.isalpha() or key.isascii() or len(key) < SPLIT_MIN:
+        return []
+    if not all(unicodedata.name(c, "").startswith(("CYRILLIC", "GREEK")) for c in key):
         return []
     return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
 

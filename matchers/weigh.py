@@ -168,6 +168,6 @@ class Weigher:
             for second in candidates[i + 1 :]:
                 for a in first:
                     for b in RuleMatcher.pairable(rule, f, a, second, reach):
-                        if f.near(a, b, rule.window, rule.span) is not None:
+                        if f.near(a, b, rule.window, rule.span_in(f.name)) is not None:
                             return True
         return False

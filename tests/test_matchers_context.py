@@ -70,8 +70,27 @@ def test_a_field_span_reads_a_title_across_its_parts(scanner: Scanner) -> None:
     stops at the same break."""
     for title in ["Salon Reviews | 5 Stars | Any City", "Roofing Company Reviews - Google Maps"]:
         assert "catalogue-title-marked" in scanner.fired(title), title
-        assert "star-reviews" not in scanner.fired(title) and "platform-rating" not in scanner.fired(title)
+        assert "star-reviews" not in scanner.fired(title)
     assert "catalogue-title-marked" not in scanner.fired("Salon Reviews | my favourite hairdressers in Lisbon")
+
+
+def test_a_title_span_pairs_a_platform_named_in_another_part_of_a_title(scanner: Scanner) -> None:
+    """r9c: title_span = "field": platform-rating pairs "Reviews - Google" in a title, whose parts are one
+    headline, and still stops at a sentence's end in a description."""
+    for title in ["Reviews - Google", "Roofing Company Reviews - Google Maps", "Trustpilot | Reviews"]:
+        assert "platform-rating" in scanner.fired(title), title
+    verdict = scanner.scan({"title": "My bakery", "description": "We read every review. Google helps us."})
+    assert "platform-rating" not in fired(verdict)
+
+
+def test_a_platform_acting_on_reviews_is_no_headline_offer(scanner: Scanner) -> None:
+    """r9c: a verb between the platform and the reviews ("Google deletes reviews") makes a news headline of
+    what the platform does, in every language; "Google reviews fast" stays an offer."""
+    for title in ["Google deletes reviews", "Google видаляє відгуки", "Google удаляет отзывы",
+                  "Amazon löscht Bewertungen", "Google elimina reseñas", "Yelp hides reviews"]:
+        assert "platform-reviews-headline" not in scanner.fired(title), title
+        assert not scanner.scan({"title": title}).flagged, title
+    assert "platform-reviews-headline" in scanner.fired("Google reviews fast")
 
 
 # -- (c) honest context explains what is next to it -----------------------------------------------------------

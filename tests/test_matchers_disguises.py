@@ -295,3 +295,32 @@ def test_a_digit_swapped_word_glued_from_known_words(scanner: Scanner) -> None:
     verdict = scanner.scan({"title": "#Buy5tarR3views for Google, fast"})
     assert "buy-reviews" in {r.rule_id for r in verdict.reasons}, verdict.reasons
     _flagged_quoting_as_written(scanner, {"title": "#Buy5tarR3views for Google, fast"})
+
+
+def test_a_leet_run_ending_in_a_digit(scanner: Scanner) -> None:
+    """r9c: "G00gl3r3v13w5": the last "5" has no letter after it, yet the run reads google|reviews when that
+    digit read as a letter cuts it into known words; a count glued to words stays a count."""
+    assert _read(scanner, "G00gl3r3v13w5 fast") == "googlereviews fast"  # read as google|reviews
+    _flagged_quoting_as_written(scanner, {"title": "G00gl3r3v13w5"})
+    assert _read(scanner, "buyr3v13ws50") == "buyreviews50"
+
+
+@pytest.mark.parametrize("text", ["Куплю от-зывы на Яндекс Картах", "Куплю отзы-вы на Яндекс Картах"])
+def test_a_cyrillic_word_cut_in_two(scanner: Scanner, text: str) -> None:
+    """r9c: "от-зывы", "отзы-вы": a Cyrillic rating word cut once, one part short, reads as the word, as
+    "re-views" does; its reasons quote the text as written."""
+    verdict = scanner.scan({"title": text})
+    assert "buy-reviews" in {r.rule_id for r in verdict.reasons}, verdict.reasons
+    for reason in verdict.reasons:
+        assert text[reason.start : reason.end] == reason.text
+
+
+def test_some_vowels_dropped(scanner: Scanner) -> None:
+    """r9c: "Gogl rviews": one vowel of a rating word or platform dropped (a final "e" with it) reads as the
+    term, as the full skeleton ("rvws") does; a real word one vowel short stays ("stern" is no "sterne")."""
+    from matchers.terms import partial_skeletons
+
+    assert "rviews" in partial_skeletons("reviews") and "gogl" in partial_skeletons("google")
+    assert "stern" not in partial_skeletons("sterne") and partial_skeletons("stars") == []
+    _flagged_quoting_as_written(scanner, {"title": "Gogl rviews"})
+    _flagged_quoting_as_written(scanner, {"title": "Trstpilot revews from aged accounts"})

@@ -84,6 +84,7 @@ def test_syntax_error_names_its_line(tmp_path: Path) -> None:
         (('kind = "proximity"', 'kind = "magic"'), "'kind' must be one of", 'kind = "magic"'),
         (('version = "t1"', 'version = ""'), "'version' must not be empty", 'version = ""'),
         (('window = 2', 'window = 2\nspan = "paragraph"'), "'span' must be one of", 'span = "paragraph"'),
+        (('window = 2', 'window = 2\ntitle_span = "page"'), "'title_span' must be one of", 'title_span = "page"'),
         (("[seeds]", "[negation]\nscope = 0\n\n[seeds]"), "'scope' must be >= 1", "scope = 0"),
         (('window = 2', 'window = 2\nabsent = ["offers"]'), "unknown class 'offers'", "[[rules]]"),
     ],
