@@ -136,38 +136,53 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-3.jsonl", (0.89, 0.77, 0.83)),
     ("blind-holdout-4.jsonl", (0.90, 0.87, 0.93)),
     ("blind-holdout-5.jsonl", (0.92, 0.80, 0.84)),
-    ("blind-holdout-6.jsonl", (0.93, 0.80, 0.87)),
+    ("blind-holdout-6.jsonl", (0.94, 0.80, 0.87)),
+    ("blind-holdout-7.jsonl", (0.81, 0.76, 0.86)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
-    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-5
-    were held out in their own rounds and became tuning data in round 6; set 6 is held out. Floors a little under
+    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-6
+    were held out in their own rounds and became tuning data in the next; set 7 is held out. Floors a little under
     the figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that
-    loses ground on them fails here."""
+    loses ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
+    its suspect negatives are 10.4% of them, the others' under 5%."""
     rows = _rows(name)
     assert len(rows) >= 300 and len({r.get("lang") or r.get("language") for r in rows}) >= 8
     result = evaluate(rows, scanner)
     precision, recall, wide_recall = floors
     assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
-    assert result.wide.recall >= wide_recall and result.suspect_negative_share < 0.08
+    assert result.wide.recall >= wide_recall
+    assert result.suspect_negative_share < (0.12 if name == "blind-holdout-7.jsonl" else 0.08)
 
 
 @pytest.mark.parametrize(("name", "floors"), [
     ("real-holdout-5.jsonl", (0.37, 0.75, 0.80)),
     ("real-holdout-5b.jsonl", (0.26, 0.65, 0.65)),
-    ("real-holdout-6m.jsonl", (0.58, 0.50, 0.55)),
-    ("real-holdout-6w.jsonl", (0.21, 0.40, 0.55)),
+    ("real-holdout-6m.jsonl", (0.70, 0.50, 0.55)),
+    ("real-holdout-6w.jsonl", (0.24, 0.40, 0.55)),
+    ("real-holdout-7w.jsonl", (0.32, 0.36, 0.55)),
 ])
 def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """Real texts harvested from public pages and repositories by helpers who never saw the rules, from sources
     no other set uses (tests/data/labels/README.md): marketplace data (6m) and web pages, many of which talk about
-    review selling, where flagged precision is still low. Sets 5 and 5b became tuning data in round 6; 6m and 6w
-    are held out. Floors a little under the figures last measured."""
+    review selling, where flagged precision is still low. Sets 5 and 5b became tuning data in round 6, 6m and 6w
+    in round 7; 7w is held out. Floors a little under the figures last measured."""
     rows = _rows(name)
     assert len(rows) >= 150 and sum(r["label"] for r in rows) >= 20
     result = evaluate(rows, scanner)
     precision, recall, wide_recall = floors
     assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
     assert result.wide.recall >= wide_recall
+
+
+def test_real_marketplace_posts_that_use_review_words_honestly_are_rarely_flagged(scanner: Scanner) -> None:
+    """Round 7's held-out marketplace set (real-holdout-7m: Upwork and Freelancer.com job posts, Fiverr gigs and
+    profiles) holds 179 negatives, most using review words honestly, and 4 positives: what a crawl meets most.
+    At most 3% of the negatives may be flagged (2.2% measured) and none of the positives cleared."""
+    rows = _rows("real-holdout-7m.jsonl")
+    assert len(rows) >= 150 and sum(1 for r in rows if r.get("hard_negative")) >= 100
+    result = evaluate(rows, scanner)
+    assert result.fp / result.negatives <= 0.03, result.fp
+    assert result.wide.recall == 1.0
 
 
 @pytest.mark.parametrize("text", [
