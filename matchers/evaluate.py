@@ -186,8 +186,7 @@ class Evaluation:
 
 def evaluate(rows: Iterable[Mapping[str, Any]], scanner: Scanner | None = None) -> Evaluation:
     """Scan every labeled row (``label`` 0/1, optional ``category``, ``language``, ``source_type`` and
-    ``listing_side``) and count
-    what each grade got right, overall and per group."""
+    ``listing_side``) and count what each grade got right, overall and per group."""
     if scanner is None:
         from .ruleset import load_ruleset
 

@@ -153,7 +153,7 @@ class Boundaries:
         Trustpilot", a line break), or None if a sentence ends in it with a full stop, "!" or "?"."""
         if end <= start:
             return 0
-        if _STOP.search(self.text, start, end) or self.text[end - 1] in ".!?":
+        if _STOP.search(self.text, start, end):  # a stop at the very end matches too: "$" is at ``end``
             return None
         return self.words_in(start, end)
 

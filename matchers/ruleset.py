@@ -208,9 +208,8 @@ _CLASS_KEYS = {
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
-    "fields", "target", "when_any", "absent", "span",
-    "title_span", "act", "score_cutoff", "min_length", "ignore", "must_match",
-    "must_not_match", "description",
+    "fields", "target", "when_any", "absent", "span", "title_span", "act", "score_cutoff", "min_length", "ignore",
+    "must_match", "must_not_match", "description",
 }
 _TOP_KEYS = {
     "version", "description", "threshold", "suspect_threshold", "seeds", "classes", "rules", "examples", "negation",

@@ -352,19 +352,26 @@ SPLIT_PART_MAX = 3
 def splits(key: str) -> list[str]:
     """How sellers cut a one-word term in two to slip past filters ("re-views", "rat.ings", "goo gle"): one
     cut, each part two letters or more, one of them short."""
-    if not key.isalpha() or not key.isascii() or len(key) < SPLIT_MIN:
+    if not key.isalpha() or not key.isascii():
         return []
-    return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
+    return _cuts(key)
 
 
 def native_splits(key: str) -> list[str]:
     """``splits`` of a one-word term written in Cyrillic or Greek, whose words sellers cut the same way
     ("от-зывы", "отзы-вы"); not of scripts whose words are no runs of letters (Han, Thai, Indic vowel signs)."""
-    if not key.isalpha() or key.isascii() or len(key) < SPLIT_MIN:
+    if not key.isalpha() or key.isascii():
         return []
     if not all(unicodedata.name(c, "").startswith(("CYRILLIC", "GREEK")) for c in key):
         return []
-    return [f"{key[:i]} {key[i:]}" for i in range(2, len(key) - 1) if min(i, len(key) - i) <= SPLIT_PART_MAX]
+    return _cuts(key)
+
+
+def _cuts(word: str) -> list[str]:
+    """One word cut once, each part two letters or more and one of them short; none of a short word."""
+    if len(word) < SPLIT_MIN:
+        return []
+    return [f"{word[:i]} {word[i:]}" for i in range(2, len(word) - 1) if min(i, len(word) - i) <= SPLIT_PART_MAX]
 
 
 def spelt(key: str) -> str | None:
