@@ -41,6 +41,8 @@ class Scanner:
         self.weigher = Weigher(self.table, self.rules, self.matcher)
         rule = ruleset.transaction
         self.transaction = TransactionCheck(rule, self.table, self.preparer) if rule is not None else None
+        #: Side classes among the transaction's classes: a listing of such a side is a deal itself (a buyer's post).
+        self.deal_sides = self.table.bits_of(n for n in rule.classes if self.classes[n].sides) if rule else 0
 
     @property
     def rule_ids(self) -> list[str]:
@@ -114,7 +116,7 @@ class Scanner:
         reasons, score = self.weigher.weigh(found, explained, fields, present)
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
-        if self.transaction is not None and score >= self.threshold:
+        if self.transaction is not None and score >= self.threshold and not present & self.deal_sides:
             held = self.transaction.hold(texts, score, {f.name: f for f in fields})
             if held is not None:  # a page that talks about reviews, with no deal anywhere in it
                 reasons.append(held)

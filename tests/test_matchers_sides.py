@@ -111,3 +111,22 @@ def test_eval_gives_each_row_its_listing_side() -> None:
     assert (result.tp, result.fp, result.fn, result.tn) == (1, 0, 0, 1)
     sides = {(c.category, c.label): c.flagged for c in result.listing_sides}
     assert sides == {("buyer", 1): 1, ("seller", 0): 0}
+
+
+def test_a_buyers_post_is_a_deal_the_transaction_check_never_holds(tmp_path: Path) -> None:
+    """A long text with no supplier's or buyer's voice is held at suspect; a buyer's post is the request itself."""
+    rules = SIDES_RULES.replace("[classes.buyer_post]", '''[transaction]
+classes = ["deal", "buyer_post"]
+min_words = 4
+cap = 0.3
+explain = "Held: no deal"
+[classes.deal]
+label = "a deal"
+terms = ["price"]
+[classes.buyer_post]''').replace("threshold = 0.5", "threshold = 0.35")
+    scanner = scanner_of(tmp_path, rules)
+    text = {"title": "5 reviews", "description": "Five people wrote about the reviews they saw last week."}
+    held = scanner.scan({**text, "listing_side": "seller"})
+    assert held.score == 0.3 and "no-transaction" in fired(held)
+    buyer = scanner.scan({**text, "listing_side": "buyer"})
+    assert buyer.flagged and "no-transaction" not in fired(buyer)
