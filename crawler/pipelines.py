@@ -26,7 +26,7 @@ from crawler.monitors import failure_reason
 from crawler.scanning import scanner_for
 from crawler.unattended import REASON
 from db.buyer_records import SCOPES
-from db.records import Record, VerdictRecord
+from db.records import Record, VerdictRecord, listing_side
 from db.store import BatchResult
 from db.store_thread import StoreThread
 from matchers import Verdict
@@ -106,13 +106,15 @@ class ScanPipeline(_Component):
         size = crawler.settings.getint("GIGSCAN_SCAN_MEMO")  # default in crawler.settings
         self.verdict_of = lru_cache(maxsize=size)(self._scan) if size > 0 else self._scan
 
-    def _scan(self, title: str, description: str | None, tags: tuple[str, ...]) -> Verdict:
-        return self.scanner.scan({"title": title, "description": description, "tags": list(tags)})
+    def _scan(self, title: str, description: str | None, tags: tuple[str, ...], side: str) -> Verdict:
+        return self.scanner.scan({"title": title, "description": description, "tags": list(tags),
+                                  "listing_side": side})
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Listing):
             return item
-        verdict = self.verdict_of(item.title, item.description, tuple(item.tags or ()))
+        # the side of the market: a job post is a buyer's (the rules read a buyer's "5 reviews" as an order)
+        verdict = self.verdict_of(item.title, item.description, tuple(item.tags or ()), listing_side(item.kind))
         item.verdict = cast(VerdictRecord, verdict.to_dict())
         if verdict.flagged:
             self.stats.inc_value("gigscan/flagged_items")

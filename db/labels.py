@@ -14,13 +14,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from db.records import listing_side
 from db.store import Store
 
 LABELS = {"confirmed": 1, "dismissed": 0}
 
 _DECISIONS = """
 SELECT v.id AS verdict_id, v.snapshot_id, v.ruleset_version, v.flagged, v.score, l.marketplace, l.external_id,
-       COALESCE(s.url, l.url) AS url, s.fields, r.state, r.note, r.reviewed_by, r.reviewed_at
+       COALESCE(s.url, l.url) AS url, l.kind, s.fields, r.state, r.note, r.reviewed_by, r.reviewed_at
 FROM reviews r
 JOIN verdicts v ON v.id = r.verdict_id
 JOIN listings l ON l.id = v.listing_id
@@ -57,7 +58,7 @@ def _labeled(row: dict[str, Any]) -> dict[str, Any]:
         "note": row["note"] or "",
         "ambiguous": False,
         "hard_negative": bool(row["flagged"]) and row["state"] == "dismissed",
-        "listing_side": "",
+        "listing_side": listing_side(row["kind"]),  # a job post is a buyer's: the rules read the side
         "source_type": "analyst_decision",
         "fragment": False,
         "who": row["reviewed_by"],

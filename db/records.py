@@ -80,6 +80,16 @@ class ListingRecord(TypedDict):
     verdict: VerdictRecord | None
 
 
+#: The side of the market a listing's ``kind`` is on, as the matchers read it (the doc key ``listing_side``): a gig
+#: is a seller's offer, a job a buyer's post (Freelancer.com's projects).
+LISTING_SIDES = {"gig": "seller", "job": "buyer"}
+
+
+def listing_side(kind: str | None) -> str:
+    """``seller`` for a gig, ``buyer`` for a job post, "" for a kind the store does not know."""
+    return LISTING_SIDES.get(kind or "", "")
+
+
 class SellerRecord(TypedDict):
     """A seller's profile seen live."""
 

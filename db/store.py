@@ -21,7 +21,7 @@ import zstandard
 from sqlite_utils import Database
 
 from db.evidence import Chain, log_state, utc_now
-from db.records import Record, VerdictRecord
+from db.records import Record, VerdictRecord, listing_side
 from db.schema import migrate
 from db.verify import Anchors, VerifyResult, verify
 from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, Seen, insert_logged, record_event, store_verdict
@@ -410,11 +410,11 @@ class Store:
         while True:
             params: tuple[Any, ...] = (last, marketplace, page) if marketplace else (last, page)
             rows = self.conn.execute(
-                "SELECT id, marketplace, external_id, title, description, tags, category, current_snapshot_id"
+                "SELECT id, marketplace, external_id, title, description, tags, category, current_snapshot_id, kind"
                 f" FROM listings WHERE id > ? {where} ORDER BY id LIMIT ?",
                 params,
             ).fetchall()
-            for listing_id, market, external_id, title, description, tags, category, snapshot_id in rows:
+            for listing_id, market, external_id, title, description, tags, category, snapshot_id, kind in rows:
                 yield {
                     "id": listing_id,
                     "marketplace": market,
@@ -424,6 +424,7 @@ class Store:
                     "tags": json.loads(tags or "[]"),
                     "category": category,
                     "snapshot_id": snapshot_id,
+                    "listing_side": listing_side(kind),  # a job post is a buyer's: the scanner reads it
                 }
             if len(rows) < page:
                 return

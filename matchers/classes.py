@@ -28,7 +28,8 @@ class ClassTable:
         ruled = {name for rule in ruleset.rules for name in rule.class_names}
         page_only = {n for n in _transaction_classes(ruleset) if n not in ruled and n not in watched}
         self.index = TermIndex.build(
-            {name: list(c.terms) for name, c in ruleset.classes.items() if name not in page_only}, watched
+            {name: list(c.terms) for name, c in ruleset.classes.items() if name not in page_only and not c.sides},
+            watched,
         )
         #: Classes with patterns, matched on first use.
         self.lazy = frozenset(name for name, c in ruleset.classes.items() if c.patterns or c.original_patterns)
@@ -38,6 +39,15 @@ class ClassTable:
         )
         self.bits = {name: 1 << i for i, name in enumerate(ruleset.classes)}
         self.lazy_mask = self.bits_of(self.lazy)
+        #: Per listing side ("buyer"), the bits of the side classes present on listings of that side.
+        self._sides: dict[str, int] = {}
+        for name, c in ruleset.classes.items():
+            for side in c.sides:
+                self._sides[side] = self._sides.get(side, 0) | self.bits[name]
+
+    def side_mask(self, side: object) -> int:
+        """The bits of the side classes present on a listing of this ``listing_side`` (0: none, or no side)."""
+        return self._sides.get(side.strip().casefold(), 0) if isinstance(side, str) and self._sides else 0
 
     def bits_of(self, names: Iterable[str]) -> int:
         """The bits of these classes (unknown names have none)."""

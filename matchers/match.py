@@ -210,13 +210,15 @@ class RuleSelection:
         self.positive = [r for r in rules if r.kind in ("keyword", "proximity")]
         self.negative = [r for r in rules if r.kind == "negative"]
         self.by_id = {r.id: r for r in rules}
-        #: Per rule, the bits of each of its class entries (one class of each entry must be present).
-        self._needs = {r.id: tuple(table.bits_of(entry) for entry in r.classes) for r in rules}
+        #: Per rule, the bits of each of its class entries (one class of each entry must be present), side
+        #: classes (the listing's side) included, and the bits of the side classes that must be absent.
+        self._needs = {r.id: tuple(table.bits_of(entry) for entry in r.classes + r.sides) for r in rules}
+        self._unless = {r.id: table.bits_of(r.absent_sides) for r in rules}
         self._by_present: dict[int, tuple[list[Rule], list[Rule]]] = {}
 
     def possible(self, rule: Rule, present: int) -> bool:
-        """Every class entry of the rule has a class present."""
-        return all(need & present for need in self._needs[rule.id])
+        """Every class entry of the rule has a class present (and none of its absent side classes is)."""
+        return all(need & present for need in self._needs[rule.id]) and not self._unless[rule.id] & present
 
     def for_present(self, present: int) -> tuple[list[Rule], list[Rule]]:
         """The positive and negative rules possible with the classes in ``present`` (remembered)."""

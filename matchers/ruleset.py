@@ -7,7 +7,7 @@ can fix them without reading this module. ``check_ruleset`` also runs the exampl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,10 @@ class TermClass:
     anchor: bool = False
     watch: bool = False
     negatable: bool = False
+    #: A side class: no terms; present on every listing whose ``listing_side`` (seller, buyer, none) is one of
+    #: these (a buyer's job post), absent elsewhere. Rules name it as a whole-listing condition, never for a
+    #: position: in ``classes`` (the rule fires only on such listings) or in ``absent`` (never on them).
+    sides: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,10 @@ class Rule:
     must_match: tuple[str, ...] = ()
     must_not_match: tuple[str, ...] = ()
     line: int | None = None
+    #: Side classes the listing must have (one of each entry) and side classes it must not have: conditions on
+    #: the whole listing (a buyer's post), kept apart from ``classes`` and ``absent``, which name term classes.
+    sides: tuple[tuple[str, ...], ...] = ()
+    absent_sides: tuple[str, ...] = ()
 
     def span_in(self, field: str) -> str:
         """The span of the rule's terms in this field."""
@@ -104,7 +112,8 @@ class Rule:
 
     @property
     def class_names(self) -> set[str]:
-        names = {n for alternatives in self.classes for n in alternatives} | set(self.context)
+        names = {n for alternatives in self.classes + self.sides for n in alternatives} | set(self.context)
+        names |= set(self.absent_sides)
         return names | ({self.target} if self.target else set()) | set(self.when_any) | set(self.absent)
 
 
@@ -204,7 +213,7 @@ class _Reader:
 
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable", "original_patterns",
+    "negatable", "original_patterns", "sides",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -331,8 +340,13 @@ class _Loader:
                         found.append(compile_pattern(source, ignorecase=True))
                     except PatternError as exc:
                         reader.problem(key, str(exc))
-            if not terms and not patterns and not original_patterns:
-                reader.problem(None, "needs 'terms' or 'patterns'")
+            sides = frozenset(side.strip().casefold() for side in reader.strings("sides"))
+            if sides and (terms or patterns or original_patterns):
+                reader.problem("sides", "a side class ('sides') has no 'terms' or 'patterns': it is the listing's side")
+            elif not sides and not terms and not patterns and not original_patterns:
+                reader.problem(None, "needs 'terms' or 'patterns' (or 'sides')")
+            if "" in sides:
+                reader.problem("sides", "'sides' must name sides (seller, buyer, none...), not empty strings")
             on = reader.get("on", str, "key")
             if on not in ("key", "original"):
                 reader.problem("on", "'on' must be \"key\" or \"original\"")
@@ -349,7 +363,10 @@ class _Loader:
                 anchor=reader.get("anchor", bool, False),
                 watch=reader.get("watch", bool, False),
                 negatable=reader.get("negatable", bool, False),
+                sides=sides,
             )
+            if sides and (classes[name].anchor or classes[name].watch):
+                reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")
         return classes
 
     def _rules(self, raw: list[Any], classes: dict[str, TermClass]) -> Iterator[Rule]:
@@ -365,7 +382,7 @@ class _Loader:
             if rule_id in seen:
                 reader.problem("id", f"duplicate rule id {rule_id!r}")
             seen.add(rule_id)
-            rule = self._rule(reader, rule_id, line)
+            rule = _split_sides(reader, self._rule(reader, rule_id, line), classes)
             self._check_rule(reader, rule, classes)
             yield rule
 
@@ -435,6 +452,31 @@ class _Loader:
             reader.problem("context_window", "'context' needs 'context_window' >= 1")
         if rule.window < 0 or rule.context_window < 0:
             reader.problem("window", "windows must not be negative")
+
+
+def _split_sides(reader: _Reader, rule: Rule, classes: dict[str, TermClass]) -> Rule:
+    """Side classes (the listing's side, no terms) out of ``classes`` and ``absent`` into ``sides`` and
+    ``absent_sides``: conditions on the whole listing, never a position in it."""
+
+    def side(name: str) -> bool:
+        return name in classes and bool(classes[name].sides)
+
+    entries, sides = [], []
+    for entry in rule.classes:
+        if not any(side(n) for n in entry):
+            entries.append(entry)
+        elif all(side(n) for n in entry):
+            sides.append(entry)
+        else:
+            reader.problem("classes", f"{'|'.join(entry)!r}: a side class is only an alternative to a side class")
+    for name in (*rule.context, *rule.when_any, rule.target):
+        if side(name):
+            reader.problem(None, f"side class {name!r} may only be named in 'classes' or 'absent'")
+    if not sides and not any(side(n) for n in rule.absent):
+        return rule
+    return replace(rule, classes=tuple(entries), sides=tuple(sides),
+                   absent=tuple(n for n in rule.absent if not side(n)),
+                   absent_sides=tuple(n for n in rule.absent if side(n)))
 
 
 def _bundled_source() -> str:

@@ -16,7 +16,7 @@ from .field import FieldScan
 from .fuzzy import FuzzyRule
 from .match import Found, RuleMatcher, RuleSelection
 from .prepare import FieldPreparer
-from .ruleset import FIELDS, Problem, Ruleset
+from .ruleset import FIELDS, Problem, Rule, Ruleset
 from .transaction import TransactionCheck
 from .verdict import Reason, Verdict, field_texts
 from .weigh import NOTHING_EXPLAINED, Weigher
@@ -41,32 +41,47 @@ class Scanner:
         self.weigher = Weigher(self.table, self.rules, self.matcher)
         rule = ruleset.transaction
         self.transaction = TransactionCheck(rule, self.table, self.preparer) if rule is not None else None
+        #: Side classes among the transaction's classes: a listing of such a side is a deal itself (a buyer's post).
+        self.deal_sides = self.table.bits_of(n for n in rule.classes if self.classes[n].sides) if rule else 0
 
     @property
     def rule_ids(self) -> list[str]:
         return [r.id for r in self.ruleset.rules]
 
     def scan(self, doc: Mapping[str, Any]) -> Verdict:
-        """The verdict for one listing (``title``, ``description``, optional ``tags``)."""
+        """The verdict for one listing (``title``, ``description``, optional ``tags``, and optional
+        ``listing_side``: "seller" for a gig, "buyer" for a job post, which the ruleset's side classes read)."""
         return self._scan(doc, everything=False)[0]
 
     def scan_many(self, docs: Iterable[Mapping[str, Any]]) -> Iterator[Verdict]:
         for doc in docs:
             yield self.scan(doc)
 
-    def fired(self, text: str) -> set[str]:
-        """Ids of every rule (negative ones too) that fires on ``text`` as a title; used by rule examples."""
-        return self._scan({"title": text}, everything=True)[1]
+    def fired(self, text: str, side: str = "") -> set[str]:
+        """Ids of every rule (negative ones too) that fires on ``text`` as a title (of a listing of that
+        ``side``); used by rule examples."""
+        return self._scan({"title": text, "listing_side": side}, everything=True)[1]
+
+    def example_side(self, rule: Rule) -> str:
+        """The side a rule's examples are listings of: the first side its side classes need ("" for a rule
+        that needs none)."""
+        for entry in rule.sides:
+            for name in entry:
+                sides = sorted(self.classes[name].sides)
+                if sides:
+                    return sides[0]
+        return ""
 
     def check_examples(self) -> Iterator[Problem]:
         """Run every rule's ``must_match`` / ``must_not_match`` examples and the ruleset's own examples."""
         path = self.ruleset.path
         for rule in self.ruleset.rules:
+            side = self.example_side(rule)
             for text in rule.must_match:
-                if rule.id not in self.fired(text):
+                if rule.id not in self.fired(text, side):
                     yield Problem(path, rule.line, f"rule {rule.id!r} should match {text!r} but does not", "example")
             for text in rule.must_not_match:
-                if rule.id in self.fired(text):
+                if rule.id in self.fired(text, side):
                     yield Problem(path, rule.line, f"rule {rule.id!r} should not match {text!r} but does", "example")
         line = _line_of(self.ruleset.source, "[examples]")
         for text in self.ruleset.flagged_examples:
@@ -85,7 +100,7 @@ class Scanner:
         fields = self._fields(texts)
         if not fields:
             return self._clear(), set()  # most listings: no rating term, nothing to do
-        present = self.table.lazy_mask
+        present = self.table.lazy_mask | self.table.side_mask(doc.get("listing_side"))
         for f in fields:
             for name, hits in f.hits.items():
                 present |= self.table.bits[name]
@@ -101,7 +116,7 @@ class Scanner:
         reasons, score = self.weigher.weigh(found, explained, fields, present)
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
-        if self.transaction is not None and score >= self.threshold:
+        if self.transaction is not None and score >= self.threshold and not present & self.deal_sides:
             held = self.transaction.hold(texts, score, {f.name: f for f in fields})
             if held is not None:  # a page that talks about reviews, with no deal anywhere in it
                 reasons.append(held)

@@ -223,6 +223,7 @@ def test_rescan_reports_flips_and_keeps_old_verdicts(store):
     scan_run = store.start_run("scan", None, {}, "r2", "0.1.0")
     rows = {row["external_id"]: row for row in store.iter_listings_for_scan(page=2)}
     assert sorted(rows) == ["1001", "2", "3"] and rows["2"]["tags"] == ["reviews", "amazon"]
+    assert {row["listing_side"] for row in rows.values()} == {"seller"}  # gigs: the rescan scans them as sellers'
     flips = {"1001": verdict(flagged=False, score=0.1), "2": verdict(score=0.7), "3": verdict(flagged=False)}
     changes = store.record_verdicts(scan_run, "r2", ((r["id"], r["snapshot_id"], flips[k]) for k, r in rows.items()))
     assert changes.newly_flagged == [rows["2"]["id"]]

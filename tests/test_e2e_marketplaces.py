@@ -134,3 +134,43 @@ def test_flavour_block_pages_are_retried_not_stored(tmp_path: Path) -> None:
     assert run["status"] == "blocked"
     assert run["stats"]["gigscan/blocked"] >= 2
     assert sqlite_utils.Database(db)["listings"].count == 0
+
+
+JOB_POST_RULES = """
+version = "sides-1"
+threshold = 0.5
+[classes.word]
+anchor = true
+label = "a common word"
+terms = ["the", "a", "an", "and", "for", "to", "of", "with", "in", "on", "my", "our", "need", "reviews"]
+[classes.buyer_post]
+label = "a buyer's post"
+sides = ["buyer"]
+[[rules]]
+id = "job-post"
+kind = "keyword"
+classes = ["buyer_post", "word"]
+weight = 1.0
+explain = "A buyer's post"
+"""
+
+
+def test_a_crawled_job_post_reaches_the_scanner_as_a_buyers_post(testbed: TestbedServer, tmp_path: Path) -> None:
+    """Freelancer.com's projects are buyers' posts (``kind`` job): the scanner gets ``listing_side`` "buyer", which
+    a ruleset's side class reads; the same ruleset on a crawl of sellers' gigs flags nothing."""
+    rules = tmp_path / "sides.toml"
+    rules.write_text(JOB_POST_RULES, encoding="utf-8")
+    db = tmp_path / "sides.db"
+    crawl("freelancer", f"{testbed.url}/freelancer", db, "--max-pages", "1", "--rules", str(rules),
+          queries=["amazon reviews"])
+    crawl("generic", f"{testbed.url}/seoclerks", db, "--max-pages", "1", "--rules", str(rules),
+          "--profile", str(ROOT / "crawler" / "profiles" / "seoclerks.toml"), queries=["amazon reviews"])
+    store = sqlite_utils.Database(db)
+    rows = list(store.query("select l.marketplace, l.kind, l.flagged, v.reasons from listings l "
+                            "join verdicts v on v.listing_id = l.id"))
+    jobs = [r for r in rows if r["marketplace"] == "freelancer"]
+    gigs = [r for r in rows if r["marketplace"] == "seoclerks"]
+    assert jobs and gigs
+    assert all(r["kind"] == "job" and r["flagged"] for r in jobs)
+    assert all("job-post" in {x["rule_id"] for x in json.loads(r["reasons"])} for r in jobs)
+    assert not any(r["flagged"] for r in gigs)

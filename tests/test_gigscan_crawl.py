@@ -130,3 +130,17 @@ def test_scan_pipeline_reuses_verdicts_for_texts_seen_again_and_matches_a_fresh_
     pipeline.close_spider()
     assert crawler.stats.get_value("gigscan/scan_memo_hits") == 4
     assert crawler.stats.get_value("gigscan/flagged_items") == 4
+
+
+def test_scan_pipeline_gives_the_scanner_the_listing_side_a_job_post_is_a_buyers() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.pipelines import ScanPipeline
+
+    pipeline = ScanPipeline.from_crawler(get_crawler(settings_dict={"GIGSCAN_SCAN_MEMO": 16}))
+    job = listing(external_id="j", title="5 reviews", kind="job")  # a buyer's order, as Freelancer.com shows it
+    gig = listing(external_id="g", title="5 reviews", kind="gig")  # the same words on a seller's gig: memo apart
+    for item in (job, gig):
+        pipeline.process_item(item)
+    assert job.verdict["flagged"] and "buyer-orders-reviews" in {r["rule_id"] for r in job.verdict["reasons"]}
+    assert not gig.verdict["flagged"]

@@ -98,7 +98,8 @@ def parse_listing(line: str, number: int) -> dict[str, Any]:
 @app.command()
 def classify(
     file: Annotated[
-        str, typer.Argument(help="JSON Lines of listings (id, title, description, tags); - = stdin.")
+        str, typer.Argument(help="JSON Lines of listings (id, title, description, tags; listing_side: seller or "
+                                 "buyer, a job post); - = stdin.")
     ] = "-",
     rules: RulesOption = None,
 ) -> None:
