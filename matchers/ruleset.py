@@ -151,6 +151,11 @@ class Transaction:
     #: ("consumers", "companies", "they", "moderation")
     talk_strong: frozenset[str] = frozenset()
     strong_points: float = 1.0
+    #: ... held lower still, at ``framed_cap``, when an honest frame of at least ``framed_weight`` fired in its
+    #: title (how to ask one's own customers, a warning, replying to reviews: the headline says what the page is
+    #: about); None: always ``cap``
+    framed_cap: float | None = None
+    framed_weight: float = 0.45
 
 
 @dataclass(frozen=True)
@@ -287,7 +292,7 @@ class _Loader:
             return None
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
-                        "talk_strong", "strong_points"})
+                        "talk_strong", "strong_points", "framed_cap", "framed_weight"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
@@ -307,8 +312,12 @@ class _Loader:
         if strong_points < 1:
             reader.problem("strong_points", "'strong_points' must be >= 1")
         explain = reader.get("explain", str, "", required=True)
+        framed_cap = reader.get("framed_cap", float, None)
+        if framed_cap is not None and not 0 <= framed_cap <= cap:
+            reader.problem("framed_cap", "'framed_cap' must be in [0, cap]")
+        framed_weight = reader.get("framed_weight", float, 0.45)
         return Transaction(names, min_words, cap, explain, when_any, talk_terms,
-                           frozenset(talk_strong), strong_points)
+                           frozenset(talk_strong), strong_points, framed_cap, framed_weight)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

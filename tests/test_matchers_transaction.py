@@ -167,3 +167,19 @@ def test_the_transaction_table_is_checked(tmp_path: Path, change: str, message: 
     with pytest.raises(RulesetError) as caught:
         load_ruleset(path)
     assert message in str(caught.value)
+
+
+# r10d: a page held for want of a deal whose title says what it is about (an honest frame there: asking one's own
+# customers, a warning) is held below suspect, in any language
+FRAMED = [
+    ("Google review NFC stands - tap to leave a review",
+     "Wooden NFC and QR stands for your front desk. Guests tap their phone and your Google review page opens. "
+     "Any phone, nothing to install."),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), FRAMED)
+def test_a_page_whose_title_frames_it_is_held_below_suspect(scanner: Scanner, title: str, description: str) -> None:
+    verdict = scanner.scan({"title": title, "description": description})
+    held = [r for r in verdict.reasons if r.rule_id == "no-transaction"]
+    assert held and verdict.grade == "clear", verdict.reasons
