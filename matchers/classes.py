@@ -36,6 +36,9 @@ class ClassTable:
         self.skipping = frozenset(
             name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable
         )
+        #: Classes of a supplier's own act on reviews (``trade = true``: "we write", "I post"): evidence resting on
+        #: one, told next to a deal word, is what an honest title does not explain in another field.
+        self.trade = frozenset(name for name, c in ruleset.classes.items() if c.trade)
         self.bits = {name: 1 << i for i, name in enumerate(ruleset.classes)}
         self.lazy_mask = self.bits_of(self.lazy)
 

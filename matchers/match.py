@@ -13,6 +13,7 @@ from itertools import product
 from typing import Literal
 
 from .classes import ClassTable
+from .document import Document
 from .field import CHARS_PER_WORD, FieldScan
 from .ruleset import Rule
 from .terms import Hit
@@ -21,10 +22,12 @@ from .verdict import Reason
 
 @dataclass(slots=True)
 class Found:
-    """A rule that fired, and the anchor hits (field, start) it rests on: what honest context may explain."""
+    """A rule that fired, and the anchor hits (field, start) it rests on: what honest context may explain;
+    ``trade``: it rests on a supplier's own act (a term of a ``trade = true`` class: ``ClassTable.trade``)."""
 
     reason: Reason
     anchors: frozenset[tuple[str, int]]
+    trade: bool = False
 
 
 class RuleMatcher:
@@ -36,9 +39,15 @@ class RuleMatcher:
         #: them cannot match the rule, and no regular expression needs to run.
         self._eager: dict[str, tuple[int, ...]] = {}
 
-    def apply(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
+    def apply(self, rule: Rule, fields: list[FieldScan], document: Document | None = None) -> Found | None:
         """The rule on these fields (its classes are known to be present in the listing); never when a term
-        of one of its ``absent`` classes is in one of its fields."""
+        of one of its ``absent`` classes is in one of its fields. A document rule reads every field of the
+        listing (``document``; without it, only the fields given)."""
+        if rule.scope == "document" and document is not None:
+            every = [f for f in document.fields() if f.name in rule.fields]
+            if rule.absent and any(document.hits(f, rule.absent) for f in every):
+                return None
+            return self._document(rule, every, document)
         if rule.absent and any(self.table.hits(f, rule.absent) for f in fields if f.name in rule.fields):
             return None
         if rule.scope == "document":
@@ -152,10 +161,11 @@ class RuleMatcher:
                 best = (d, hit)
         return best[1] if best else False
 
-    def _document(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
+    def _document(self, rule: Rule, fields: list[FieldScan], document: Document | None = None) -> Found | None:
         found: list[tuple[FieldScan, Hit]] = []
+        hits = self.table.hits if document is None else document.hits
         for entry in rule.classes:
-            hit = next(((f, h) for f in fields if f.name in rule.fields for h in self.table.hits(f, entry)), None)
+            hit = next(((f, h) for f in fields if f.name in rule.fields for h in hits(f, entry)), None)
             if hit is None:
                 return None
             found.append(hit)
@@ -165,7 +175,8 @@ class RuleMatcher:
         explanation = f"{rule.explain}: {label(first)} '{first.text}'"
         explanation += f" in a listing that also has {others}." if others else "."
         anchors = frozenset(key for g, h in found for key in self.table.anchor_keys(g, [h]))
-        return Found(self._found(rule, f, [first], explanation).reason, anchors)
+        trade = any(h.cls in self.table.trade for _, h in found)
+        return Found(self._found(rule, f, [first], explanation).reason, anchors, trade)
 
     def _describe(self, rule: Rule, core: list[Hit], context: Hit | None) -> str:
         label = self.table.label
@@ -187,7 +198,7 @@ class RuleMatcher:
         else:
             kind = "keyword" if len(rule.classes) == 1 and not rule.context else "proximity"
         reason = Reason(rule.id, f.name, f.original[start:end], start, end, kind, rule.signed_weight, explanation)
-        return Found(reason, self.table.anchor_keys(f, hits))
+        return Found(reason, self.table.anchor_keys(f, hits), any(h.cls in self.table.trade for h in hits))
 
 
 def _start(hit: Hit) -> int:

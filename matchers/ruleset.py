@@ -64,6 +64,9 @@ class TermClass:
     anchor: bool = False
     watch: bool = False
     negatable: bool = False
+    #: A supplier's own act on reviews ("we write", "I post"): evidence resting on one, in a sentence with a deal
+    #: word (the ``[transaction]`` classes), is the trade itself, which an honest title does not explain.
+    trade: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ class _Reader:
 
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable", "original_patterns",
+    "negatable", "original_patterns", "trade",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -349,6 +352,7 @@ class _Loader:
                 anchor=reader.get("anchor", bool, False),
                 watch=reader.get("watch", bool, False),
                 negatable=reader.get("negatable", bool, False),
+                trade=reader.get("trade", bool, False),
             )
         return classes
 

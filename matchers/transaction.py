@@ -48,6 +48,15 @@ class _Finder:
         self.preparer = preparer
         self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
 
+    def field_hits(self, f: FieldScan) -> list[Hit]:
+        """Every hit of the classes in one keyed field (terms and patterns, anywhere in it)."""
+        hits = find_hits(f.key, self.index.context, compounds=self.index.compounds)
+        hits += find_hits(f.native, self.index.context_native)
+        hits = self.preparer.kept(hits, f.boundaries())
+        for cls_name in self.classes:
+            hits += pattern_hits(f, self.table.classes[cls_name], whole=True)
+        return hits
+
     def first(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
         """The first term found (None: none anywhere)."""
         found = self.distinct(texts, 1, scanned)
