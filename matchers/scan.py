@@ -112,6 +112,11 @@ class Scanner:
             if held is not None:  # a page that talks about reviews, with no deal anywhere in it
                 reasons.append(held)
                 score = self.transaction.rule.cap
+        elif self.transaction is not None and self._grade(score) == "suspect":
+            held = self.transaction.hold_below(texts, score, {f.name: f for f in fields})
+            if held is not None:  # the same page with less evidence: nothing for the review queue either
+                reasons.append(held)
+                score = 0.0
         return self._verdict(score, reasons), {r.rule_id for r in reasons}
 
     def _fields(self, texts: Mapping[str, str]) -> list[FieldScan]:
