@@ -8,9 +8,10 @@ rating word. In a field with a rating term it reads what every rule reads there 
 on the labeled sets, reading those fields whole too paired common words far apart in long pages ("screenshot",
 "payment" and a rating word in a tester's gig) and raised the suspect queue more than it found.
 
-The document rules' classes (no anchors: a field without a rating term has none) get an automaton of their own,
-run once over each field the scan left alone, and their patterns (a price) run over such a field when a rule
-asks for them; nothing of this runs for a listing without a rating term.
+The document rules' classes (no anchors: a field without a rating term has none) get an automaton of their own:
+its matches on a field's folded text say which document rules may fire (a listing whose fields all have a rating
+term, or none, costs nothing more); a field is keyed and read only when a rule asks for a class whose term may be
+in it, and their patterns (a price) run over such a field when a rule asks for them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Mapping
 
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
+from .normalise import fold
 from .prepare import FieldPreparer
 from .ruleset import Rule
 from .terms import Hit, TermIndex, find_hits
@@ -51,68 +53,96 @@ class DocumentReader:
 
 
 class Document:
-    """One listing's fields for the document rules: the scanned ones as the scan read them, the others keyed
-    and read whole on first use."""
+    """One listing's fields for the document rules: the scanned ones as the scan read them, the others read
+    whole on first use (and keyed only when one of their folded words is a term of the document classes)."""
 
-    __slots__ = ("reader", "texts", "scanned", "_fields", "_terms", "_patterns", "_present")
+    __slots__ = ("reader", "texts", "scanned", "_names", "_keyed", "_terms", "_patterns", "_candidates")
 
     def __init__(self, reader: DocumentReader, texts: Mapping[str, str], scanned: list[FieldScan]) -> None:
         self.reader = reader
         self.texts = texts
         self.scanned = {f.name: f for f in scanned}
-        self._fields: list[FieldScan] | None = None
+        self._names = [name for name, text in texts.items() if text]
+        self._keyed: dict[str, FieldScan] = {}
         self._terms: dict[str, dict[str, list[Hit]]] = {}
         self._patterns: dict[tuple[str, str], list[Hit]] = {}
-        self._present: int | None = None
+        self._candidates: dict[str, frozenset[str] | None] = {}
 
-    def fields(self) -> list[FieldScan]:
-        """Every field with text, in the listing's order (the ones the scan left alone keyed now)."""
-        if self._fields is None:
-            preparer = self.reader.preparer
-            self._fields = [self.scanned.get(name) or preparer.keyed(name, text)
-                            for name, text in self.texts.items() if text]
-        return self._fields
+    def names(self) -> list[str]:
+        """Every field with text, in the listing's order."""
+        return self._names
+
+    @property
+    def unscanned(self) -> bool:
+        """Some field with text has no rating term (without one, the scan's fields are the whole listing)."""
+        return len(self._names) > len(self.scanned)
 
     def present(self) -> int:
-        """The bits of the document classes with a term in a field the scan left alone (patterns not run)."""
-        if self._present is None:
-            present = 0
-            if len(self.scanned) < sum(1 for text in self.texts.values() if text):
-                bits = self.reader.table.bits
-                for f in self.fields():
-                    if f.name not in self.scanned:
-                        present |= sum(bits[name] for name, hits in self._whole(f).items() if hits)
-            self._present = present
-        return self._present
+        """The bits of the document classes that may have a term in a field the scan left alone (a folded word
+        of theirs, word bounds not checked yet; every class for a field that needs repairs or is not in the Latin
+        script): which document rules may fire."""
+        table = self.reader.table
+        present = 0
+        for name in self._names:
+            if name not in self.scanned:
+                self._may_hold(name, "")
+                candidates = self._candidates[name]
+                present |= table.bits_of(self.reader.names if candidates is None else candidates)
+        return present
 
-    def _whole(self, f: FieldScan) -> dict[str, list[Hit]]:
-        """The terms of the document classes in a whole field, by class."""
-        known = self._terms.get(f.name)
+    def field(self, name: str) -> FieldScan:
+        """The field's scan: the scanner's, or one keyed now for a field it left alone."""
+        f = self.scanned.get(name) or self._keyed.get(name)
+        if f is None:
+            f = self._keyed[name] = self.reader.preparer.keyed(name, self.texts[name])
+        return f
+
+    def _whole(self, name: str) -> dict[str, list[Hit]]:
+        """The terms of the document classes in a whole field the scan left alone, by class."""
+        known = self._terms.get(name)
         if known is None:
+            known = self._terms[name] = {}
             index = self.reader.index
-            known = {}
             if index is not None:
+                f = self.field(name)
                 hits = find_hits(f.key, index.context, compounds=index.compounds)
                 hits += find_hits(f.native, index.context_native)
                 for hit in self.reader.preparer.kept(hits, f.boundaries()):
                     known.setdefault(hit.cls, []).append(hit)
-            self._terms[f.name] = known
         return known
 
-    def hits(self, f: FieldScan, names: tuple[str, ...]) -> list[Hit]:
-        """The hits of these classes in ``f``: a scanned field's as rules see them (near its rating terms, none
+    def _may_hold(self, name: str, cls: str) -> bool:
+        """A term of ``cls`` may be in the field: its folded text holds one somewhere (word bounds not checked
+        yet), or the field needs repairs or has letters outside the Latin script. Most fields the scan left
+        alone (a title) hold none of the class a rule asks for first: they are never keyed."""
+        if name not in self._candidates:
+            automaton = self.reader.index.context if self.reader.index is not None else None
+            folded = fold(self.texts[name])
+            if folded.repair or folded.non_latin:
+                self._candidates[name] = None
+            else:
+                matches = automaton.matches(folded.data) if automaton is not None else []
+                self._candidates[name] = frozenset(c for i, _, _ in matches for c, _ in automaton.owners[i])
+        candidates = self._candidates[name]
+        return candidates is None or cls in candidates
+
+    def hits(self, name: str, names: tuple[str, ...]) -> list[Hit]:
+        """The hits of these classes in a field: a scanned field's as rules see them (near its rating terms, none
         hidden), a field the scan left alone's over its whole text (it has no rating term)."""
-        if f.name in self.scanned:
+        f = self.scanned.get(name)
+        if f is not None:
             return self.reader.table.hits(f, names)
         out: list[Hit] = []
-        for name in names:
-            if name not in self.reader.names:
+        for cls in names:
+            if cls not in self.reader.names:
                 continue
-            out.extend(self._whole(f).get(name, ()))
-            if name in self.reader.patterned:
-                key = (f.name, name)
+            if self._may_hold(name, cls):
+                out.extend(self._whole(name).get(cls, ()))
+            if cls in self.reader.patterned:
+                key = (name, cls)
                 found = self._patterns.get(key)
                 if found is None:
-                    found = self._patterns[key] = pattern_hits(f, self.reader.table.classes[name], whole=True)
+                    found = self._patterns[key] = pattern_hits(self.field(name), self.reader.table.classes[cls],
+                                                               whole=True)
                 out.extend(found)
         return out

@@ -44,10 +44,11 @@ class RuleMatcher:
         of one of its ``absent`` classes is in one of its fields. A document rule reads every field of the
         listing (``document``; without it, only the fields given)."""
         if rule.scope == "document" and document is not None:
-            every = [f for f in document.fields() if f.name in rule.fields]
-            if rule.absent and any(document.hits(f, rule.absent) for f in every):
+            names = [name for name in document.names() if name in rule.fields]
+            found = self._whole_document(rule, names, document)
+            if found is None or (rule.absent and any(document.hits(name, rule.absent) for name in names)):
                 return None
-            return self._document(rule, every, document)
+            return found
         if rule.absent and any(self.table.hits(f, rule.absent) for f in fields if f.name in rule.fields):
             return None
         if rule.scope == "document":
@@ -161,14 +162,27 @@ class RuleMatcher:
                 best = (d, hit)
         return best[1] if best else False
 
-    def _document(self, rule: Rule, fields: list[FieldScan], document: Document | None = None) -> Found | None:
+    def _whole_document(self, rule: Rule, names: list[str], document: Document) -> Found | None:
+        """A document rule over every field of the listing (``document``), each class entry in the first field
+        that has it."""
         found: list[tuple[FieldScan, Hit]] = []
-        hits = self.table.hits if document is None else document.hits
         for entry in rule.classes:
-            hit = next(((f, h) for f in fields if f.name in rule.fields for h in hits(f, entry)), None)
+            hit = next(((name, h) for name in names for h in document.hits(name, entry)), None)
+            if hit is None:
+                return None
+            found.append((document.field(hit[0]), hit[1]))
+        return self._document_found(rule, found)
+
+    def _document(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
+        found: list[tuple[FieldScan, Hit]] = []
+        for entry in rule.classes:
+            hit = next(((f, h) for f in fields if f.name in rule.fields for h in self.table.hits(f, entry)), None)
             if hit is None:
                 return None
             found.append(hit)
+        return self._document_found(rule, found)
+
+    def _document_found(self, rule: Rule, found: list[tuple[FieldScan, Hit]]) -> Found:
         f, first = found[0]
         label = self.table.label
         others = "; ".join(f"{label(h)} '{h.text}' ({other.name})" for other, h in found[1:])

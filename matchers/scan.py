@@ -96,7 +96,10 @@ class Scanner:
                 if hits:
                     f.mask |= self.table.bits[name]
         document = self.document.read(texts, fields)
-        present |= document.present()
+        if document.unscanned:  # document rules read the fields without a rating term too
+            present |= document.present()
+        else:
+            document = None
         positive, negative = self.rules.for_present(present)
         found = [x for x in (self.matcher.apply(rule, fields, document) for rule in positive) if x]
         found += [Found(*x) for x in (fuzzy.reason(fields) for fuzzy in self.fuzzy) if x]
