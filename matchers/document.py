@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
-from .normalise import fold
 from .prepare import FieldPreparer
 from .ruleset import Rule
 from .terms import Hit, TermIndex, find_hits
@@ -117,7 +116,7 @@ class Document:
         alone (a title) hold none of the class a rule asks for first: they are never keyed."""
         if name not in self._candidates:
             automaton = self.reader.index.context if self.reader.index is not None else None
-            folded = fold(self.texts[name])
+            folded = self.reader.preparer.folded(name, self.texts[name])
             if folded.repair or folded.non_latin:
                 self._candidates[name] = None
             else:

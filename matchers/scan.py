@@ -39,6 +39,7 @@ class Scanner:
         self.preparer = FieldPreparer(self.table, ruleset.negation, prefilter)
         self.fuzzy = [FuzzyRule(rule, self.table, prefilter) for rule in self.rules.fuzzy]
         self.matcher = RuleMatcher(self.table)
+        self.matcher.know(ruleset.rules)
         rule = ruleset.transaction
         self.transaction = TransactionCheck(rule, self.table, self.preparer) if rule is not None else None
         deal = self.transaction.deal.field_hits if self.transaction is not None else None
@@ -95,11 +96,10 @@ class Scanner:
                 present |= self.table.bits[name]
                 if hits:
                     f.mask |= self.table.bits[name]
-        document = self.document.read(texts, fields)
-        if document.unscanned:  # document rules read the fields without a rating term too
+        document = None
+        if len(fields) < sum(1 for text in texts.values() if text):  # document rules read the other fields too
+            document = self.document.read(texts, fields)
             present |= document.present()
-        else:
-            document = None
         positive, negative = self.rules.for_present(present)
         found = [x for x in (self.matcher.apply(rule, fields, document) for rule in positive) if x]
         found += [Found(*x) for x in (fuzzy.reason(fields) for fuzzy in self.fuzzy) if x]

@@ -73,13 +73,13 @@ class Weigher:
         """The reasons (explained ones with a note) and the score before clamping."""
         full = acts = strongest = 0.0
         reasons: list[Reason] = []
-        dealt = _Deals(self.deal, fields)
+        dealt = _Deals(self.deal, fields) if explained.listing else None
         for item in found:
             rule = self.rules.by_id.get(item.reason.rule_id)
             act = rule is not None and rule.act
             terms = explained.terms if act else explained.passive
             by = max((terms.get(k, 0.0) for k in item.anchors), default=0.0)
-            if not act and explained.listing and item.anchors and not dealt.trade(item):
+            if not act and dealt is not None and item.anchors and not dealt.trade(item):
                 by = max(by, explained.listing)
             elif by and rule is not None:
                 elsewhere = self._unexplained(rule, fields, present, terms, document)
