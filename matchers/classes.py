@@ -37,6 +37,9 @@ class ClassTable:
         self.skipping = frozenset(
             name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable
         )
+        #: Classes of a supplier's own act on reviews (``trade = true``: "we write", "I post"): evidence resting on
+        #: one, told next to a deal word, is what an honest title does not explain in another field.
+        self.trade = frozenset(name for name, c in ruleset.classes.items() if c.trade)
         self.bits = {name: 1 << i for i, name in enumerate(ruleset.classes)}
         self.lazy_mask = self.bits_of(self.lazy)
         #: Per listing side ("buyer"), the bits of the side classes present on listings of that side.

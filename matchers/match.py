@@ -13,6 +13,7 @@ from itertools import product
 from typing import Literal
 
 from .classes import ClassTable
+from .document import Document
 from .field import CHARS_PER_WORD, FieldScan
 from .ruleset import Rule
 from .terms import Hit
@@ -21,10 +22,12 @@ from .verdict import Reason
 
 @dataclass(slots=True)
 class Found:
-    """A rule that fired, and the anchor hits (field, start) it rests on: what honest context may explain."""
+    """A rule that fired, and the anchor hits (field, start) it rests on: what honest context may explain;
+    ``trade``: it rests on a supplier's own act (a term of a ``trade = true`` class: ``ClassTable.trade``)."""
 
     reason: Reason
     anchors: frozenset[tuple[str, int]]
+    trade: bool = False
 
 
 class RuleMatcher:
@@ -35,10 +38,23 @@ class RuleMatcher:
         #: Per rule, the bits of its class entries without a pattern class: a field without a hit for one of
         #: them cannot match the rule, and no regular expression needs to run.
         self._eager: dict[str, tuple[int, ...]] = {}
+        #: Ids of the rules one of whose classes is a class of a supplier's own act (``ClassTable.trade``).
+        self._trade_rules: frozenset[str] = frozenset()
 
-    def apply(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
+    def know(self, rules: tuple[Rule, ...]) -> None:
+        """The ruleset's rules (which of them may rest on a supplier's own act)."""
+        self._trade_rules = frozenset(r.id for r in rules if not self.table.trade.isdisjoint(r.class_names))
+
+    def apply(self, rule: Rule, fields: list[FieldScan], document: Document | None = None) -> Found | None:
         """The rule on these fields (its classes are known to be present in the listing); never when a term
-        of one of its ``absent`` classes is in one of its fields."""
+        of one of its ``absent`` classes is in one of its fields. A document rule reads every field of the
+        listing (``document``; without it, only the fields given)."""
+        if rule.scope == "document" and document is not None:
+            names = [name for name in document.names() if name in rule.fields]
+            found = self._whole_document(rule, names, document)
+            if found is None or (rule.absent and any(document.hits(name, rule.absent) for name in names)):
+                return None
+            return found
         if rule.absent and any(self.table.hits(f, rule.absent) for f in fields if f.name in rule.fields):
             return None
         if rule.scope == "document":
@@ -152,6 +168,17 @@ class RuleMatcher:
                 best = (d, hit)
         return best[1] if best else False
 
+    def _whole_document(self, rule: Rule, names: list[str], document: Document) -> Found | None:
+        """A document rule over every field of the listing (``document``), each class entry in the first field
+        that has it."""
+        found: list[tuple[FieldScan, Hit]] = []
+        for entry in rule.classes:
+            hit = next(((name, h) for name in names for h in document.hits(name, entry)), None)
+            if hit is None:
+                return None
+            found.append((document.field(hit[0]), hit[1]))
+        return self._document_found(rule, found)
+
     def _document(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
         found: list[tuple[FieldScan, Hit]] = []
         for entry in rule.classes:
@@ -159,13 +186,17 @@ class RuleMatcher:
             if hit is None:
                 return None
             found.append(hit)
+        return self._document_found(rule, found)
+
+    def _document_found(self, rule: Rule, found: list[tuple[FieldScan, Hit]]) -> Found:
         f, first = found[0]
         label = self.table.label
         others = "; ".join(f"{label(h)} '{h.text}' ({other.name})" for other, h in found[1:])
         explanation = f"{rule.explain}: {label(first)} '{first.text}'"
         explanation += f" in a listing that also has {others}." if others else "."
         anchors = frozenset(key for g, h in found for key in self.table.anchor_keys(g, [h]))
-        return Found(self._found(rule, f, [first], explanation).reason, anchors)
+        trade = any(h.cls in self.table.trade for _, h in found)
+        return Found(self._found(rule, f, [first], explanation).reason, anchors, trade)
 
     def _describe(self, rule: Rule, core: list[Hit], context: Hit | None) -> str:
         label = self.table.label
@@ -187,7 +218,8 @@ class RuleMatcher:
         else:
             kind = "keyword" if len(rule.classes) == 1 and not rule.context else "proximity"
         reason = Reason(rule.id, f.name, f.original[start:end], start, end, kind, rule.signed_weight, explanation)
-        return Found(reason, self.table.anchor_keys(f, hits))
+        trade = rule.id in self._trade_rules and any(h.cls in self.table.trade for h in hits)
+        return Found(reason, self.table.anchor_keys(f, hits), trade)
 
 
 def _start(hit: Hit) -> int:

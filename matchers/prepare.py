@@ -46,11 +46,15 @@ class FieldPreparer:
                                          key=len, reverse=True))
         #: False: key every field even when the folded text has no term (the reference path, for tests).
         self.prefilter = prefilter
+        #: The last text folded for each field name, with its fold (a reader of the same listing's other fields,
+        #: the document rules, folds it once).
+        self.folds: dict[str, tuple[str, Folded]] = {}
 
     def field(self, name: str, text: str) -> FieldScan | None:
         """Anchor and watched terms, looked for everywhere (one automaton pass); None when there are none."""
         index = self.table.index
         folded = fold(text)
+        self.folds[name] = (text, folded)
         matches = None
         if index.anchor is not None and not folded.repair:
             # Nothing to repair: the stage-one fold is the whole key, so its matches are the key's.
@@ -70,6 +74,11 @@ class FieldPreparer:
         f.add_hits(hits)
         f.anchor_hits = [h for h in hits if h.cls in self.table.anchors]
         return f
+
+    def folded(self, name: str, text: str) -> Folded:
+        """The fold of a field's text (the one ``field`` just made for it, when it is the same text)."""
+        known = self.folds.get(name)
+        return known[1] if known is not None and known[0] is text else fold(text)
 
     def keyed(self, name: str, text: str) -> FieldScan:
         """A field keyed in full, with no term looked for yet: for a reader of the whole listing (the

@@ -68,6 +68,9 @@ class TermClass:
     #: these (a buyer's job post), absent elsewhere. Rules name it as a whole-listing condition, never for a
     #: position: in ``classes`` (the rule fires only on such listings) or in ``absent`` (never on them).
     sides: frozenset[str] = frozenset()
+    #: A supplier's own act on reviews ("we write", "I post"): evidence resting on one, in a sentence with a deal
+    #: word (the ``[transaction]`` classes), is the trade itself, which an honest title does not explain.
+    trade: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class _Reader:
 
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable", "original_patterns", "sides",
+    "negatable", "original_patterns", "sides", "trade",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -373,6 +376,7 @@ class _Loader:
                 watch=reader.get("watch", bool, False),
                 negatable=reader.get("negatable", bool, False),
                 sides=sides,
+                trade=reader.get("trade", bool, False),
             )
             if sides and (classes[name].anchor or classes[name].watch):
                 reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")

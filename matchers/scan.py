@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .classes import ClassTable
+from .document import DocumentReader
 from .field import FieldScan
 from .fuzzy import FuzzyRule
 from .match import Found, RuleMatcher, RuleSelection
@@ -38,9 +39,13 @@ class Scanner:
         self.preparer = FieldPreparer(self.table, ruleset.negation, prefilter)
         self.fuzzy = [FuzzyRule(rule, self.table, prefilter) for rule in self.rules.fuzzy]
         self.matcher = RuleMatcher(self.table)
-        self.weigher = Weigher(self.table, self.rules, self.matcher)
+        self.matcher.know(ruleset.rules)
         rule = ruleset.transaction
         self.transaction = TransactionCheck(rule, self.table, self.preparer) if rule is not None else None
+        deal = self.transaction.deal.field_hits if self.transaction is not None else None
+        self.weigher = Weigher(self.table, self.rules, self.matcher, deal)
+        #: Document rules read every field of the listing (the scan keys fields with a rating term).
+        self.document = DocumentReader(ruleset.rules, self.table, self.preparer)
         #: Side classes among the transaction's classes: a listing of such a side is a deal itself (a buyer's post).
         self.deal_sides = self.table.bits_of(n for n in rule.classes if self.classes[n].sides) if rule else 0
 
@@ -106,14 +111,18 @@ class Scanner:
                 present |= self.table.bits[name]
                 if hits:
                     f.mask |= self.table.bits[name]
+        document = None
+        if len(fields) < sum(1 for text in texts.values() if text):  # document rules read the other fields too
+            document = self.document.read(texts, fields)
+            present |= document.present()
         positive, negative = self.rules.for_present(present)
-        found = [x for x in (self.matcher.apply(rule, fields) for rule in positive) if x]
+        found = [x for x in (self.matcher.apply(rule, fields, document) for rule in positive) if x]
         found += [Found(*x) for x in (fuzzy.reason(fields) for fuzzy in self.fuzzy) if x]
         if not found and not everything:
             return self._clear(), set()
-        honest = [x.reason for x in (self.matcher.apply(rule, fields) for rule in negative) if x]
-        explained = self.weigher.explained(fields, present) if honest else NOTHING_EXPLAINED
-        reasons, score = self.weigher.weigh(found, explained, fields, present)
+        honest = [x.reason for x in (self.matcher.apply(rule, fields, document) for rule in negative) if x]
+        explained = self.weigher.explained(fields, present, document) if honest else NOTHING_EXPLAINED
+        reasons, score = self.weigher.weigh(found, explained, fields, present, document)
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
         if self.transaction is not None and score >= self.threshold and not present & self.deal_sides:
@@ -129,6 +138,11 @@ class Scanner:
                 held.weight = round(cap - score, 3)
                 reasons.append(held)
                 score = cap
+        elif self.transaction is not None and self._grade(score) == "suspect" and not present & self.deal_sides:
+            held = self.transaction.hold_below(texts, score, {f.name: f for f in fields})
+            if held is not None:  # the same page with less evidence: nothing for the review queue either
+                reasons.append(held)
+                score = 0.0
         return self._verdict(score, reasons), {r.rule_id for r in reasons}
 
     def _fields(self, texts: Mapping[str, str]) -> list[FieldScan]:

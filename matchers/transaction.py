@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
@@ -47,6 +48,15 @@ class _Finder:
         self.table = table
         self.preparer = preparer
         self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
+
+    def field_hits(self, f: FieldScan) -> list[Hit]:
+        """Every hit of the classes in one keyed field (terms and patterns, anywhere in it)."""
+        hits = find_hits(f.key, self.index.context, compounds=self.index.compounds)
+        hits += find_hits(f.native, self.index.context_native)
+        hits = self.preparer.kept(hits, f.boundaries())
+        for cls_name in self.classes:
+            hits += pattern_hits(f, self.table.classes[cls_name], whole=True)
+        return hits
 
     def first(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
         """The first term found (None: none anywhere)."""
@@ -93,6 +103,16 @@ class TransactionCheck:
     def found(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
         """The first transaction term in the listing's fields (None: nowhere)."""
         return self.deal.first(texts, scanned)
+
+    def hold_below(self, texts: Mapping[str, str], score: float,
+                   scanned: Mapping[str, FieldScan] | None = None) -> Reason | None:
+        """The reason that clears a page short of the threshold (a suspect score) which talks about the trade
+        with no deal anywhere in it: what holds a would-be flagged page at ``cap`` clears one that would only be
+        suspect (a warning, a news item, a guide that names the trade once more than a vendor's page would)."""
+        held = self.hold(texts, max(score, self.rule.cap + 0.001), scanned)
+        if held is None:
+            return None
+        return replace(held, weight=-score, explanation=f"Not for review, short of flagging: {held.explanation}")
 
     def hold(self, texts: Mapping[str, str], score: float,
              scanned: Mapping[str, FieldScan] | None = None) -> Reason | None:

@@ -17,9 +17,11 @@ the listing, acts included, as a frame explains the acts in its own sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .classes import ClassTable
+from .document import Document
 from .field import CHARS_PER_WORD, FieldScan
 from .match import Found, RuleMatcher, RuleSelection
 from .ruleset import Rule
@@ -57,25 +59,30 @@ NOTHING_EXPLAINED = Explained({}, 0.0, {})
 class Weigher:
     """Turns the rules that fired into reasons and a score, given what honest context explains."""
 
-    def __init__(self, table: ClassTable, rules: RuleSelection, matcher: RuleMatcher) -> None:
+    def __init__(self, table: ClassTable, rules: RuleSelection, matcher: RuleMatcher,
+                 deal: Callable[[FieldScan], list[Hit]] | None = None) -> None:
         self.table = table
         self.rules = rules
         self.matcher = matcher
+        #: The deal words of a field (the ``[transaction]`` classes: a supplier's or buyer's voice, a price), when
+        #: the ruleset has them: an honest title does not explain an act told next to them in another field.
+        self.deal = deal
 
     def weigh(self, found: list[Found], explained: Explained, fields: list[FieldScan],
-              present: int) -> tuple[list[Reason], float]:
+              present: int, document: Document | None = None) -> tuple[list[Reason], float]:
         """The reasons (explained ones with a note) and the score before clamping."""
         full = acts = strongest = 0.0
         reasons: list[Reason] = []
+        dealt = _Deals(self.deal, fields) if explained.listing else None
         for item in found:
             rule = self.rules.by_id.get(item.reason.rule_id)
             act = rule is not None and rule.act
             terms = explained.terms if act else explained.passive
             by = max((terms.get(k, 0.0) for k in item.anchors), default=0.0)
-            if not act and explained.listing and item.anchors:
+            if not act and dealt is not None and item.anchors and not dealt.trade(item):
                 by = max(by, explained.listing)
             elif by and rule is not None:
-                elsewhere = self._unexplained(rule, fields, present, terms)
+                elsewhere = self._unexplained(rule, fields, present, terms, document)
                 if elsewhere is not None:
                     item, by = elsewhere, 0.0
             reason = item.reason
@@ -96,25 +103,25 @@ class Weigher:
         return reasons, full + max(0.0, acts - strongest)
 
     def _unexplained(self, rule: Rule, fields: list[FieldScan], present: int,
-                     explained: dict[tuple[str, int], float]) -> Found | None:
+                     explained: dict[tuple[str, int], float], document: Document | None = None) -> Found | None:
         """The rule again, on terms that honest context does not explain (None if it needs explained ones)."""
         if not rule.classes:  # fuzzy rules find misspellings, not class terms: nothing to hide
             return None
         for f in fields:
             f.hidden = frozenset(start for name, start in explained if name == f.name)
         try:
-            return self.matcher.apply(rule, fields) if self.rules.possible(rule, present) else None
+            return self.matcher.apply(rule, fields, document) if self.rules.possible(rule, present) else None
         finally:
             for f in fields:
                 f.hidden = frozenset()
 
-    def explained(self, fields: list[FieldScan], present: int) -> Explained:
+    def explained(self, fields: list[FieldScan], present: int, document: Document | None = None) -> Explained:
         """What honest-context rules explain: the rating terms a negative rule matches and the others in the
         same sentence; an honest service named in the title explains the listing (except acts)."""
         terms: dict[tuple[str, int], float] = {}
         for rule in self.rules.for_present(present)[1]:
             frame = rule.scope == "document"  # a frame of the whole text ("news of a lawsuit, no offer in it")
-            if frame and self.matcher.apply(rule, fields) is None:
+            if frame and self.matcher.apply(rule, fields, document) is None:
                 continue
             for f in fields:
                 if f.name not in rule.fields:
@@ -171,3 +178,27 @@ class Weigher:
                         if f.near(a, b, rule.window, rule.span_in(f.name)) is not None:
                             return True
         return False
+
+
+class _Deals:
+    """Where a listing's fields other than the title hold a deal word, by sentence (read on first question)."""
+
+    def __init__(self, deal: Callable[[FieldScan], list[Hit]] | None, fields: list[FieldScan]) -> None:
+        self.deal = deal
+        self.fields = {f.name: f for f in fields if f.name != "title"}
+        self._sentences: dict[str, set[int]] = {}
+
+    def trade(self, item: Found) -> bool:
+        """Evidence outside the title that rests on a supplier's act (``Found.trade``: a term of a ``trade = true``
+        class, "write", "post") in a sentence with a deal word (the ``[transaction]`` classes: a supplier's or
+        buyer's voice, a price): "we write the reviews, your customers post them". An honest title explains the
+        passive mentions of its description ("your customers write their own reviews"), not the trade it tells
+        of itself."""
+        f = self.fields.get(item.reason.field)
+        if not item.trade or f is None or self.deal is None:
+            return False
+        sentences = self._sentences.get(f.name)
+        if sentences is None:
+            sentences = self._sentences[f.name] = {f.sentence(h.start) for h in self.deal(f)}
+        first, last = f.sentence(item.reason.start), f.sentence(max(item.reason.start, item.reason.end - 1))
+        return any(first <= sentence <= last for sentence in sentences)

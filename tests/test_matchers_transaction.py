@@ -183,3 +183,21 @@ def test_a_page_whose_title_frames_it_is_held_below_suspect(scanner: Scanner, ti
     verdict = scanner.scan({"title": title, "description": description})
     held = [r for r in verdict.reasons if r.rule_id == "no-transaction"]
     assert held and verdict.grade == "clear", verdict.reasons
+
+
+def test_a_page_about_the_trade_short_of_flagging_is_not_for_review(tmp_path: Path) -> None:
+    """r10a: what holds a would-be flagged page at suspect clears one whose evidence only reaches suspect (a
+    warning, a news item): the review queue is for offers and requests, not for pages about them."""
+    path = tmp_path / "rules.toml"
+    path.write_text(RULESET.replace("weight = 0.8", "weight = 0.45"), encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    news = scanner.scan({"title": "Companies buying fake reviews were fined last year by the agency"})
+    assert news.grade == "clear" and news.score == 0.0
+    assert news.reasons[-1].rule_id == "no-transaction" and news.reasons[-1].weight == -0.45
+    assert "buy-reviews" in {r.rule_id for r in news.reasons}
+    offer = scanner.scan({"title": "Companies buying fake reviews were fined, we sell real ones, order now"})
+    assert offer.grade == "suspect"
+    one_word = scanner.scan({"title": "Companies buying reviews: what the agency said last year about it"})
+    assert one_word.grade == "suspect"  # one term of the talk classes is not enough
+    short = scanner.scan({"title": "buying fake reviews companies"})
+    assert short.grade == "suspect"
