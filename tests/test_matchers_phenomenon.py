@@ -136,12 +136,13 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-3.jsonl", (0.89, 0.77, 0.83)),
     ("blind-holdout-4.jsonl", (0.90, 0.87, 0.93)),
     ("blind-holdout-5.jsonl", (0.92, 0.80, 0.84)),
-    ("blind-holdout-6.jsonl", (0.94, 0.80, 0.87)),
-    ("blind-holdout-7.jsonl", (0.81, 0.76, 0.86)),
+    ("blind-holdout-6.jsonl", (0.94, 0.83, 0.89)),
+    ("blind-holdout-7.jsonl", (0.82, 0.77, 0.88)),
+    ("blind-holdout-8.jsonl", (0.87, 0.80, 0.85)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
-    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-6
-    were held out in their own rounds and became tuning data in the next; set 7 is held out. Floors a little under
+    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-7
+    were held out in their own rounds and became tuning data in the next; set 8 is held out. Floors a little under
     the figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that
     loses ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
     its suspect negatives are 10.4% of them, the others' under 5%."""
@@ -156,16 +157,18 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
 
 @pytest.mark.parametrize(("name", "floors"), [
     ("real-holdout-5.jsonl", (0.37, 0.75, 0.80)),
-    ("real-holdout-5b.jsonl", (0.26, 0.65, 0.65)),
-    ("real-holdout-6m.jsonl", (0.70, 0.50, 0.55)),
+    ("real-holdout-5b.jsonl", (0.50, 0.70, 0.70)),
+    ("real-holdout-6m.jsonl", (0.78, 0.62, 0.67)),
     ("real-holdout-6w.jsonl", (0.24, 0.40, 0.55)),
-    ("real-holdout-7w.jsonl", (0.32, 0.36, 0.55)),
+    ("real-holdout-7w.jsonl", (0.42, 0.42, 0.63)),
+    ("real-holdout-8w.jsonl", (0.10, 0.16, 0.25)),
 ])
 def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """Real texts harvested from public pages and repositories by helpers who never saw the rules, from sources
     no other set uses (tests/data/labels/README.md): marketplace data (6m) and web pages, many of which talk about
     review selling, where flagged precision is still low. Sets 5 and 5b became tuning data in round 6, 6m and 6w
-    in round 7; 7w is held out. Floors a little under the figures last measured."""
+    in round 7, 7w in round 8; 8w is held out (206 of its 276 rows are articles, mostly not in English, where
+    flagged precision is lowest). Floors a little under the figures last measured."""
     rows = _rows(name)
     assert len(rows) >= 150 and sum(r["label"] for r in rows) >= 20
     result = evaluate(rows, scanner)
@@ -174,12 +177,15 @@ def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple
     assert result.wide.recall >= wide_recall
 
 
-def test_real_marketplace_posts_that_use_review_words_honestly_are_rarely_flagged(scanner: Scanner) -> None:
-    """Round 7's held-out marketplace set (real-holdout-7m: Upwork and Freelancer.com job posts, Fiverr gigs and
-    profiles) holds 179 negatives, most using review words honestly, and 4 positives: what a crawl meets most.
-    At most 3% of the negatives may be flagged (2.2% measured) and none of the positives cleared."""
-    rows = _rows("real-holdout-7m.jsonl")
-    assert len(rows) >= 150 and sum(1 for r in rows if r.get("hard_negative")) >= 100
+@pytest.mark.parametrize(("name", "hard_negatives"), [("real-holdout-7m.jsonl", 100), ("real-holdout-8m.jsonl", 20)])
+def test_real_marketplace_posts_that_use_review_words_honestly_are_rarely_flagged(
+        scanner: Scanner, name: str, hard_negatives: int) -> None:
+    """Real marketplace sets (real-holdout-7m: 179 negatives, Upwork and Freelancer.com job posts, Fiverr gigs and
+    profiles; real-holdout-8m, held out in round 8: 73 negatives, MTurk and SproutGigs tasks, Fiverr gigs, Upwork
+    jobs), most using review words honestly, and a few positives: what a crawl meets most. At most 3% of the
+    negatives may be flagged (1.7% and 1.4% measured) and none of the positives cleared."""
+    rows = _rows(name)
+    assert len(rows) >= 70 and sum(1 for r in rows if r.get("hard_negative")) >= hard_negatives
     result = evaluate(rows, scanner)
     assert result.fp / result.negatives <= 0.03, result.fp
     assert result.wide.recall == 1.0
