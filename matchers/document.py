@@ -22,7 +22,7 @@ from .classes import ClassTable, pattern_hits
 from .field import FieldScan
 from .prepare import FieldPreparer
 from .ruleset import Rule
-from .terms import Hit, TermIndex, find_hits
+from .terms import Hit, TermIndex
 
 
 def document_classes(rules: Iterable[Rule], table: ClassTable) -> frozenset[str]:
@@ -103,10 +103,7 @@ class Document:
             known = self._terms[name] = {}
             index = self.reader.index
             if index is not None:
-                f = self.field(name)
-                hits = find_hits(f.key, index.context, compounds=index.compounds)
-                hits += find_hits(f.native, index.context_native)
-                for hit in self.reader.preparer.kept(hits, f.boundaries()):
+                for hit in self.reader.preparer.whole_hits(self.field(name), index):
                     known.setdefault(hit.cls, []).append(hit)
         return known
 

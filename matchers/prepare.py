@@ -14,7 +14,7 @@ from .field import FieldScan
 from .normalise import Folded, MatchKey, fold, native_key, normalise_folded, unspaced_letter
 from .outline import WORD_WRITTEN, Boundaries
 from .ruleset import Negation
-from .terms import Hit, find_hits
+from .terms import Hit, TermIndex, find_hits
 
 _WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं")
 #: Characters looked back for a negation (a few words).
@@ -98,6 +98,13 @@ class FieldPreparer:
                    for h in find_hits(f.key, index.context, start, end, compounds=index.compounds)]
         context += find_hits(f.native, index.context_native)
         f.add_hits(self.kept(context, f.boundaries()))
+
+    def whole_hits(self, f: FieldScan, index: TermIndex) -> list[Hit]:
+        """The terms of ``index`` anywhere in a keyed field (not only near rating terms), skips applied: for the
+        readers of the whole listing (the transaction check, the document rules)."""
+        hits = find_hits(f.key, index.context, compounds=index.compounds)
+        hits += find_hits(f.native, index.context_native)
+        return self.kept(hits, f.boundaries())
 
     def kept(self, hits: list[Hit], bounds: Boundaries) -> list[Hit]:
         skipping = self.table.skipping

@@ -125,24 +125,11 @@ class Scanner:
         reasons, score = self.weigher.weigh(found, explained, fields, present, document)
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
-        if self.transaction is not None and score >= self.threshold and not present & self.deal_sides:
-            held = self.transaction.hold(texts, score, {f.name: f for f in fields})
+        if self.transaction is not None and self._grade(score) != "clear" and not present & self.deal_sides:
+            held = self.transaction.hold(texts, score, score >= self.threshold, honest, {f.name: f for f in fields})
             if held is not None:  # a page that talks about reviews, with no deal anywhere in it
-                rule = self.transaction.rule
-                cap = rule.cap
-                # ... and its title says what it is about: an honest frame there (how to ask one's customers, a
-                # warning, replying to reviews) holds it lower still
-                if rule.framed_cap is not None and any(
-                        -r.weight >= rule.framed_weight and r.field == "title" for r in honest):
-                    cap = rule.framed_cap
-                held.weight = round(cap - score, 3)
                 reasons.append(held)
-                score = cap
-        elif self.transaction is not None and self._grade(score) == "suspect" and not present & self.deal_sides:
-            held = self.transaction.hold_below(texts, score, {f.name: f for f in fields})
-            if held is not None:  # the same page with less evidence: nothing for the review queue either
-                reasons.append(held)
-                score = 0.0
+                score = round(score + held.weight, 3)
         return self._verdict(score, reasons), {r.rule_id for r in reasons}
 
     def _fields(self, texts: Mapping[str, str]) -> list[FieldScan]:

@@ -5,17 +5,20 @@ An offer or a buyer's post has the structure of a transaction somewhere in it: a
 warning, a platform's policy or an advice page ("how to get more Google reviews") talks about the trade in the
 third person or in advice's second person, with none of that anywhere. A listing of at least ``min_words``
 words (a page, not a marketplace listing's few lines) that would be flagged but holds no term of the ruleset's
-``[transaction]`` classes is held at ``cap``: an analyst may look, nothing is exported.
+``[transaction]`` classes is held at ``cap``: an analyst may look, nothing is exported. Its title may say what
+it is about (an honest frame there: how to ask one's customers, a warning): then it is held at ``framed_cap``.
+The same page with less evidence, that would only be suspect, is cleared: the review queue is for offers and
+requests, not for pages about them. A buyer's post is the request itself and is never held (the scanner's side
+classes).
 
-Only listings that would be flagged are checked, so the whole text (not just the stretches near rating terms)
-is read for transaction terms at little cost.
+Only listings that would be flagged or suspect are checked, so the whole text (not just the stretches near
+rating terms) is read for transaction terms at little cost.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
@@ -23,7 +26,7 @@ from .normalise import unspaced_letter
 from .outline import WORD_WRITTEN
 from .prepare import FieldPreparer
 from .ruleset import Transaction
-from .terms import Hit, TermIndex, find_hits
+from .terms import Hit, TermIndex
 from .verdict import Reason
 
 _WORD = re.compile(WORD_WRITTEN)  # a word with its combining marks ("नहीं" is one word)
@@ -50,10 +53,8 @@ class _Finder:
         self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
 
     def field_hits(self, f: FieldScan) -> list[Hit]:
-        """Every hit of the classes in one keyed field (terms and patterns, anywhere in it)."""
-        hits = find_hits(f.key, self.index.context, compounds=self.index.compounds)
-        hits += find_hits(f.native, self.index.context_native)
-        hits = self.preparer.kept(hits, f.boundaries())
+        """Every hit of the classes in one keyed field: its terms in order, then its patterns (a price)."""
+        hits = sorted(self.preparer.whole_hits(f, self.index), key=lambda h: h.start)
         for cls_name in self.classes:
             hits += pattern_hits(f, self.table.classes[cls_name], whole=True)
         return hits
@@ -71,12 +72,7 @@ class _Finder:
             if not text:
                 continue
             f = (scanned.get(name) if scanned else None) or self.preparer.keyed(name, text)
-            hits = find_hits(f.key, self.index.context, compounds=self.index.compounds)
-            hits += find_hits(f.native, self.index.context_native)
-            hits = sorted(self.preparer.kept(hits, f.boundaries()), key=lambda h: h.start)
-            for cls_name in self.classes:  # pattern classes (a price), anywhere in the field
-                hits += pattern_hits(f, self.table.classes[cls_name], whole=True)
-            for hit in hits:
+            for hit in self.field_hits(f):
                 seen.setdefault(hit.term, hit)
                 if len(seen) >= enough:
                     return list(seen.values())
@@ -104,33 +100,42 @@ class TransactionCheck:
         """The first transaction term in the listing's fields (None: nowhere)."""
         return self.deal.first(texts, scanned)
 
-    def hold_below(self, texts: Mapping[str, str], score: float,
-                   scanned: Mapping[str, FieldScan] | None = None) -> Reason | None:
-        """The reason that clears a page short of the threshold (a suspect score) which talks about the trade
-        with no deal anywhere in it: what holds a would-be flagged page at ``cap`` clears one that would only be
-        suspect (a warning, a news item, a guide that names the trade once more than a vendor's page would)."""
-        held = self.hold(texts, max(score, self.rule.cap + 0.001), scanned)
-        if held is None:
-            return None
-        return replace(held, weight=-score, explanation=f"Not for review, short of flagging: {held.explanation}")
-
-    def hold(self, texts: Mapping[str, str], score: float,
+    def hold(self, texts: Mapping[str, str], score: float, flagged: bool, honest: list[Reason],
              scanned: Mapping[str, FieldScan] | None = None) -> Reason | None:
-        """The reason that holds a would-be flagged listing at ``cap`` (None: a transaction, a short text, or
-        no word that talks about the trade)."""
-        if score <= self.rule.cap or not self.long(texts) or self.found(texts, scanned) is not None:
+        """The reason that moves a long page which talks about the trade with no deal anywhere in it (None: a
+        transaction, a short text, or no word that talks about the trade); its weight takes the score there. A
+        would-be ``flagged`` page is held at ``cap`` (an analyst's look at most), or at ``framed_cap`` when its
+        title carries an honest frame ("How to ask your customers for Google reviews": the headline says what the
+        page is about); a page whose evidence only reaches suspect is cleared (a warning, a news item, a guide)."""
+        rule = self.rule
+        if flagged and score <= rule.cap:
             return None
-        talk: list[Hit] = []
-        if self.talk is not None:
-            # several different ones: a page about the trade is full of them, a vendor's page names one in passing;
-            # a reporter's words proper count more than those a vendor or a buyer uses too ("consumers", "they")
-            need = self.rule.talk_terms
-            talk = self.talk.distinct(texts, need, scanned)
-            strong = self.rule.talk_strong
-            points = sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
-            if points < need:
-                return None
+        talk = self._talk(texts, scanned)
+        if talk is None:
+            return None
         name = "description" if texts.get("description") else "title"
         said = f" ({', '.join(repr(h.text) for h in talk)})" if talk else ""
-        return Reason("no-transaction", name, "", 0, 0, "negative", round(self.rule.cap - score, 3),
-                      f"{self.rule.explain}{said}.")
+        explanation = f"{rule.explain}{said}."
+        if not flagged:
+            return Reason("no-transaction", name, "", 0, 0, "negative", -score,
+                          f"Not for review, short of flagging: {explanation}")
+        cap = rule.cap
+        if rule.framed_cap is not None and any(
+                -r.weight >= rule.framed_weight and r.field == "title" for r in honest):
+            cap = rule.framed_cap
+        return Reason("no-transaction", name, "", 0, 0, "negative", round(cap - score, 3), explanation)
+
+    def _talk(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None) -> list[Hit] | None:
+        """The words that talk about the trade in a long page with no deal anywhere (None: a transaction, a short
+        text, or too little talk)."""
+        if not self.long(texts) or self.found(texts, scanned) is not None:
+            return None
+        if self.talk is None:
+            return []
+        # several different ones: a page about the trade is full of them, a vendor's page names one in passing;
+        # a reporter's words proper count more than those a vendor or a buyer uses too ("consumers", "they")
+        need = self.rule.talk_terms
+        talk = self.talk.distinct(texts, need, scanned)
+        strong = self.rule.talk_strong
+        points = sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
+        return talk if points >= need else None
