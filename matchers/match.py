@@ -38,12 +38,6 @@ class RuleMatcher:
         #: Per rule, the bits of its class entries without a pattern class: a field without a hit for one of
         #: them cannot match the rule, and no regular expression needs to run.
         self._eager: dict[str, tuple[int, ...]] = {}
-        #: Ids of the rules one of whose classes is a class of a supplier's own act (``ClassTable.trade``).
-        self._trade_rules: frozenset[str] = frozenset()
-
-    def know(self, rules: tuple[Rule, ...]) -> None:
-        """The ruleset's rules (which of them may rest on a supplier's own act)."""
-        self._trade_rules = frozenset(r.id for r in rules if not self.table.trade.isdisjoint(r.class_names))
 
     def apply(self, rule: Rule, fields: list[FieldScan], document: Document | None = None) -> Found | None:
         """The rule on these fields (its classes are known to be present in the listing); never when a term
@@ -218,7 +212,7 @@ class RuleMatcher:
         else:
             kind = "keyword" if len(rule.classes) == 1 and not rule.context else "proximity"
         reason = Reason(rule.id, f.name, f.original[start:end], start, end, kind, rule.signed_weight, explanation)
-        trade = rule.id in self._trade_rules and any(h.cls in self.table.trade for h in hits)
+        trade = any(h.cls in self.table.trade for h in hits)
         return Found(reason, self.table.anchor_keys(f, hits), trade)
 
 

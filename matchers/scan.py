@@ -39,7 +39,6 @@ class Scanner:
         self.preparer = FieldPreparer(self.table, ruleset.negation, prefilter)
         self.fuzzy = [FuzzyRule(rule, self.table, prefilter) for rule in self.rules.fuzzy]
         self.matcher = RuleMatcher(self.table)
-        self.matcher.know(ruleset.rules)
         rule = ruleset.transaction
         self.transaction = TransactionCheck(rule, self.table, self.preparer) if rule is not None else None
         deal = self.transaction.deal.field_hits if self.transaction is not None else None
