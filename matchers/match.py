@@ -228,6 +228,28 @@ def _span(f: FieldScan, combo: tuple[Hit, ...], window: int, span: str) -> int |
     return f.near(first, last, window, span)
 
 
+class _Needs:
+    """What one rule needs of a listing's class bits: every bit of ``every`` (its class entries of one class), a
+    bit of each mask of ``some`` (its entries of several classes), none of ``unless`` (its absent side classes);
+    never met when an entry names no known class. Single-class entries fold into one mask, so most rules are a
+    couple of integer tests."""
+
+    __slots__ = ("every", "some", "unless", "never")
+
+    def __init__(self, entries: tuple[int, ...], unless: int) -> None:
+        self.every = 0
+        for bits in entries:
+            if not bits & (bits - 1):  # one class
+                self.every |= bits
+        self.some = tuple(bits for bits in entries if bits & (bits - 1))
+        self.unless = unless
+        self.never = 0 in entries
+
+    def met(self, present: int) -> bool:
+        return (present & self.every == self.every and not present & self.unless
+                and all(bits & present for bits in self.some) and not self.never)
+
+
 class RuleSelection:
     """Which rules can fire, given the classes a listing has (a bit per class): the rest need not run."""
 
@@ -236,15 +258,15 @@ class RuleSelection:
         self.positive = [r for r in rules if r.kind in ("keyword", "proximity")]
         self.negative = [r for r in rules if r.kind == "negative"]
         self.by_id = {r.id: r for r in rules}
-        #: Per rule, the bits of each of its class entries (one class of each entry must be present), side
-        #: classes (the listing's side) included, and the bits of the side classes that must be absent.
-        self._needs = {r.id: tuple(table.bits_of(entry) for entry in r.classes + r.sides) for r in rules}
-        self._unless = {r.id: table.bits_of(r.absent_sides) for r in rules}
+        #: Per rule, the bits of its class entries (one class of each entry must be present), side classes (the
+        #: listing's side) included, and the bits of the side classes that must be absent.
+        self._needs = {r.id: _Needs(tuple(table.bits_of(entry) for entry in r.classes + r.sides),
+                                    table.bits_of(r.absent_sides)) for r in rules}
         self._by_present: dict[int, tuple[list[Rule], list[Rule]]] = {}
 
     def possible(self, rule: Rule, present: int) -> bool:
         """Every class entry of the rule has a class present (and none of its absent side classes is)."""
-        return all(need & present for need in self._needs[rule.id]) and not self._unless[rule.id] & present
+        return self._needs[rule.id].met(present)
 
     def for_present(self, present: int) -> tuple[list[Rule], list[Rule]]:
         """The positive and negative rules possible with the classes in ``present`` (remembered)."""
@@ -252,8 +274,9 @@ class RuleSelection:
         if known is None:
             if len(self._by_present) >= 100_000:
                 self._by_present.clear()
+            needs = self._needs
             known = self._by_present[present] = (
-                [r for r in self.positive if self.possible(r, present)],
-                [r for r in self.negative if self.possible(r, present)],
+                [r for r in self.positive if needs[r.id].met(present)],
+                [r for r in self.negative if needs[r.id].met(present)],
             )
         return known
