@@ -134,7 +134,8 @@ class FieldPreparer:
         after = bounds.word_after(end, _NEXT_WORD_CHARS)
         if after is not None and after.casefold() in negation.after:
             return True
-        if (self.glued_before or self.glued_after) and self._glued_negation(start, end, bounds.text):
+        glued = (self.glued_before or self.glued_after) and not bounds.text.isascii()  # (those scripts are not ASCII)
+        if glued and self._glued_negation(start, end, bounds.text):
             return True
         if not negation.words:
             return False
