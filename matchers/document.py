@@ -44,6 +44,8 @@ class DocumentReader:
         self.names = document_classes(rules, table)
         terms = {n: list(table.classes[n].terms) for n in sorted(self.names) if table.classes[n].terms}
         self.index = TermIndex.build(terms, set()) if terms else None
+        #: The bits of every document class (what a field that needs repairs or is not in the Latin script may hold).
+        self.bits = table.bits_of(self.names)
         #: Document classes with patterns (matched over a whole field on first use).
         self.patterned = frozenset(n for n in self.names if n in table.lazy)
 
@@ -86,7 +88,7 @@ class Document:
             if name not in self.scanned:
                 self._may_hold(name, "")
                 candidates = self._candidates[name]
-                present |= table.bits_of(self.reader.names if candidates is None else candidates)
+                present |= self.reader.bits if candidates is None else table.bits_of(candidates)
         return present
 
     def field(self, name: str) -> FieldScan:

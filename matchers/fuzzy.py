@@ -99,10 +99,10 @@ class FuzzyRule:
         word counts at its first occurrence only; one that overlaps an earlier find is left out."""
         triggers = [h for name in self.rule.when_any for h in f.hits.get(name, ()) if h.key_start >= 0]
         zones = f.zones(triggers, FUZZY_ZONE)
-        words = [(m.group(), m.start(), m.end()) for start, end in zones
-                 for m in _KEY_WORD.finditer(f.key.text, start, end)]
-        if self.prefilter and not self._may_find(words):
+        text = f.key.text
+        if self.prefilter and not self._may_find([w for zone in zones for w in _KEY_WORD.findall(text, *zone)]):
             return
+        words = [(m.group(), m.start(), m.end()) for start, end in zones for m in _KEY_WORD.finditer(text, start, end)]
         taken_end = -1
         for start, end, best in self._candidates(words):
             if start < taken_end:
@@ -129,16 +129,20 @@ class FuzzyRule:
                 if (best := self.judge(word)) is not None:
                     yield start, end, best
 
-    def _may_find(self, words: list[tuple[str, int, int]]) -> bool:
-        """False when no word or pair near the triggers reads as a term: the words ``hits`` would judge,
-        filtered in bulk against the known misses (most of them)."""
-        vocab, known = self.vocab, self.table.index.vocabulary
+    def _may_find(self, words: list[str]) -> bool:
+        """False when no word or pair near the triggers reads as a term: the words ``hits`` would judge, less the
+        known misses (most of them, taken away in bulk before any word is looked at)."""
+        vocab, misses = self.vocab, self.misses
+        initials, longest = vocab.by_initial, vocab.longest
         shortest = max(vocab.shortest, self.rule.min_length)  # shorter words cannot read as a term
-        texts = [w for w, _, _ in words]
-        considered = {w for w in texts if w[0] in vocab.by_initial and len(w) >= shortest and w not in known}
-        considered.update(a + b for a, b in zip(texts, texts[1:], strict=False)
-                          if a[0] in vocab.by_initial and shortest <= len(a) + len(b) <= vocab.longest)
-        return any(self.judge(word) is not None for word in considered - self.misses)
+        fresh = set(words) - misses - self.table.index.vocabulary
+        considered = {w for w in fresh if w[0] in initials and len(w) >= shortest}
+        for a, b in zip(words, words[1:], strict=False):
+            if a[0] in initials and shortest <= len(a) + len(b) <= longest:
+                pair = a + b
+                if pair not in misses:
+                    considered.add(pair)
+        return any(self.judge(word) is not None for word in considered)
 
     def judge(self, word: str) -> tuple[str, float] | None:
         """The target term ``word`` reads as, if any (remembered: a pure function of the word)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import product
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .classes import ClassTable
 from .document import Document
@@ -228,6 +228,26 @@ def _span(f: FieldScan, combo: tuple[Hit, ...], window: int, span: str) -> int |
     return f.near(first, last, window, span)
 
 
+class _Needs(NamedTuple):
+    """What one rule needs of a listing's class bits: every bit of ``every`` (its class entries of one class), a
+    bit of each mask of ``some`` (its entries of several classes), none of ``unless`` (its absent side classes).
+    Single-class entries fold into one mask, so most rules are a couple of integer tests."""
+
+    every: int
+    some: tuple[int, ...]
+    unless: int
+
+    @classmethod
+    def of(cls, entries: tuple[int, ...], unless: int, never: int) -> _Needs:
+        """``entries``: the bits of each class entry; an entry with none (no known class) needs ``never``, a bit
+        no listing has."""
+        every = 0
+        for bits in entries:
+            if not bits & (bits - 1):  # one class, or none known
+                every |= bits or never
+        return cls(every, tuple(bits for bits in entries if bits & (bits - 1)), unless)
+
+
 class RuleSelection:
     """Which rules can fire, given the classes a listing has (a bit per class): the rest need not run."""
 
@@ -236,15 +256,24 @@ class RuleSelection:
         self.positive = [r for r in rules if r.kind in ("keyword", "proximity")]
         self.negative = [r for r in rules if r.kind == "negative"]
         self.by_id = {r.id: r for r in rules}
-        #: Per rule, the bits of each of its class entries (one class of each entry must be present), side
-        #: classes (the listing's side) included, and the bits of the side classes that must be absent.
-        self._needs = {r.id: tuple(table.bits_of(entry) for entry in r.classes + r.sides) for r in rules}
-        self._unless = {r.id: table.bits_of(r.absent_sides) for r in rules}
+        #: Per rule, the bits of its class entries (one class of each entry must be present), side classes (the
+        #: listing's side) included, and the bits of the side classes that must be absent.
+        never = 1 << len(table.bits)
+        self._needs = {r.id: _Needs.of(tuple(table.bits_of(entry) for entry in r.classes + r.sides),
+                                       table.bits_of(r.absent_sides), never) for r in rules}
+        self._positive = [(r, self._needs[r.id]) for r in self.positive]
+        self._negative = [(r, self._needs[r.id]) for r in self.negative]
         self._by_present: dict[int, tuple[list[Rule], list[Rule]]] = {}
 
     def possible(self, rule: Rule, present: int) -> bool:
         """Every class entry of the rule has a class present (and none of its absent side classes is)."""
-        return all(need & present for need in self._needs[rule.id]) and not self._unless[rule.id] & present
+        return bool(self._possible([(rule, self._needs[rule.id])], present))
+
+    @staticmethod
+    def _possible(rules: list[tuple[Rule, _Needs]], present: int) -> list[Rule]:
+        """The rules whose needs ``present`` meets (written inline: it runs for each new combination of classes)."""
+        return [rule for rule, (every, some, unless) in rules
+                if present & every == every and not present & unless and all(map(present.__and__, some))]
 
     def for_present(self, present: int) -> tuple[list[Rule], list[Rule]]:
         """The positive and negative rules possible with the classes in ``present`` (remembered)."""
@@ -252,8 +281,6 @@ class RuleSelection:
         if known is None:
             if len(self._by_present) >= 100_000:
                 self._by_present.clear()
-            known = self._by_present[present] = (
-                [r for r in self.positive if self.possible(r, present)],
-                [r for r in self.negative if self.possible(r, present)],
-            )
+            known = self._by_present[present] = (self._possible(self._positive, present),
+                                                 self._possible(self._negative, present))
         return known

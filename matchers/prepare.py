@@ -83,7 +83,7 @@ class FieldPreparer:
     def keyed(self, name: str, text: str) -> FieldScan:
         """A field keyed in full, with no term looked for yet: for a reader of the whole listing (the
         transaction check) where no anchor made the scan key it."""
-        key, native = self._keys(text, fold(text), native=True)
+        key, native = self._keys(text, self.folded(name, text), native=True)
         return FieldScan(name, text, key, native, Boundaries(text))
 
     def _keys(self, text: str, folded: Folded, native: bool) -> tuple[MatchKey, MatchKey | None]:
@@ -134,7 +134,8 @@ class FieldPreparer:
         after = bounds.word_after(end, _NEXT_WORD_CHARS)
         if after is not None and after.casefold() in negation.after:
             return True
-        if (self.glued_before or self.glued_after) and self._glued_negation(start, end, bounds.text):
+        glued = (self.glued_before or self.glued_after) and not bounds.text.isascii()  # (those scripts are not ASCII)
+        if glued and self._glued_negation(start, end, bounds.text):
             return True
         if not negation.words:
             return False

@@ -18,7 +18,7 @@ rating terms) is read for transaction terms at little cost.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
@@ -54,25 +54,27 @@ class _Finder:
 
     def field_hits(self, f: FieldScan) -> list[Hit]:
         """Every hit of the classes in one keyed field: its terms in order, then its patterns (a price)."""
-        hits = sorted(self.preparer.whole_hits(f, self.index), key=lambda h: h.start)
-        for cls_name in self.classes:
-            hits += pattern_hits(f, self.table.classes[cls_name], whole=True)
-        return hits
+        return list(self.hits(f))
 
-    def first(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
+    def hits(self, f: FieldScan) -> Iterator[Hit]:
+        """``field_hits`` one class's patterns at a time: a reader that needs only the first few stops early."""
+        yield from sorted(self.preparer.whole_hits(f, self.index), key=lambda h: h.start)
+        for cls_name in self.classes:
+            yield from pattern_hits(f, self.table.classes[cls_name], whole=True)
+
+    def first(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> Hit | None:
         """The first term found (None: none anywhere)."""
-        found = self.distinct(texts, 1, scanned)
+        found = self.distinct(texts, 1, keyed)
         return found[0] if found else None
 
-    def distinct(self, texts: Mapping[str, str], enough: int,
-                 scanned: Mapping[str, FieldScan] | None = None) -> list[Hit]:
-        """Hits of up to ``enough`` different terms (as keyed), field by field; ``scanned``: fields already keyed."""
+    def distinct(self, texts: Mapping[str, str], enough: int, keyed: Callable[[str], FieldScan]) -> list[Hit]:
+        """Hits of up to ``enough`` different terms (as keyed), field by field; ``keyed``: a field's keyed scan by
+        name (the scan's, or the document reader's: each field is keyed once per listing)."""
         seen: dict[str, Hit] = {}
         for name, text in texts.items():
             if not text:
                 continue
-            f = (scanned.get(name) if scanned else None) or self.preparer.keyed(name, text)
-            for hit in self.field_hits(f):
+            for hit in self.hits(keyed(name)):
                 seen.setdefault(hit.term, hit)
                 if len(seen) >= enough:
                     return list(seen.values())
@@ -96,12 +98,12 @@ class TransactionCheck:
                 return True
         return False
 
-    def found(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None = None) -> Hit | None:
+    def found(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan] | None = None) -> Hit | None:
         """The first transaction term in the listing's fields (None: nowhere)."""
-        return self.deal.first(texts, scanned)
+        return self.deal.first(texts, keyed or self._keyer(texts))
 
     def hold(self, texts: Mapping[str, str], score: float, flagged: bool, honest: list[Reason],
-             scanned: Mapping[str, FieldScan] | None = None) -> Reason | None:
+             keyed: Callable[[str], FieldScan] | None = None) -> Reason | None:
         """The reason that moves a long page which talks about the trade with no deal anywhere in it (None: a
         transaction, a short text, or no word that talks about the trade); its weight takes the score there. A
         would-be ``flagged`` page is held at ``cap`` (an analyst's look at most), or at ``framed_cap`` when its
@@ -110,7 +112,7 @@ class TransactionCheck:
         rule = self.rule
         if flagged and score <= rule.cap:
             return None
-        talk = self._talk(texts, scanned)
+        talk = self._talk(texts, keyed or self._keyer(texts))
         if talk is None:
             return None
         name = "description" if texts.get("description") else "title"
@@ -125,17 +127,28 @@ class TransactionCheck:
             cap = rule.framed_cap
         return Reason("no-transaction", name, "", 0, 0, "negative", round(cap - score, 3), explanation)
 
-    def _talk(self, texts: Mapping[str, str], scanned: Mapping[str, FieldScan] | None) -> list[Hit] | None:
+    def _keyer(self, texts: Mapping[str, str]) -> Callable[[str], FieldScan]:
+        """Each field keyed on first use, once (for a caller with no keyed fields of its own)."""
+        keyed: dict[str, FieldScan] = {}
+
+        def field(name: str) -> FieldScan:
+            if name not in keyed:
+                keyed[name] = self.deal.preparer.keyed(name, texts[name])
+            return keyed[name]
+
+        return field
+
+    def _talk(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit] | None:
         """The words that talk about the trade in a long page with no deal anywhere (None: a transaction, a short
         text, or too little talk)."""
-        if not self.long(texts) or self.found(texts, scanned) is not None:
+        if not self.long(texts) or self.found(texts, keyed) is not None:
             return None
         if self.talk is None:
             return []
         # several different ones: a page about the trade is full of them, a vendor's page names one in passing;
         # a reporter's words proper count more than those a vendor or a buyer uses too ("consumers", "they")
         need = self.rule.talk_terms
-        talk = self.talk.distinct(texts, need, scanned)
+        talk = self.talk.distinct(texts, need, keyed)
         strong = self.rule.talk_strong
         points = sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
         return talk if points >= need else None
