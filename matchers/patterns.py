@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 import regex
 
-from .gates import gates
-
 __all__ = ["CHECK_SECONDS", "LIMIT_SECONDS", "PatternError", "SafePattern", "compile_pattern"]
 
 log = logging.getLogger(__name__)
@@ -46,35 +44,18 @@ class SafePattern:
     pattern: str
     compiled: regex.Pattern[str] = field(repr=False)
     limit: float = LIMIT_SECONDS
-    #: Searches each of which must find something in a stretch of text for the pattern to match there.
-    gates: tuple[regex.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-
-    def may_match(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
-        """False when ``text[pos:endpos]`` lacks what every match holds (a digit, a literal): no need to search."""
-        end = len(text) if endpos is None else endpos
-        return all(gate.search(text, pos, end) for gate in self.gates)
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> regex.Match[str] | None:
         """The first match in ``text[pos:endpos]``, or None (also when the search ran over its time limit)."""
-        end = len(text) if endpos is None else endpos
-        if not self.may_match(text, pos, end):
-            return None
         try:
-            return self.compiled.search(text, pos, end, timeout=self.limit)
+            return self.compiled.search(text, pos, len(text) if endpos is None else endpos, timeout=self.limit)
         except TimeoutError:
             self._warn(text)
             return None
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[regex.Match[str]]:
-        """Every match in ``text[pos:endpos]``, up to the first search that runs over the time limit (none, with no
-        search, where a gate finds nothing)."""
-        end = len(text) if endpos is None else endpos
-        if not self.may_match(text, pos, end):
-            return iter(())
-        return self._matches(text, pos, end)
-
-    def _matches(self, text: str, pos: int, endpos: int) -> Iterator[regex.Match[str]]:
-        matches = self.compiled.finditer(text, pos, endpos, timeout=self.limit)
+        """Every match in ``text[pos:endpos]``, up to the first search that runs over the time limit."""
+        matches = self.compiled.finditer(text, pos, len(text) if endpos is None else endpos, timeout=self.limit)
         try:
             yield from matches
         except TimeoutError:
@@ -98,7 +79,7 @@ def compile_pattern(source: str, ignorecase: bool = False, limit: float = LIMIT_
             f"regular expression {source!r} backtracks catastrophically (over {CHECK_SECONDS} s on a "
             f"{len(slow):,}-character text of {slow[:6]!r}...): rewrite it without nested or overlapping repeats"
         )
-    return SafePattern(source, compiled, limit, gates(source))
+    return SafePattern(source, compiled, limit)
 
 
 def _probe_texts(source: str) -> Iterator[str]:
