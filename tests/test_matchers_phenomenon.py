@@ -136,13 +136,14 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-3.jsonl", (0.89, 0.77, 0.83)),
     ("blind-holdout-4.jsonl", (0.90, 0.87, 0.93)),
     ("blind-holdout-5.jsonl", (0.92, 0.80, 0.84)),
-    ("blind-holdout-6.jsonl", (0.94, 0.83, 0.89)),
-    ("blind-holdout-7.jsonl", (0.82, 0.77, 0.88)),
-    ("blind-holdout-8.jsonl", (0.87, 0.80, 0.85)),
+    ("blind-holdout-6.jsonl", (0.94, 0.85, 0.90)),
+    ("blind-holdout-7.jsonl", (0.85, 0.78, 0.88)),
+    ("blind-holdout-8.jsonl", (0.89, 0.88, 0.91)),
+    ("blind-holdout-9.jsonl", (0.90, 0.76, 0.83)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
-    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-7
-    were held out in their own rounds and became tuning data in the next; set 8 is held out. Floors a little under
+    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-8
+    were held out in their own rounds and became tuning data in the next; set 9 is held out. Floors a little under
     the figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that
     loses ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
     its suspect negatives are 10.4% of them, the others' under 5%."""
@@ -162,15 +163,17 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
     ("real-holdout-6w.jsonl", (0.24, 0.40, 0.55)),
     ("real-holdout-7w.jsonl", (0.42, 0.42, 0.63)),
     ("real-holdout-8w.jsonl", (0.10, 0.16, 0.25)),
+    ("real-holdout-9w.jsonl", (0.12, 0.40, 0.40)),
 ])
 def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """Real texts harvested from public pages and repositories by helpers who never saw the rules, from sources
     no other set uses (tests/data/labels/README.md): marketplace data (6m) and web pages, many of which talk about
     review selling, where flagged precision is still low. Sets 5 and 5b became tuning data in round 6, 6m and 6w
-    in round 7, 7w in round 8; 8w is held out (206 of its 276 rows are articles, mostly not in English, where
-    flagged precision is lowest). Floors a little under the figures last measured."""
+    in round 7, 7w in round 8, 8w in round 9; 9w is held out (161 of its 250 rows are articles, mostly not in
+    English, where flagged precision is lowest; real review sellers were scarce in new sources: 12 positives).
+    Floors a little under the figures last measured."""
     rows = _rows(name)
-    assert len(rows) >= 150 and sum(r["label"] for r in rows) >= 20
+    assert len(rows) >= 150 and sum(r["label"] for r in rows) >= 10
     result = evaluate(rows, scanner)
     precision, recall, wide_recall = floors
     assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
