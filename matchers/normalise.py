@@ -92,8 +92,8 @@ def _native_fold(char: str) -> str:
     if unicodedata.category(char)[0] in "SP":
         return " "
     folded = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", char).casefold())
-    # r11a: a spacing vowel sign (Mc: Devanagari "ि", Bengali "া", Tamil "ா") belongs to its word: read as a
-    # space it cut "রিভিউ" into three words and every window in Indic text ran short
+    # a spacing vowel sign (Mc: Devanagari "ि", Bengali "া", Tamil "ா") belongs to its word: read as a space it
+    # cut "রিভিউ" into three words and every window in Indic text ran short
     return "".join(c if c.isalnum() or unicodedata.category(c) == "Mc" else " " for c in folded
                    if unicodedata.category(c) != "Mn")
 

@@ -125,6 +125,7 @@ class Scanner:
         reasons += honest
         score = round(min(1.0, max(0.0, score)), 3)
         if self.transaction is not None and self._grade(score) != "clear" and not present & self.deal_sides:
+            # with no document, every field with text was scanned (see above): each is keyed already
             keyed = document.field if document is not None else {f.name: f for f in fields}.__getitem__
             held = self.transaction.hold(texts, score, score >= self.threshold, honest, keyed)
             if held is not None:  # a page that talks about reviews, with no deal anywhere in it

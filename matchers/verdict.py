@@ -65,5 +65,5 @@ def field_texts(doc: Mapping[str, Any]) -> dict[str, str]:
     return {
         "title": str(doc.get("title") or ""),
         "description": str(doc.get("description") or ""),
-        "tags": ", ".join(map(str, tags)) if tags else "",
+        "tags": ", ".join(map(str, tags)),
     }
