@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -260,9 +261,12 @@ class QueryResultsMiddleware(BaseSpiderMiddleware):
 
     A search request carries ``meta["query"]``; every request a response to it leads to inherits it (search page
     -> next page, detail page), so a listing counts for its query whether it was read from a search card or from
-    the detail page a card linked to. A query gets its counter (at 0) once a page of it comes back, so a query
-    whose pages came back with nothing reads 0 ("zero results"), while one whose pages never came back (blocked,
-    failed) has no counter: the blocked-page and error counters tell that story.
+    the detail page a card linked to. A detail page two queries link to is fetched once (Scrapy's duplicate
+    filter drops the second request), so it counts for every query whose pages asked for it: otherwise the query
+    that asked second would read 0 in one run and not the next, and the zero-results monitor would cry wolf.
+    A query gets its counter (at 0) once a page of it comes back, so a query whose pages came back with nothing
+    reads 0 ("zero results"), while one whose pages never came back (blocked, failed) has no counter: the
+    blocked-page and error counters tell that story.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -270,6 +274,8 @@ class QueryResultsMiddleware(BaseSpiderMiddleware):
         assert crawler.stats is not None
         self.stats = crawler.stats
         self.found: dict[str, set[tuple[str, str]]] = {}
+        self.asked: dict[str, set[str]] = {}  # a URL -> the queries whose pages asked for it
+        self.read: dict[str, set[tuple[str, str]]] = {}  # a URL -> the listings read from its page
 
     @staticmethod
     def _query(response: Response | None) -> str | None:
@@ -284,17 +290,30 @@ class QueryResultsMiddleware(BaseSpiderMiddleware):
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         query = self._query(response)
-        if query and "query" not in request.meta:
-            request.meta["query"] = query
+        if query:
+            if "query" not in request.meta:
+                request.meta["query"] = query
+            self.asked.setdefault(request.url, set()).add(query)
+            self._count(query, self.read.get(request.url, ()))  # already read for another query
         return request
 
     def get_processed_item(self, item: Any, response: Response | None) -> Any:
         query = self._query(response)
         if query and isinstance(item, Listing):
-            found = self.found.setdefault(query, set())
-            found.add((item.marketplace, item.external_id))
-            self.stats.set_value(QUERY_RESULTS + query, len(found))
+            listing = (item.marketplace, item.external_id)
+            request = response.request  # (there is a query, so there is a request)
+            urls = [*request.meta.get("redirect_urls", ()), request.url]
+            for url in urls:
+                self.read.setdefault(url, set()).add(listing)
+            for asker in {query}.union(*(self.asked.get(url, ()) for url in urls)):
+                self._count(asker, (listing,))
         return item
+
+    def _count(self, query: str, listings: Collection[tuple[str, str]]) -> None:
+        if listings:
+            found = self.found.setdefault(query, set())
+            found.update(listings)
+            self.stats.set_value(QUERY_RESULTS + query, len(found))
 
 
 class PageCapMiddleware(BaseSpiderMiddleware):

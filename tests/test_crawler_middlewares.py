@@ -14,9 +14,11 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from crawler.items import Listing
 from crawler.middlewares import (
     ContactUserAgentMiddleware,
     CountedCompressionMiddleware,
+    QueryResultsMiddleware,
     is_server_error,
     recovered_delay,
     retry_after_seconds,
@@ -95,3 +97,47 @@ def test_server_errors_are_not_block_pages_but_503_may_be() -> None:
 )
 def test_backoff_recovers_on_good_pages_without_autothrottle(delay: float, base: float, after: float) -> None:
     assert recovered_delay(delay, base) == after
+
+
+def _query_results_middleware() -> QueryResultsMiddleware:
+    crawler = get_crawler(settings_dict=dict(project_settings()))
+    return QueryResultsMiddleware(crawler)
+
+
+def _page(url: str, query: str, status: int = 200) -> HtmlResponse:
+    return HtmlResponse(url, status=status, body=b"<html></html>", request=Request(url, meta={"query": query}))
+
+
+def _listing(external_id: str) -> Listing:
+    return Listing("fiverr", external_id, f"http://127.0.0.1/gig/{external_id}", "seller", "a gig")
+
+
+@pytest.mark.parametrize("read_before_second_ask", [False, True])
+def test_a_listing_two_queries_link_to_counts_for_both(read_before_second_ask: bool) -> None:
+    """The duplicate filter fetches a detail page once, for whichever query asked first; the other query found
+    it too, in either order, so a second run in another order does not read 0 for it (the zero-results monitor)."""
+    mw = _query_results_middleware()
+    first, second = _page("http://127.0.0.1/search?q=a", "a"), _page("http://127.0.0.1/search?q=b", "b")
+    for search in (first, second):
+        mw.process_spider_input(search)
+    detail = "http://127.0.0.1/gig/1"
+    mw.get_processed_request(Request(detail), first)
+    if not read_before_second_ask:
+        mw.get_processed_request(Request(detail), second)
+    fetched = HtmlResponse(detail, body=b"<html></html>", request=Request(detail, meta={"query": "a"}))
+    mw.get_processed_item(_listing("1"), fetched)
+    if read_before_second_ask:
+        mw.get_processed_request(Request(detail), second)
+    mw.get_processed_item(_listing("2"), first)  # a card read on the first query's own page
+    stats = mw.stats.get_stats()
+    assert stats["gigscan/query_results/a"] == 2
+    assert stats["gigscan/query_results/b"] == 1
+
+
+def test_a_query_whose_pages_came_back_empty_reads_zero_and_one_never_answered_has_no_counter() -> None:
+    mw = _query_results_middleware()
+    mw.process_spider_input(_page("http://127.0.0.1/search?q=empty", "empty"))
+    mw.process_spider_input(_page("http://127.0.0.1/search?q=blocked", "blocked", status=403))
+    stats = mw.stats.get_stats()
+    assert stats["gigscan/query_results/empty"] == 0
+    assert "gigscan/query_results/blocked" not in stats
