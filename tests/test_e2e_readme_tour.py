@@ -1,12 +1,14 @@
 """Every command line of the README's tour runs as written against the simulated marketplace, so the README
 cannot rot: a line that stops working (a renamed option, a crash, a traceback) fails this test.
 
-The lines run one after another through ``bash`` in a scratch directory, in the environment a user of the
-simulated marketplace would set: ``GIGSCAN_MIRROR`` (the testbed, so crawls without ``--base-url`` reach it
-instead of the internet), ``GIGSCAN_DB``, ``GIGSCAN_DELAY=0`` and ``GIGSCAN_CRONTAB`` (a file, not the user's
-crontab). The only edits: the tour's fixed ports (8800 for the testbed, ``serve``'s default) become free ones;
-``review confirm 42`` confirms the first flag ``gigscan review`` lists; ``exhibit_a.txt`` is an exhibit list of
-two flagged sellers; ``serve`` is stopped once it answers. Every line must exit 0 with no traceback.
+The lines run one after another through ``bash`` in a scratch directory, against the simulated marketplace the
+README starts (``gigscan testbed serve``: its default seed and size, so a named account such as the tour's buyer
+is there for a user too), in the environment a user of the simulated marketplace would set: ``GIGSCAN_MIRROR``
+(the testbed, so crawls without ``--base-url`` reach it instead of the internet), ``GIGSCAN_DB``,
+``GIGSCAN_DELAY=0`` and ``GIGSCAN_CRONTAB`` (a file, not the user's crontab). The only edits: the tour's fixed
+ports (8800 for the testbed, ``serve``'s default) become free ones; ``review confirm 42`` confirms the first flag
+``gigscan review`` lists; ``exhibit_a.txt`` is an exhibit list of two flagged sellers; ``serve`` is stopped once
+it answers. Every line must exit 0 with no traceback.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def test_every_readme_tour_line_runs(tmp_path: Path) -> None:
     for name in ("crawler", "tests"):  # the tour's relative paths (profiles, labels) as in a checkout
         (tmp_path / name).symlink_to(ROOT / name)
     port = free_port()
-    with TestbedServer(seed=7, listings=60) as mirror:
+    with TestbedServer() as mirror:  # the defaults of `gigscan testbed serve`, as the README runs it
         env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "GIGSCAN_MIRROR": mirror.url,
                "GIGSCAN_DB": str(tmp_path / "gigscan.db"), "GIGSCAN_DELAY": "0",
                "GIGSCAN_CRONTAB": str(tmp_path / "crontab"), "GIGSCAN_REVIEWER": "tour"}
