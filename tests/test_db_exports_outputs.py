@@ -47,6 +47,21 @@ def test_an_export_refuses_to_write_over_its_store(db, format):
         assert store.verify().ok and store.counts()["listings"] == 1
 
 
+@pytest.mark.parametrize("format", ["csv", "exhibit", "xlsx", "bundle"])
+def test_an_export_refuses_to_write_over_the_checkpoints_and_their_key(db, format):
+    from db.checkpoint import default_checkpoints, default_key
+
+    assert runner.invoke(app, ["checkpoint", "--db", str(db)]).exit_code == 0
+    anchors = [default_checkpoints(db), default_key(db), default_key(db).with_suffix(".pub")]
+    before = [path.read_bytes() for path in anchors]
+    for path in anchors:
+        result = export(db, "--format", format, "--output", str(path))
+        assert result.exit_code == 2 and "refusing to write" in result.stderr, result.output
+    assert [path.read_bytes() for path in anchors] == before
+    verified = runner.invoke(app, ["verify", "--db", str(db)])
+    assert verified.exit_code == 0 and "1 recorded head(s) found" in verified.stdout
+
+
 def test_another_name_for_the_store_is_refused_too(db, tmp_path):
     alias = tmp_path / "alias.db"
     alias.symlink_to(db)
