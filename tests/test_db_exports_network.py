@@ -62,6 +62,24 @@ def test_gexf_opens_as_a_graph_with_labelled_links(db_path: Path, tmp_path: Path
     assert "phone +447700900123" in graph.edges["fiverr:alpha", "fiverr:bravo"]["reason"]
 
 
+def test_gexf_stays_well_formed_xml_with_control_characters_in_names(tmp_path: Path) -> None:
+    """A scraped username holding a control character (XML 1.0 forbids them) is written visibly, not raw: raw, it
+    made the whole file one Gephi and every XML reader refuse."""
+    db = tmp_path / "gigscan.db"
+    name = "del\x00t\x1ba"
+    records = [
+        {**r, "username": name} if r.get("username") == "delta" else {**r, "seller": name} if r.get("seller") == "delta"
+        else r for r in a_market()
+    ]  # fmt: skip
+    with Store(db) as store:
+        store.record_batch(store.start_run("crawl", "fiverr", {}, "r1", "0.1.0"), records)
+    path = tmp_path / "networks.gexf"
+    run_gigscan("export", "--format", "gexf", "--output", str(path), "--db", str(db))
+    graph = nx.read_gexf(path)
+    assert {"fiverr:del\\u0000t\\u001ba", "fiverr:echo"} <= set(graph.nodes)
+    assert graph.nodes["fiverr:del\\u0000t\\u001ba"]["label"] == "del\\u0000t\\u001ba"
+
+
 def test_exhibit_by_network_numbers_accounts_by_operation(db_path: Path) -> None:
     text = export(db_path, "--format", "exhibit", "--by", "network")
     lines = text.splitlines()

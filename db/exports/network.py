@@ -72,8 +72,12 @@ def network_graph(store: Store, networks: Iterable[Mapping[str, Any]]) -> nx.Gra
 
 
 def write_gexf(graph: nx.Graph, fp: TextIO) -> None:
-    """GEXF 1.2 (opens in Gephi), written by networkx."""
-    for line in nx.generate_gexf(graph):
+    """GEXF 1.2 (opens in Gephi), written by networkx. Node ids and text go through :func:`printable`: XML 1.0
+    cannot hold a control character, and one raw in a scraped username made the whole file unreadable."""
+    visible = nx.relabel_nodes(graph, {node: printable(node) for node in graph.nodes})
+    for data in [*(d for _, d in visible.nodes(data=True)), *(d for *_, d in visible.edges(data=True))]:
+        data.update({key: printable(value) for key, value in data.items() if isinstance(value, str)})
+    for line in nx.generate_gexf(visible):
         fp.write(line + "\n")
 
 
