@@ -10,14 +10,13 @@ rest of the HTML report. SVG uses presentation attributes only, so the report's 
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 import networkx as nx
 
-from db.exports.exhibit import printable
+from db.exports.exhibit import esc, printable
 from db.network_runs import list_networks
 from db.store import Store
 
@@ -28,10 +27,6 @@ _PAGE_STYLE = (
     "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;"
     "vertical-align:top;overflow-wrap:anywhere}th{background:#f1f1f1}svg{border:1px solid #ddd;max-width:100%}"
 )
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value if value is not None else ""), quote=True)
 
 
 def _shared_buyers(store: Store, network: Mapping[str, Any]) -> dict[str, list[str]]:
