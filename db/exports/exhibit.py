@@ -82,9 +82,9 @@ def printable(text: Any) -> str:
 # Characters that are invisible yet change what a reader sees: bidi overrides and isolates can reverse a
 # username or a URL on screen ("gnp.exe" shown for "exe.png"); NUL and other controls are dropped or mangled by
 # browsers. Each is shown as a visible code instead, so the text reads as it was stored.
-_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+BIDI_CONTROLS = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _CONTROLS = [c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r"]
-_NEUTRALISE = {code: f"[U+{code:04X}]" for code in (*_BIDI, *_CONTROLS)}
+_NEUTRALISE = {code: f"[U+{code:04X}]" for code in (*BIDI_CONTROLS, *_CONTROLS)}
 
 
 def esc(value: Any) -> str:
