@@ -74,6 +74,17 @@ def test_another_name_for_the_store_is_refused_too(db, tmp_path):
         assert export(db, "--format", "csv", "--output", str(wal)).exit_code == 2
 
 
+@pytest.mark.parametrize("format", ["csv", "html", "xlsx", "bundle"])
+def test_an_output_that_cannot_be_written_is_one_line(db, tmp_path, format):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    result = export(db, "--format", format, "--output", str(blocked / "out"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: cannot write") and result.stderr.count("\n") == 1, result.stderr
+    result = runner.invoke(app, ["warc", "--db", str(db), "--output", str(blocked / "warc")])
+    assert result.exit_code == 2 and result.stderr.startswith("error: cannot write"), result.stderr
+
+
 def test_a_failed_export_leaves_the_old_file_and_no_partial(db, tmp_path, monkeypatch):
     target = tmp_path / "report.html"
     target.write_text("the report of yesterday")
