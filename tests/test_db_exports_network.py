@@ -96,6 +96,22 @@ def test_network_page_shows_bidi_controls_and_nul_instead_of_obeying_them(tmp_pa
         assert "del[U+0000]ta[U+202E]gnp.exe" in text
 
 
+def test_exports_do_not_trust_a_stored_network_computation(db_path: Path, tmp_path: Path) -> None:
+    """The stored computation is a cache outside the hash chain: an account planted in it by hand must not reach
+    the exhibit by network, the network page or the report (``verify`` cannot see it)."""
+    run_gigscan("networks", "--db", str(db_path))  # computed and stored
+    with sqlite3.connect(db_path) as conn:
+        hotel = conn.execute("SELECT id FROM sellers WHERE username = 'hotel'").fetchone()[0]
+        conn.execute("INSERT INTO network_members (run_id, network, seller_id, flagged_listings)"
+                     " SELECT MAX(run_id), 1, ?, 0 FROM network_members", (hotel,))  # fmt: skip
+    assert "fiverr:hotel" in run_gigscan("networks", "--db", str(db_path)).stdout  # the cache as planted
+    assert "hotel" not in export(db_path, "--format", "exhibit", "--by", "network")
+    for fmt in ("network", "html"):
+        page = tmp_path / f"page.{fmt}"
+        run_gigscan("export", "--format", fmt, "--output", str(page), "--db", str(db_path))
+        assert "hotel" not in page.read_text(encoding="utf-8")
+
+
 def test_exhibit_by_network_numbers_accounts_by_operation(db_path: Path) -> None:
     text = export(db_path, "--format", "exhibit", "--by", "network")
     lines = text.splitlines()

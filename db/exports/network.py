@@ -17,7 +17,7 @@ from typing import Any, TextIO
 import networkx as nx
 
 from db.exports.exhibit import esc, printable
-from db.network_runs import list_networks
+from db.network_runs import evidence_networks
 from db.store import Store
 
 KIND_COLOURS = {"contact": "#c0392b", "copy": "#8e44ad", "name": "#2471a3", "buyers": "#d68910", "bought": "#999999"}
@@ -135,7 +135,7 @@ def network_section(store: Store, networks: list[dict[str, Any]]) -> str:
 
 def write_network_html(store: Store, fp: TextIO, min_size: int = 2) -> int:
     """A standalone page of every network (no script, nothing loaded); returns the number of networks."""
-    networks = list_networks(store, min_size)
+    networks = evidence_networks(store, min_size)
     csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'; base-uri 'none'"
     fp.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -150,7 +150,7 @@ def write_network_html(store: Store, fp: TextIO, min_size: int = 2) -> int:
 
 def write_gexf_export(store: Store, fp: TextIO, min_size: int = 2) -> int:
     """Every network as GEXF; returns the number of networks."""
-    networks = list_networks(store, min_size)
+    networks = evidence_networks(store, min_size)
     write_gexf(network_graph(store, networks), fp)
     return len(networks)
 
@@ -159,7 +159,7 @@ def write_exhibit_by_network(store: Store, flagged: Iterable[Mapping[str, Any]],
                              preamble: Iterable[str] = ()) -> int:  # fmt: skip
     """The exhibit numbered by operation: each network's accounts together, with its evidence summary, then the
     flagged sellers in no network. Numbering runs on across groups, as one exhibit."""
-    networks = list_networks(store)
+    networks = evidence_networks(store)
     in_network = {(a["marketplace"], a["username"].casefold()) for n in networks for a in n["accounts"]}
     alone = sorted({(r["marketplace"], r["username"]) for r in flagged}, key=lambda s: s[1].casefold())
     alone = [s for s in alone if (s[0], s[1].casefold()) not in in_network]

@@ -21,7 +21,7 @@ from db.exports.exhibit import SellerTally, esc
 from db.exports.flagged import reasons_text
 from db.exports.network import network_section
 from db.history import listing_timeline
-from db.network_runs import list_networks
+from db.network_runs import evidence_networks
 from db.store import Store
 
 _STYLE = """
@@ -119,7 +119,7 @@ def write_html(
     for seller in sellers:
         listings = by_seller[(seller["marketplace"], seller["username"].casefold())]
         fp.write(_seller_section(store, seller, listings))
-    fp.write(network_section(store, list_networks(store)))
+    fp.write(network_section(store, evidence_networks(store)))
     fp.write("</body>\n</html>\n")
     return sum(len(listings) for listings in by_seller.values())
 
