@@ -145,6 +145,13 @@ def _in_memory(store: Store, min_size: int) -> list[dict[str, Any]]:
     return found
 
 
+def evidence_networks(store: Store, min_size: int = 2) -> list[dict[str, Any]]:
+    """The networks as exports show them: computed now from the chained rows, never read back from a stored
+    computation. ``network_runs`` and its members and links are a cache no log entry covers: an account added
+    to one by hand appeared in the exhibit by network while ``verify`` passed."""
+    return _in_memory(store, min_size)
+
+
 def list_networks(store: Store, min_size: int = 2, refresh: bool = False) -> list[dict[str, Any]]:
     """Every network of at least ``min_size`` accounts, largest first, each with its links and their reasons.
     Inside a read transaction (an export's snapshot) a stale computation is replaced in memory, not stored."""

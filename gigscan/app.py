@@ -14,24 +14,43 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
+from db.exports.exhibit import BIDI_CONTROLS
 from db.store import DEFAULT_PATH
 from gigscan import __version__
 
 if TYPE_CHECKING:
     from db.store import Store
 
+# Scraped text reaches the terminal in tables and messages. rich drops BEL, BS, VT, FF and CR from what it prints
+# but passes ESC, the other controls and bidi overrides: a username "a\x1b[2K\x1b[1Gb" showed as "b" (another
+# account's name), "\x1b[8m" hid text, OSC 52 could write the clipboard. Each is printed as a visible \uXXXX.
+_UNSAFE = {c: f"\\u{c:04x}" for c in (*range(0x20), *range(0x7F, 0xA0), *BIDI_CONTROLS) if chr(c) not in "\t\n\r"}
+
+
+class SafeConsole(Console):
+    """A console whose printed text can never drive the terminal; its own styles and cursor moves still do."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control else Segment(segment.text.translate(_UNSAFE), segment.style)
+            for segment in buffer
+        )
+
+
 # soft_wrap: a line is never broken at the console's width (80 columns when piped), so a message stays one
 # line and reads the same whatever the terminal's width or the length of a path in it.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+console = SafeConsole(soft_wrap=True)
+err_console = SafeConsole(stderr=True, soft_wrap=True)
 
 DEFAULT_DB = DEFAULT_PATH  # the one default, shared with the crawl settings
 

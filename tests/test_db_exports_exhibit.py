@@ -75,7 +75,7 @@ def test_xlsx_neutralises_formulas_and_strips_breaking_characters(store, tmp_pat
     assert "'" + HOSTILE_GIGS[0].title in values  # =HYPERLINK(...)
     assert "'" + HOSTILE_GIGS[1].title in values  # +cmd|...
     assert "'" + HOSTILE_GIGS[2].title in values  # @SUM(1)...
-    assert "'=cmd|' /C calc'!A0 reviews" in values  # control characters gone first, then neutralised
+    assert "\\u0001=cmd|' /C calc'!A0 reviews\\u000b\\u001f" in values  # control characters shown, as text
     assert all(isinstance(row["score"].value, float) for row in rows)
     for row in sheet.iter_rows():
         assert not any(cell.data_type == "f" for cell in row)
@@ -83,11 +83,17 @@ def test_xlsx_neutralises_formulas_and_strips_breaking_characters(store, tmp_pat
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=1+1", "'=1+1"), ("\x01@x", "'@x"), ("ok\x00text", "oktext"), (-2.5, -2.5), (3, 3), (None, None),
-     ("x" * 40_000, "x" * 32_767), (" =1", "' =1")],
+    [("=1+1", "'=1+1"), ("\x01@x", "\\u0001@x"), ("ok\x00text", "ok\\u0000text"), (-2.5, -2.5), (3, 3),
+     (None, None), (" =1", "' =1"), ("nul\x00user", "nul\\u0000user")],
 )  # fmt: skip
 def test_xlsx_cell(value, expected):
     assert xlsx_cell(value) == expected
+
+
+def test_xlsx_cell_cut_at_excels_limit_says_so():
+    cell = xlsx_cell("x" * 40_000)
+    assert len(cell) == 32_767 and cell.startswith("x" * 32_000)
+    assert cell.endswith(" [cut: 32,767 of 40,000 characters; the CSV and JSONL exports hold them all]")
 
 
 def test_exhibit_numbered_by_username_with_profile_urls(store):

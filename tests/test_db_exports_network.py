@@ -62,6 +62,56 @@ def test_gexf_opens_as_a_graph_with_labelled_links(db_path: Path, tmp_path: Path
     assert "phone +447700900123" in graph.edges["fiverr:alpha", "fiverr:bravo"]["reason"]
 
 
+def store_naming_delta(tmp_path: Path, name: str) -> Path:
+    """The market of :func:`a_market` with the account ``delta`` (of a network) renamed ``name``."""
+    db = tmp_path / "gigscan.db"
+    records = [
+        {**r, "username": name} if r.get("username") == "delta" else {**r, "seller": name} if r.get("seller") == "delta"
+        else r for r in a_market()
+    ]  # fmt: skip
+    with Store(db) as store:
+        store.record_batch(store.start_run("crawl", "fiverr", {}, "r1", "0.1.0"), records)
+    return db
+
+
+def test_gexf_stays_well_formed_xml_with_control_characters_in_names(tmp_path: Path) -> None:
+    """A scraped username holding a control character (XML 1.0 forbids them) is written visibly, not raw: raw, it
+    made the whole file one Gephi and every XML reader refuse."""
+    db = store_naming_delta(tmp_path, "del\x00t\x1ba")
+    path = tmp_path / "networks.gexf"
+    run_gigscan("export", "--format", "gexf", "--output", str(path), "--db", str(db))
+    graph = nx.read_gexf(path)
+    assert {"fiverr:del\\u0000t\\u001ba", "fiverr:echo"} <= set(graph.nodes)
+    assert graph.nodes["fiverr:del\\u0000t\\u001ba"]["label"] == "del\\u0000t\\u001ba"
+
+
+def test_network_page_shows_bidi_controls_and_nul_instead_of_obeying_them(tmp_path: Path) -> None:
+    """As the report does: an override in a username must not reverse what the page shows."""
+    db = store_naming_delta(tmp_path, "del\x00ta\u202egnp.exe")
+    for fmt in ("network", "html"):
+        page = tmp_path / f"page.{fmt}"
+        run_gigscan("export", "--format", fmt, "--output", str(page), "--db", str(db))
+        text = page.read_text(encoding="utf-8")
+        assert "\x00" not in text and "\u202e" not in text
+        assert "del[U+0000]ta[U+202E]gnp.exe" in text
+
+
+def test_exports_do_not_trust_a_stored_network_computation(db_path: Path, tmp_path: Path) -> None:
+    """The stored computation is a cache outside the hash chain: an account planted in it by hand must not reach
+    the exhibit by network, the network page or the report (``verify`` cannot see it)."""
+    run_gigscan("networks", "--db", str(db_path))  # computed and stored
+    with sqlite3.connect(db_path) as conn:
+        hotel = conn.execute("SELECT id FROM sellers WHERE username = 'hotel'").fetchone()[0]
+        conn.execute("INSERT INTO network_members (run_id, network, seller_id, flagged_listings)"
+                     " SELECT MAX(run_id), 1, ?, 0 FROM network_members", (hotel,))  # fmt: skip
+    assert "fiverr:hotel" in run_gigscan("networks", "--db", str(db_path)).stdout  # the cache as planted
+    assert "hotel" not in export(db_path, "--format", "exhibit", "--by", "network")
+    for fmt in ("network", "html"):
+        page = tmp_path / f"page.{fmt}"
+        run_gigscan("export", "--format", fmt, "--output", str(page), "--db", str(db_path))
+        assert "hotel" not in page.read_text(encoding="utf-8")
+
+
 def test_exhibit_by_network_numbers_accounts_by_operation(db_path: Path) -> None:
     text = export(db_path, "--format", "exhibit", "--by", "network")
     lines = text.splitlines()

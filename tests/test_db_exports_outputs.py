@@ -47,6 +47,21 @@ def test_an_export_refuses_to_write_over_its_store(db, format):
         assert store.verify().ok and store.counts()["listings"] == 1
 
 
+@pytest.mark.parametrize("format", ["csv", "exhibit", "xlsx", "bundle"])
+def test_an_export_refuses_to_write_over_the_checkpoints_and_their_key(db, format):
+    from db.checkpoint import default_checkpoints, default_key
+
+    assert runner.invoke(app, ["checkpoint", "--db", str(db)]).exit_code == 0
+    anchors = [default_checkpoints(db), default_key(db), default_key(db).with_suffix(".pub")]
+    before = [path.read_bytes() for path in anchors]
+    for path in anchors:
+        result = export(db, "--format", format, "--output", str(path))
+        assert result.exit_code == 2 and "refusing to write" in result.stderr, result.output
+    assert [path.read_bytes() for path in anchors] == before
+    verified = runner.invoke(app, ["verify", "--db", str(db)])
+    assert verified.exit_code == 0 and "1 recorded head(s) found" in verified.stdout
+
+
 def test_another_name_for_the_store_is_refused_too(db, tmp_path):
     alias = tmp_path / "alias.db"
     alias.symlink_to(db)
@@ -57,6 +72,17 @@ def test_another_name_for_the_store_is_refused_too(db, tmp_path):
     wal = Path(f"{db}-wal")
     if wal.exists():
         assert export(db, "--format", "csv", "--output", str(wal)).exit_code == 2
+
+
+@pytest.mark.parametrize("format", ["csv", "html", "xlsx", "bundle"])
+def test_an_output_that_cannot_be_written_is_one_line(db, tmp_path, format):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    result = export(db, "--format", format, "--output", str(blocked / "out"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: cannot write") and result.stderr.count("\n") == 1, result.stderr
+    result = runner.invoke(app, ["warc", "--db", str(db), "--output", str(blocked / "warc")])
+    assert result.exit_code == 2 and result.stderr.startswith("error: cannot write"), result.stderr
 
 
 def test_a_failed_export_leaves_the_old_file_and_no_partial(db, tmp_path, monkeypatch):

@@ -112,3 +112,13 @@ def test_a_corrupted_warc_fails_warcio_check(store, tmp_path):
     check = warcio_check(plain)
     assert check.returncode != 0
     assert "digest fail" in check.stdout
+
+
+def test_a_stored_url_beyond_ascii_is_written_percent_encoded_not_a_traceback(tmp_path):
+    url = "https://www.fiverr.com/bidi\u202euser/gig 5?q=caf\u00e9"
+    with Store(tmp_path / "x.db") as store:
+        run = store.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
+        store.record_batch(run, [listing_record(url=url, capture=capture(url=url, request_url=url), verdict=verdict())])
+        path = write_warc(store, tmp_path / "warc")
+    requests = [r for r, _ in read_records(path) if r.rec_type == "request"]
+    assert [r.http_headers.statusline for r in requests] == ["/bidi%E2%80%AEuser/gig%205?q=caf%C3%A9 HTTP/1.1"]

@@ -29,6 +29,15 @@ def test_unknown_spider_exit_2(tmp_path: Path) -> None:
     assert "unknown spider 'nosuchsite'" in result.output
 
 
+@pytest.mark.parametrize("query", ["", "   "])
+def test_an_empty_query_is_refused_not_read_as_every_seed_query(tmp_path: Path, query: str) -> None:
+    # --base-url on 127.0.0.1: should the check ever go, this test still never crawls the internet
+    result = runner.invoke(app, ["crawl", "fiverr", "--query", "amazon reviews", "--query", query, "--base-url",
+                                 "http://127.0.0.1:9", "--db", str(tmp_path / "x.db")])  # fmt: skip
+    assert result.exit_code == 2 and "--query is empty" in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
 def test_bad_set_option_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["crawl", "fiverr", "--set", "NOEQUALS", "--db", str(tmp_path / "x.db")])
     assert result.exit_code == 2

@@ -90,6 +90,25 @@ def test_the_report_shows_bidi_controls_and_nul_instead_of_obeying_them(tmp_path
     assert "[U+202E]gnp.exe[U+202C]" in page and "and[U+0000] more" in page and "ev[U+202E]il" in page
 
 
+# -- the terminal ---------------------------------------------------------------------------------------------
+
+
+def test_scraped_escape_sequences_never_reach_the_terminal(tmp_path):
+    """"\x1b[2K\x1b[1G" erased the line so far: the analyst read "victim_seller" for the stored name."""
+    name = "spammer\x1b[2K\x1b[1Gvictim_seller"
+    title = "reviews \x1b]52;c;cHduZWQ=\x1b\\ \x1b[8mhidden\x1b[0m \u202egnp.exe \x9b2J"
+    db = str(tmp_path / "s.db")
+    with Store(db) as store:
+        run = store.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
+        store.record_batch(run, [listing_record(title=title, seller=name, verdict=verdict())])
+    for args in (["search", name], ["history", name], ["review"]):
+        result = gigscan(*args, "--db", db)
+        shown = result.stdout + result.stderr
+        assert not {"\x1b", "\x9b", "\u202e"} & set(shown), (args, shown)
+    shown = gigscan("search", name, "--db", db).stdout
+    assert "spammer\\u001b[2K\\u001b[1Gvictim_seller" in shown
+
+
 # -- classify -------------------------------------------------------------------------------------------------
 
 

@@ -63,6 +63,17 @@ def test_export_then_eval_and_rules_check(store, tmp_path: Path) -> None:
     assert "1 example files pass" in checked.output
 
 
+def test_export_with_force_refuses_to_write_over_its_store(store, tmp_path: Path) -> None:
+    """``--force`` replaces an old labels file, never the evidence store the labels are read from."""
+    alias = tmp_path / "alias.db"
+    alias.symlink_to(store.path)
+    for target in (store.path, alias):
+        result = runner.invoke(app, ["labels", "export", "--output", str(target), "--force", "--db", str(store.path)])
+        assert result.exit_code == 2 and "refusing to write" in result.stderr, result.output
+    with Store(store.path) as reopened:
+        assert reopened.verify().ok and reopened.counts()["listings"] == 3
+
+
 def test_rules_check_examples_names_each_wrong_row(tmp_path: Path) -> None:
     path = tmp_path / "mine.jsonl"
     rows = [{"id": "ok", "title": "Buy Trustpilot reviews", "label": 1},

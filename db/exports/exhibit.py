@@ -9,6 +9,7 @@ line of the exhibit.
 from __future__ import annotations
 
 import csv
+import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -76,6 +77,21 @@ def exhibit_sellers(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def printable(text: Any) -> str:
     """``text`` on one line: control and other invisible characters shown as ``\\uXXXX`` escapes."""
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(text if text is not None else ""))
+
+
+# Characters that are invisible yet change what a reader sees: bidi overrides and isolates can reverse a
+# username or a URL on screen ("gnp.exe" shown for "exe.png"); NUL and other controls are dropped or mangled by
+# browsers. Each is shown as a visible code instead, so the text reads as it was stored.
+BIDI_CONTROLS = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROLS = [c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r"]
+_NEUTRALISE = {code: f"[U+{code:04X}]" for code in (*BIDI_CONTROLS, *_CONTROLS)}
+
+
+def esc(value: Any) -> str:
+    """Scraped or stored text as HTML text (quotes too, so it is safe in attribute values), with bidi controls
+    and other control characters shown as ``[U+XXXX]``. One function for the report and the network page: the
+    page's own once let a NUL and a bidi override through raw."""
+    return html.escape(("" if value is None else str(value)).translate(_NEUTRALISE), quote=True)
 
 
 def write_exhibit_text(sellers: list[dict[str, Any]], fp: TextIO, *, title: str = "Exhibit A",

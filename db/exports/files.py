@@ -16,14 +16,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from db.checkpoint import default_checkpoints, default_key
+
 
 class ClobberError(ValueError):
     """The output would overwrite a file the command reads."""
 
 
 def store_files(db: str | Path) -> list[Path]:
-    """The files of an SQLite store: the database and its write-ahead log, shared memory and journal."""
-    return [Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+    """The files no output may replace: the database, its write-ahead log, shared memory and journal, and its
+    checkpoint file and signing key (``db.checkpoint``), since an export over those erases the heads ``verify``
+    checks the log against, and leaves the next crawl unable to sign a new one."""
+    key = default_key(db)
+    sqlite = [Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+    return [*sqlite, default_checkpoints(db), key, key.with_suffix(".pub")]
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -37,7 +43,7 @@ def same_file(a: Path, b: Path) -> bool:
 def check_not_input(target: Path, inputs: Iterable[Path]) -> None:
     for source in inputs:
         if same_file(target, source):
-            raise ClobberError(f"refusing to write {target}: it is {source}, which this command reads")
+            raise ClobberError(f"refusing to write {target}: it is {source}, part of the evidence store")
 
 
 @contextmanager

@@ -10,15 +10,14 @@ rest of the HTML report. SVG uses presentation attributes only, so the report's 
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 import networkx as nx
 
-from db.exports.exhibit import printable
-from db.network_runs import list_networks
+from db.exports.exhibit import esc, printable
+from db.network_runs import evidence_networks
 from db.store import Store
 
 KIND_COLOURS = {"contact": "#c0392b", "copy": "#8e44ad", "name": "#2471a3", "buyers": "#d68910", "bought": "#999999"}
@@ -28,10 +27,6 @@ _PAGE_STYLE = (
     "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;"
     "vertical-align:top;overflow-wrap:anywhere}th{background:#f1f1f1}svg{border:1px solid #ddd;max-width:100%}"
 )
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value if value is not None else ""), quote=True)
 
 
 def _shared_buyers(store: Store, network: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -72,8 +67,12 @@ def network_graph(store: Store, networks: Iterable[Mapping[str, Any]]) -> nx.Gra
 
 
 def write_gexf(graph: nx.Graph, fp: TextIO) -> None:
-    """GEXF 1.2 (opens in Gephi), written by networkx."""
-    for line in nx.generate_gexf(graph):
+    """GEXF 1.2 (opens in Gephi), written by networkx. Node ids and text go through :func:`printable`: XML 1.0
+    cannot hold a control character, and one raw in a scraped username made the whole file unreadable."""
+    visible = nx.relabel_nodes(graph, {node: printable(node) for node in graph.nodes})
+    for data in [*(d for _, d in visible.nodes(data=True)), *(d for *_, d in visible.edges(data=True))]:
+        data.update({key: printable(value) for key, value in data.items() if isinstance(value, str)})
+    for line in nx.generate_gexf(visible):
         fp.write(line + "\n")
 
 
@@ -136,7 +135,7 @@ def network_section(store: Store, networks: list[dict[str, Any]]) -> str:
 
 def write_network_html(store: Store, fp: TextIO, min_size: int = 2) -> int:
     """A standalone page of every network (no script, nothing loaded); returns the number of networks."""
-    networks = list_networks(store, min_size)
+    networks = evidence_networks(store, min_size)
     csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'; base-uri 'none'"
     fp.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -151,7 +150,7 @@ def write_network_html(store: Store, fp: TextIO, min_size: int = 2) -> int:
 
 def write_gexf_export(store: Store, fp: TextIO, min_size: int = 2) -> int:
     """Every network as GEXF; returns the number of networks."""
-    networks = list_networks(store, min_size)
+    networks = evidence_networks(store, min_size)
     write_gexf(network_graph(store, networks), fp)
     return len(networks)
 
@@ -160,7 +159,7 @@ def write_exhibit_by_network(store: Store, flagged: Iterable[Mapping[str, Any]],
                              preamble: Iterable[str] = ()) -> int:  # fmt: skip
     """The exhibit numbered by operation: each network's accounts together, with its evidence summary, then the
     flagged sellers in no network. Numbering runs on across groups, as one exhibit."""
-    networks = list_networks(store)
+    networks = evidence_networks(store)
     in_network = {(a["marketplace"], a["username"].casefold()) for n in networks for a in n["accounts"]}
     alone = sorted({(r["marketplace"], r["username"]) for r in flagged}, key=lambda s: s[1].casefold())
     alone = [s for s in alone if (s[0], s[1].casefold()) not in in_network]

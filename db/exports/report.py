@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from db.exports.exhibit import SellerTally
+from db.exports.exhibit import SellerTally, esc
 from db.exports.flagged import reasons_text
 from db.exports.network import network_section
 from db.history import listing_timeline
-from db.network_runs import list_networks
+from db.network_runs import evidence_networks
 from db.store import Store
 
 _STYLE = """
@@ -41,20 +40,6 @@ CSP = (
     f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'none'; script-src 'none';"
     " base-uri 'none'; form-action 'none'"
 )
-
-
-# Characters that are invisible yet change what a reader sees: bidi overrides and isolates can reverse a
-# username or a URL on screen ("gnp.exe" shown for "exe.png"); NUL and other controls are dropped or mangled by
-# browsers. Each is shown as a visible code instead, so the text reads as it was stored.
-_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_CONTROLS = [c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r"]
-_NEUTRALISE = {code: f"[U+{code:04X}]" for code in (*_BIDI, *_CONTROLS)}
-
-
-def esc(value: Any) -> str:
-    """Scraped or stored text as HTML text (quotes too, so it is safe in attribute values), with bidi controls
-    and other control characters shown as ``[U+XXXX]``."""
-    return html.escape(("" if value is None else str(value)).translate(_NEUTRALISE), quote=True)
 
 
 def link(url: Any) -> str:
@@ -134,7 +119,7 @@ def write_html(
     for seller in sellers:
         listings = by_seller[(seller["marketplace"], seller["username"].casefold())]
         fp.write(_seller_section(store, seller, listings))
-    fp.write(network_section(store, list_networks(store)))
+    fp.write(network_section(store, evidence_networks(store)))
     fp.write("</body>\n</html>\n")
     return sum(len(listings) for listings in by_seller.values())
 

@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -34,6 +34,7 @@ from db.store import Store
 WARC_VERSION = "1.1"
 BODY_SHA256_HEADER = "Gigscan-Body-SHA256"
 _RENAMED = ("content-encoding", "transfer-encoding")
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # with letters, digits and _.-: kept; space, controls, "<>\^`{|} encoded
 _EVER_FLAGGED = "SELECT listing_id FROM verdicts WHERE flagged = 1"
 
 
@@ -144,7 +145,9 @@ def _records(writer: WARCWriter, store: Store, capture: dict[str, Any]) -> tuple
     )  # fmt: skip
     request_url = capture["request_url"] or capture["url"]
     parts = urlsplit(request_url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # An HTTP request line is ASCII: a stored URL with other characters (an ingested record, an older store)
+    # is written percent-encoded, as a browser would send it, not as a traceback in the middle of the file.
+    target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
     request_headers = StatusAndHeaders(
         f"{capture['method']} {target} HTTP/1.1",
         list(json.loads(capture["request_headers"]).items()),

@@ -9,6 +9,7 @@ characters XML 1.0 forbids (which make Excel refuse the file) are removed first,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
@@ -30,14 +31,24 @@ _MAX_CELL = 32_767  # Excel's limit on characters in a cell
 
 
 def xlsx_cell(value: Any) -> Any:
-    """A value Excel stores as it was scraped: numbers stay numbers; text loses XML-illegal characters, then
-    is neutralised if it starts like a formula, and is cut to Excel's cell limit."""
+    """A value Excel stores as it was scraped: numbers stay numbers; text shows XML-illegal characters as
+    ``\\uXXXX`` (as the exhibit does), is neutralised if it starts like a formula, and is cut to Excel's cell
+    limit with a note saying so. Dropping them silently named "nul\\x00user" as the account "nuluser", and a cut
+    cell read as the whole text."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if value is None:
         return None
-    text = ILLEGAL_CHARACTERS_RE.sub("", value if isinstance(value, str) else safe_cell(value))
-    return safe_cell(text)[:_MAX_CELL]
+    text = ILLEGAL_CHARACTERS_RE.sub(_visible, value if isinstance(value, str) else safe_cell(value))
+    text = safe_cell(text)
+    if len(text) <= _MAX_CELL:
+        return text
+    note = f" [cut: {_MAX_CELL:,} of {len(text):,} characters; the CSV and JSONL exports hold them all]"
+    return text[: _MAX_CELL - len(note)] + note
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def write_xlsx(rows: Iterable[Mapping[str, Any]], path: Path, *, about: Mapping[str, Any] | None = None) -> int:

@@ -151,6 +151,8 @@ def crawl(  # noqa: PLR0913 (the options are the command's interface; the body o
 
     if recheck_all and not recheck:
         fail("--all goes with --recheck")
+    if any(not q.strip() for q in query):  # the spider drops it, and would crawl every seed query instead
+        fail("--query is empty: give the words to search for, or leave --query out for the ruleset's seed queries")
     options = CrawlOptions(
         spider=spider, db=db, queries=tuple(query), max_pages=max_pages,
         base_url=check_url("--base-url", base_url), mirror=check_url("--mirror", mirror), rules=rules,

@@ -314,7 +314,10 @@ def warc(
         count = len(select_captures(store, username=username, listing=listing, flagged_only=not everything))
         if count == 0:
             fail("nothing stored matches; no WARC written", code=1)
-        path = write_warc(store, output, username=username, listing=listing, flagged_only=not everything)
+        try:
+            path = write_warc(store, output, username=username, listing=listing, flagged_only=not everything)
+        except OSError as exc:
+            fail(f"cannot write a WARC file in {output}: {exc.strerror or exc}")
     if as_json:
         typer.echo(json.dumps({"path": str(path), "pairs": count}))
         return

@@ -7,13 +7,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from db.exports.files import ClobberError, atomic_text, store_files
 from db.labels import labeled_rows
 from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 from gigscan.commands.store import open_existing
@@ -35,22 +34,19 @@ def labels_export(
     with open_existing(db) as store:
         rows = list(labeled_rows(store))
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    _write_atomically(output, text)
+    _write_atomically(output, text, db)
     positives = sum(row["label"] for row in rows)
     console.print(f"{len(rows)} labeled rows ({positives} confirmed, {len(rows) - positives} dismissed) -> {output}",
                   highlight=False, markup=False)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """A reader never sees half a file: write beside it, then rename over."""
+def _write_atomically(path: Path, text: str, db: Path) -> None:
+    """A reader never sees half a file, and ``--force`` never replaces the store or its checkpoints (it once
+    replaced ``gigscan.db`` with the labels): the export writers' :func:`db.exports.files.atomic_text`."""
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with atomic_text(path, store_files(db)) as out:
             out.write(text)
-        os.replace(name, path)
+    except ClobberError as exc:
+        fail(str(exc))
     except OSError as exc:
-        Path(name).unlink(missing_ok=True)
         fail(f"cannot write {path}: {exc.strerror or exc}")

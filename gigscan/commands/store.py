@@ -221,6 +221,8 @@ def output_stream(output: Path | None, inputs: list[Path]) -> Iterator[TextIO]:
             yield fh
     except ClobberError as exc:
         fail(str(exc))
+    except OSError as exc:  # a directory that cannot be made or written, a full disk: one line, not a traceback
+        fail(f"cannot write {output}: {exc.strerror or exc}")
 
 
 def _filters_text(filters: dict[str, Any]) -> str:
@@ -365,3 +367,5 @@ def _write_file(store: Store, format: str, filters: dict[str, Any], target: Path
             return write_bundle(store, partial, filters).listings
     except ClobberError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror or exc}")
