@@ -8,6 +8,7 @@ the zones around anchor terms.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .field import FieldScan
 from .ruleset import Ruleset, TermClass
@@ -17,8 +18,9 @@ from .terms import Hit, TermIndex
 class ClassTable:
     """What the scanner needs to know about a ruleset's classes, derived once."""
 
-    def __init__(self, ruleset: Ruleset) -> None:
-        self.classes = ruleset.classes
+    def __init__(self, ruleset: Ruleset, gates: bool = True) -> None:
+        """``gates=False``: pattern classes search every zone, whatever their ``gate`` (the reference path)."""
+        self.classes = ruleset.classes if gates else {n: replace(c, gate=None) for n, c in ruleset.classes.items()}
         self.anchors = frozenset(name for name, c in ruleset.classes.items() if c.anchor)
         #: Anchors in name order (the order explanations and the title check walk them in).
         self.anchor_names = tuple(sorted(self.anchors))
@@ -96,24 +98,46 @@ def _transaction_classes(ruleset: Ruleset) -> set[str]:
 def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:
     """A pattern class's matches in the zones around the field's anchors (``whole``: anywhere in the field), on
     the key or on the original; its ``original_patterns`` always on the original, and only in a field with
-    letters outside the Latin script."""
+    letters outside the Latin script. Zones without a match of the class's ``gate`` hold none: skipped."""
 
     def zones(original: bool) -> list[tuple[int, int]]:
-        return [(0, len(f.original if original else f.key.text))] if whole else f.zones(original=original)
+        text = f.original if original else f.key.text
+        found = [(0, len(text))] if whole else f.zones(original=original)
+        return found if cls.gate is None else [z for z in found if cls.gate.search(text, *z) is not None]
 
     found: list[Hit] = []
-    for pattern in cls.patterns:
-        if cls.on_original:
-            for start, end in zones(True):
+    if cls.patterns:
+        on_original = cls.on_original
+        areas = zones(on_original)
+        for pattern in cls.patterns if areas else ():
+            if on_original:
+                for start, end in areas:
+                    for m in pattern.finditer(f.original, start, end):
+                        found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
+            else:
+                for start, end in areas:
+                    for m in pattern.finditer(f.key.text, start, end):
+                        quoted, o_start, o_end = f.key.quote(m.start(), m.end())
+                        found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
+    if cls.original_patterns and f.key.non_latin:
+        areas = zones(True)
+        for pattern in cls.original_patterns if areas else ():
+            for start, end in areas:
                 for m in pattern.finditer(f.original, start, end):
                     found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
-        else:
-            for start, end in zones(False):
-                for m in pattern.finditer(f.key.text, start, end):
-                    quoted, o_start, o_end = f.key.quote(m.start(), m.end())
-                    found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
-    for pattern in cls.original_patterns if f.key.non_latin else ():
-        for start, end in zones(True):
-            for m in pattern.finditer(f.original, start, end):
-                found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
     return found
+
+
+def gate_misses(f: FieldScan, cls: TermClass) -> list[str]:
+    """The matches of a class's patterns anywhere in a keyed field (its ``original_patterns`` whatever the field's
+    script) that hold no match of the class's ``gate``: none, for a gate that is true of its patterns. What
+    ``gigscan rules check`` and the tests hold each gate to."""
+    if cls.gate is None:
+        return []
+    misses: list[str] = []
+    runs = [(p, cls.on_original) for p in cls.patterns] + [(p, True) for p in cls.original_patterns]
+    for pattern, original in runs:
+        text = f.original if original else f.key.text
+        misses += [m.group() for m in pattern.finditer(text) if cls.gate.search(text, m.start(), m.end()) is None]
+    return misses
+

@@ -58,6 +58,10 @@ class TermClass:
     #: script: what the key reads away ("10件" keys as "10jian", so a count glued to a CJK counter is only seen as
     #: written).
     original_patterns: tuple[SafePattern, ...] = ()
+    #: What every match of the class's patterns (both kinds) holds, declared in the ruleset ("\d": a price holds
+    #: a digit), matched as written (case and all; the key is lower case): a zone of the text without a match of
+    #: it is not searched by them (``gigscan rules check`` holds the patterns to it on every example).
+    gate: SafePattern | None = None
     skip_after: frozenset[str] = frozenset()
     skip_before: frozenset[str] = frozenset()
     skip_terms: frozenset[str] = frozenset()
@@ -221,7 +225,7 @@ class _Reader:
 
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable", "original_patterns", "sides", "trade",
+    "negatable", "original_patterns", "sides", "trade", "gate",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -359,6 +363,7 @@ class _Loader:
                 reader.problem(None, "needs 'terms' or 'patterns' (or 'sides')")
             if "" in sides:
                 reader.problem("sides", "'sides' must name sides (seller, buyer, none...), not empty strings")
+            gate = self._gate(reader, bool(patterns or original_patterns))
             on = reader.get("on", str, "key")
             if on not in ("key", "original"):
                 reader.problem("on", "'on' must be \"key\" or \"original\"")
@@ -369,6 +374,7 @@ class _Loader:
                 patterns=tuple(patterns),
                 on_original=on == "original",
                 original_patterns=tuple(original_patterns),
+                gate=gate,
                 skip_after=frozenset(reader.strings("skip_after")),
                 skip_before=frozenset(reader.strings("skip_before")),
                 skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),
@@ -381,6 +387,21 @@ class _Loader:
             if sides and (classes[name].anchor or classes[name].watch):
                 reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")
         return classes
+
+    @staticmethod
+    def _gate(reader: _Reader, patterned: bool) -> SafePattern | None:
+        """A class's ``gate``: an expression every match of its patterns holds (a literal or a character class),
+        matched case and all: a case-blind search costs several times more, on every zone of every field."""
+        source = reader.get("gate", str, None)
+        if source is None:
+            return None
+        if not patterned:
+            reader.problem("gate", "'gate' needs 'patterns' or 'original_patterns' (it says what their matches hold)")
+        try:
+            return compile_pattern(source)
+        except PatternError as exc:
+            reader.problem("gate", str(exc))
+            return None
 
     def _rules(self, raw: list[Any], classes: dict[str, TermClass]) -> Iterator[Rule]:
         seen: set[str] = set()

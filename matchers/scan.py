@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .classes import ClassTable
+from .classes import ClassTable, gate_misses
 from .document import DocumentReader
 from .field import FieldScan
 from .fuzzy import FuzzyRule
@@ -28,13 +28,13 @@ class Scanner:
 
     def __init__(self, ruleset: Ruleset, prefilter: bool = True) -> None:
         """``prefilter=False`` forces the full path everywhere (the reference the fast paths are tested against):
-        every field is keyed and every word near a trigger is compared."""
+        every field is keyed, every word near a trigger is compared, every zone searched by pattern classes."""
         self.ruleset = ruleset
         self.version = ruleset.version
         self.threshold = ruleset.threshold
         self.suspect_threshold = ruleset.suspect_threshold
         self.classes = ruleset.classes
-        self.table = ClassTable(ruleset)
+        self.table = ClassTable(ruleset, gates=prefilter)
         self.rules = RuleSelection(ruleset.rules, self.table)
         self.preparer = FieldPreparer(self.table, ruleset.negation, prefilter)
         self.fuzzy = [FuzzyRule(rule, self.table, prefilter) for rule in self.rules.fuzzy]
@@ -94,6 +94,24 @@ class Scanner:
         for text in self.ruleset.unflagged_examples:
             if self.scan({"title": text}).flagged:
                 yield Problem(path, line, f"example should not be flagged but is: {text!r}", "example")
+        yield from self.check_gates(self.example_texts())
+
+    def example_texts(self) -> list[str]:
+        """Every example text of the ruleset: its rules' and its own."""
+        texts = [text for rule in self.ruleset.rules for text in rule.must_match + rule.must_not_match]
+        return texts + list(self.ruleset.flagged_examples) + list(self.ruleset.unflagged_examples)
+
+    def check_gates(self, texts: Iterable[str]) -> Iterator[Problem]:
+        """A pattern class's ``gate`` must be true of its patterns: a match of theirs in ``texts`` that holds no
+        match of the gate would be lost where the scan skips the zones without one."""
+        gated = [c for c in self.classes.values() if c.gate is not None]
+        for text in texts if gated else ():
+            f = self.preparer.keyed("title", text)
+            for cls in gated:
+                for miss in gate_misses(f, cls):
+                    line = _line_of(self.ruleset.source, f"[classes.{cls.name}]")
+                    yield Problem(self.ruleset.path, line, f"class {cls.name!r}: {miss!r}, a match of its patterns "
+                                  f"in {text!r}, holds no match of its gate {cls.gate.pattern!r}", "example")
 
     # -- one listing --------------------------------------------------------------------------------------
 

@@ -1,0 +1,64 @@
+"""Pattern gates (a class's ``gate`` in the ruleset): what every match of the class's patterns holds, so a zone
+without it is not searched. A gate must be true of its patterns wherever they match, and scanning with the gates
+must give the verdicts scanning without them gives."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from conftest import LABELS
+from matchers import Scanner, compile_pattern, load_ruleset
+from matchers.classes import gate_misses
+from matchers.ruleset import Ruleset
+
+
+def _labeled_rows() -> list[dict[str, str]]:
+    """Title and description of every labeled row (the scan reads nothing else of them)."""
+    rows = []
+    for path in sorted(LABELS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows.append({k: row[k] for k in ("title", "description") if isinstance(row.get(k), str)})
+    return rows
+
+
+def _labeled_texts() -> list[str]:
+    return [text for row in _labeled_rows() for text in row.values() if text]
+
+
+def _without_gates(ruleset: Ruleset) -> Ruleset:
+    return replace(ruleset, classes={n: replace(c, gate=None) for n, c in ruleset.classes.items()})
+
+
+def test_the_bundled_ruleset_declares_gates() -> None:
+    gated = {n for n, c in load_ruleset().classes.items() if c.gate is not None}
+    assert {"price", "count_after", "rating_target", "sourcing"} <= gated
+
+
+def test_every_gate_is_true_of_its_patterns_on_every_labeled_text() -> None:
+    scanner = Scanner(load_ruleset())
+    texts = _labeled_texts()
+    assert len(texts) > 10_000
+    problems = list(scanner.check_gates(texts))
+    assert not problems, problems[:5]
+
+
+def test_a_gate_that_patterns_break_is_reported() -> None:
+    ruleset = load_ruleset()
+    price = ruleset.classes["price"]
+    link = compile_pattern("://")
+    wrong = replace(ruleset, classes=ruleset.classes | {"price": replace(price, gate=link)})
+    scanner = Scanner(wrong)
+    assert gate_misses(scanner.preparer.keyed("title", "Google reviews for $5 each"), price) == []
+    problems = list(scanner.check_gates(["Google reviews for $5 each"]))
+    assert problems and "'$5'" in problems[0].message and "gate '://'" in problems[0].message
+
+
+def test_gates_change_no_verdict_on_the_labeled_texts() -> None:
+    docs = _labeled_rows()
+    assert len(docs) > 10_000
+    gated, plain = Scanner(load_ruleset()), Scanner(_without_gates(load_ruleset()))
+    for doc in docs:
+        assert gated.scan(doc).to_dict() == plain.scan(doc).to_dict(), doc
