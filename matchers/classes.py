@@ -92,7 +92,7 @@ class ClassTable:
 
 def _transaction_classes(ruleset: Ruleset) -> set[str]:
     rule = ruleset.transaction
-    return set(rule.classes) | set(rule.when_any) if rule is not None else set()
+    return set(rule.classes) | set(rule.when_any) | set(rule.told) if rule is not None else set()
 
 
 def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:

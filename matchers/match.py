@@ -7,7 +7,7 @@ stretch of the text as written that holds the chosen hits, and says in words whi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import product
 from typing import Literal, NamedTuple
@@ -33,8 +33,11 @@ class Found:
 class RuleMatcher:
     """Applies one rule at a time to a listing's fields."""
 
-    def __init__(self, table: ClassTable) -> None:
+    def __init__(self, table: ClassTable, untold: Callable[[FieldScan, list[Hit]], list[Hit]] | None = None) -> None:
         self.table = table
+        #: A field's hits less those a reporter's sentence tells (r12b: "scammers add you on WhatsApp"): an
+        #: ``absent`` class's term told so is no offer (None: every term counts)
+        self.untold = untold
         #: Per rule, the bits of its class entries without a pattern class: a field without a hit for one of
         #: them cannot match the rule, and no regular expression needs to run.
         self._eager: dict[str, tuple[int, ...]] = {}
@@ -46,10 +49,11 @@ class RuleMatcher:
         if rule.scope == "document" and document is not None:
             names = [name for name in document.names() if name in rule.fields]
             found = self._whole_document(rule, names, document)
-            if found is None or (rule.absent and any(document.hits(name, rule.absent) for name in names)):
+            if found is None or (rule.absent and any(self._offers_in(document, name, rule.absent) for name in names)):
                 return None
             return found
-        if rule.absent and any(self.table.hits(f, rule.absent) for f in fields if f.name in rule.fields):
+        if rule.absent and any(self._offers(f, self.table.hits(f, rule.absent)) for f in fields
+                               if f.name in rule.fields):
             return None
         if rule.scope == "document":
             return self._document(rule, fields)
@@ -60,6 +64,17 @@ class RuleMatcher:
             if found is not None:
                 return found
         return None
+
+    def _offers_in(self, document: Document, name: str, absent: tuple[str, ...]) -> bool:
+        """A term of ``absent`` in the document's field ``name`` that no reporter's sentence tells."""
+        hits = document.hits(name, absent)
+        return bool(hits) and self._offers(document.field(name), hits)
+
+    def _offers(self, f: FieldScan, hits: list[Hit]) -> bool:
+        """Some of ``hits`` (a rule's ``absent`` classes' terms in ``f``) is not told in a reporter's sentence."""
+        if not hits or self.untold is None:
+            return bool(hits)
+        return bool(self.untold(f, hits))
 
     def _single(self, rule: Rule, f: FieldScan) -> Found | None:
         for hit in self.table.hits(f, rule.classes[0]):

@@ -163,6 +163,12 @@ class Transaction:
     #: about); None: always ``cap``
     framed_cap: float | None = None
     framed_weight: float = 0.45
+    #: r12b: a reporter's frame ("the company said", "sellers charge", "they quoted me", "according to"): a term of
+    #: one of ``told`` makes its sentence a told one, and a term of a ``told_over`` class in such a sentence (a
+    #: price, a channel, the terms of a deal) is told, not offered: it is no deal, nor an offer that a rule's
+    #: ``absent`` classes rule out
+    told: tuple[str, ...] = ()
+    told_over: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -299,11 +305,12 @@ class _Loader:
             return None
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
-                        "talk_strong", "strong_points", "framed_cap", "framed_weight"})
+                        "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
-        for name in names + when_any + talk_strong:
+        told, told_over = reader.strings("told"), reader.strings("told_over")
+        for name in names + when_any + talk_strong + told + told_over:
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -323,8 +330,10 @@ class _Loader:
         if framed_cap is not None and not 0 <= framed_cap <= cap:
             reader.problem("framed_cap", "'framed_cap' must be in [0, cap]")
         framed_weight = reader.get("framed_weight", float, 0.45)
-        return Transaction(names, min_words, cap, explain, when_any, talk_terms,
-                           frozenset(talk_strong), strong_points, framed_cap, framed_weight)
+        if told_over and not told:
+            reader.problem("told_over", "'told_over' needs 'told' (the classes that make a sentence a told one)")
+        return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
+                           strong_points, framed_cap, framed_weight, told, frozenset(told_over))
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

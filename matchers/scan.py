@@ -38,9 +38,10 @@ class Scanner:
         self.rules = RuleSelection(ruleset.rules, self.table)
         self.preparer = FieldPreparer(self.table, ruleset.negation, prefilter)
         self.fuzzy = [FuzzyRule(rule, self.table, prefilter) for rule in self.rules.fuzzy]
-        self.matcher = RuleMatcher(self.table)
         rule = ruleset.transaction
         self.transaction = TransactionCheck(rule, self.table, self.preparer) if rule is not None else None
+        frame = self.transaction.frame if self.transaction is not None else None
+        self.matcher = RuleMatcher(self.table, frame.untold if frame is not None else None)
         deal = self.transaction.deal.field_hits if self.transaction is not None else None
         self.weigher = Weigher(self.table, self.rules, self.matcher, deal)
         #: Document rules read every field of the listing (the scan keys fields with a rating term).

@@ -44,13 +44,16 @@ def words(text: str, enough: int | None = None) -> int:
 
 
 class _Finder:
-    """The first term of some classes anywhere in a listing's fields (not only near rating terms)."""
+    """The first term of some classes anywhere in a listing's fields (not only near rating terms); ``told``: the
+    reporter's frame that makes the terms of its ``told_over`` classes in its sentences told, not offered."""
 
-    def __init__(self, classes: tuple[str, ...], table: ClassTable, preparer: FieldPreparer) -> None:
+    def __init__(self, classes: tuple[str, ...], table: ClassTable, preparer: FieldPreparer,
+                 told: _Frame | None = None) -> None:
         self.classes = classes
         self.table = table
         self.preparer = preparer
         self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
+        self.told = told
 
     def field_hits(self, f: FieldScan) -> list[Hit]:
         """Every hit of the classes in one keyed field: its terms in order, then its patterns (a price)."""
@@ -58,9 +61,10 @@ class _Finder:
 
     def hits(self, f: FieldScan) -> Iterator[Hit]:
         """``field_hits`` one class's patterns at a time: a reader that needs only the first few stops early."""
-        yield from sorted(self.preparer.whole_hits(f, self.index), key=lambda h: h.start)
+        told = self.told.sentences(f) if self.told is not None else None
+        yield from _offered(sorted(self.preparer.whole_hits(f, self.index), key=lambda h: h.start), told)
         for cls_name in self.classes:
-            yield from pattern_hits(f, self.table.classes[cls_name], whole=True)
+            yield from _offered(pattern_hits(f, self.table.classes[cls_name], whole=True), told)
 
     def first(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> Hit | None:
         """The first term found (None: none anywhere)."""
@@ -81,12 +85,59 @@ class _Finder:
         return list(seen.values())
 
 
+class _Told:
+    """One field's told sentences (those with a term of the frame's classes), found on the first question."""
+
+    __slots__ = ("frame", "f", "_sentences")
+
+    def __init__(self, frame: _Frame, f: FieldScan) -> None:
+        self.frame = frame
+        self.f = f
+        self._sentences: set[int] | None = None
+
+    def told(self, hit: Hit) -> bool:
+        """Is ``hit`` a term of a ``told_over`` class in a told sentence?"""
+        if hit.cls not in self.frame.over:
+            return False
+        if self._sentences is None:
+            f = self.f
+            self._sentences = {f.sentence(h.start) for h in self.frame.finder.field_hits(f)}
+        return bool(self._sentences) and self.f.sentence(hit.start) in self._sentences
+
+
+class _Frame:
+    """A reporter's frame (r12b): "sellers charge $5 per review", "they quoted me $300", "the company said it
+    paid ...": a price, a channel or the terms of a deal (the ``told_over`` classes) in a sentence with a term of
+    the ``told`` classes is told, not offered."""
+
+    def __init__(self, told: tuple[str, ...], over: frozenset[str], table: ClassTable,
+                 preparer: FieldPreparer) -> None:
+        self.finder = _Finder(told, table, preparer)
+        self.over = over
+
+    def sentences(self, f: FieldScan) -> _Told:
+        return _Told(self, f)
+
+    def untold(self, f: FieldScan, hits: list[Hit]) -> list[Hit]:
+        """``hits`` of one field less the told ones (what the field offers, not what it reports)."""
+        if not any(h.cls in self.over for h in hits):
+            return hits
+        return _offered(hits, self.sentences(f))
+
+
+def _offered(hits: list[Hit], told: _Told | None) -> list[Hit]:
+    """``hits`` less those told in a reporter's sentence (``told`` None: every one)."""
+    return hits if told is None else [h for h in hits if not told.told(h)]
+
+
 class TransactionCheck:
     """Is there a deal anywhere in a long listing that talks about the trade?"""
 
     def __init__(self, rule: Transaction, table: ClassTable, preparer: FieldPreparer) -> None:
         self.rule = rule
-        self.deal = _Finder(tuple(rule.classes), table, preparer)
+        #: The reporter's frame (None: the ruleset has none): what a told sentence holds is no deal
+        self.frame = _Frame(tuple(rule.told), rule.told_over, table, preparer) if rule.told else None
+        self.deal = _Finder(tuple(rule.classes), table, preparer, self.frame)
         self.talk = _Finder(tuple(rule.when_any), table, preparer) if rule.when_any else None
 
     def long(self, texts: Mapping[str, str]) -> bool:

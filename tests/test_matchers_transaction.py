@@ -201,3 +201,81 @@ def test_a_page_about_the_trade_short_of_flagging_is_not_for_review(tmp_path: Pa
     assert one_word.grade == "suspect"  # one term of the talk classes is not enough
     short = scanner.scan({"title": "buying fake reviews companies"})
     assert short.grade == "suspect"
+
+
+# r12b: a reporter's frame. A price, a chat app or the terms of a deal told in a reporting sentence (reported speech,
+# a finding, a fine, a third party's or a victim's past deal) is no deal: the page is held; an offer in the first or
+# second person that quotes a price stays flagged, reporting words next to it or not
+TOLD = [
+    {"title": "I was offered money for Google reviews",
+     "description": "Last month a stranger added me on WhatsApp and offered me $5 per review to post 5 star reviews "
+                    "on Google Maps for hotels. They said I would be paid after each review. It was a task scam: the "
+                    "police told me that victims lose thousands, and they asked me to report the number."},
+    {"title": "Reseñas falsas en Google: cómo funciona el negocio",
+     "description": "Según la investigación, los vendedores cobraban 5 euros por reseña en Google Maps y se "
+                    "organizaban por Telegram. La empresa fue multada con 2 millones de euros, explicó la autoridad "
+                    "de consumo. Los consumidores confían cada vez menos en las reseñas."},
+    {"title": "商家说好评返现5元，该收吗？",
+     "description": "上周在网上买了手机壳，商家说给五星好评返现5元红包。据平台规则，以返现诱导好评属于违规，"
+                    "消费者可以向平台投诉，平台表示将处罚违规商家。"},
+    # a polite ending ("します", "드립니다") is no offer by itself: a help page
+    {"title": "Googleの口コミについて",
+     "description": "Googleの口コミは店舗の評価に影響します。口コミの投稿方法を解説します。"
+                    "星5の口コミを集める方法として、お客様に口コミを依頼することが大切です。"
+                    "消費者の多くが口コミを参考にしています。口コミの返信方法も紹介します。"},
+]
+
+OFFERED = [
+    {"title": "Google reviews for your business",
+     "description": "Studies say consumers trust reviews. We offer 50 five star Google reviews for $300, delivered "
+                    "within a week from local accounts. DM us on Telegram to order."},
+    {"title": "Paying for Google reviews",
+     "description": "Our competitor was fined for fake reviews, they said, but we still need 30 five star Google "
+                    "reviews for our restaurant. I will pay $5 per review, send a screenshot on WhatsApp."},
+    {"title": "Googleマップ口コミ投稿代行します",
+     "description": "星5の口コミを1件500円で投稿します。実アカウントから投稿いたします。LINEでご連絡ください。"},
+]
+
+
+@pytest.mark.parametrize("doc", TOLD)
+def test_a_deal_told_in_a_reporters_sentence_is_no_deal(scanner: Scanner, doc: dict) -> None:
+    assert not scanner.scan(doc).flagged
+
+
+@pytest.mark.parametrize("doc", OFFERED)
+def test_an_offer_quoting_a_price_stays_flagged_next_to_reporting_words(scanner: Scanner, doc: dict) -> None:
+    verdict = scanner.scan(doc)
+    assert verdict.flagged, verdict.reasons
+
+
+def test_the_told_frame_of_a_small_ruleset(tmp_path: Path) -> None:
+    """A ``told_over`` term in a sentence with a ``told`` term is no deal, nor an offer a rule's ``absent`` rules
+    out; in another sentence it is both."""
+    told_keys = 'classes = ["deal", "price"]\ntold = ["told"]\ntold_over = ["price"]'
+    framed = RULESET.replace('classes = ["deal"]', told_keys)
+    framed += """
+[classes.price]
+label = "price"
+patterns = ['\\$\\d+']
+[classes.told]
+label = "told"
+terms = ["they charged", "said"]
+[[rules]]
+id = "news"
+kind = "negative"
+scope = "document"
+classes = ["talk"]
+absent = ["price"]
+weight = 0.2
+explain = "News"
+"""
+    path = tmp_path / "rules.toml"
+    path.write_text(framed, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    told = scanner.scan({"title": "Companies buying fake reviews were fined: they charged $5 each, the agency said"})
+    assert not told.flagged and "news" in {r.rule_id for r in told.reasons}  # the frame explains it all
+    offered = scanner.scan({"title": "Companies buying fake reviews were fined. Reviews cost $5 each with us"})
+    assert offered.flagged and "news" not in {r.rule_id for r in offered.reasons}
+    path.write_text(framed.replace('told = ["told"]\n', ""), encoding="utf-8")
+    with pytest.raises(RulesetError, match="'told_over' needs 'told'"):
+        load_ruleset(path)
