@@ -136,14 +136,16 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-3.jsonl", (0.89, 0.77, 0.83)),
     ("blind-holdout-4.jsonl", (0.90, 0.87, 0.93)),
     ("blind-holdout-5.jsonl", (0.92, 0.80, 0.84)),
-    ("blind-holdout-6.jsonl", (0.94, 0.85, 0.90)),
-    ("blind-holdout-7.jsonl", (0.85, 0.78, 0.88)),
-    ("blind-holdout-8.jsonl", (0.89, 0.88, 0.91)),
-    ("blind-holdout-9.jsonl", (0.90, 0.76, 0.83)),
+    ("blind-holdout-6.jsonl", (0.95, 0.90, 0.94)),
+    ("blind-holdout-7.jsonl", (0.88, 0.80, 0.90)),
+    ("blind-holdout-8.jsonl", (0.91, 0.91, 0.93)),
+    ("blind-holdout-9.jsonl", (0.91, 0.80, 0.86)),
+    ("blind-holdout-10.jsonl", (0.80, 0.66, 0.73)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
-    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-8
-    were held out in their own rounds and became tuning data in the next; set 9 is held out. Floors a little under
+    """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-9
+    were held out in their own rounds and became tuning data in the next; set 10 is held out (written to weigh
+    what a filter misses: understated offers, euphemisms, bare job titles, news quoting prices). Floors a little under
     the figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that
     loses ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
     its suspect negatives are 10.4% of them, the others' under 5%."""
@@ -160,17 +162,19 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
     ("real-holdout-5.jsonl", (0.37, 0.75, 0.80)),
     ("real-holdout-5b.jsonl", (0.50, 0.70, 0.70)),
     ("real-holdout-6m.jsonl", (0.78, 0.62, 0.67)),
-    ("real-holdout-6w.jsonl", (0.24, 0.40, 0.55)),
-    ("real-holdout-7w.jsonl", (0.42, 0.42, 0.63)),
-    ("real-holdout-8w.jsonl", (0.10, 0.16, 0.25)),
-    ("real-holdout-9w.jsonl", (0.12, 0.40, 0.40)),
+    ("real-holdout-6w.jsonl", (0.32, 0.40, 0.55)),
+    ("real-holdout-7w.jsonl", (0.52, 0.42, 0.63)),
+    ("real-holdout-8w.jsonl", (0.14, 0.16, 0.25)),
+    ("real-holdout-9w.jsonl", (0.27, 0.45, 0.45)),
+    ("real-holdout-10w.jsonl", (0.47, 0.65, 0.77)),
 ])
 def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """Real texts harvested from public pages and repositories by helpers who never saw the rules, from sources
     no other set uses (tests/data/labels/README.md): marketplace data (6m) and web pages, many of which talk about
     review selling, where flagged precision is still low. Sets 5 and 5b became tuning data in round 6, 6m and 6w
-    in round 7, 7w in round 8, 8w in round 9; 9w is held out (161 of its 250 rows are articles, mostly not in
-    English, where flagged precision is lowest; real review sellers were scarce in new sources: 12 positives).
+    in round 7, 7w in round 8, 8w in round 9, 9w in round 10 (161 of its 250 rows are articles, mostly not in
+    English; real review sellers were scarce in new sources: 12 positives); 10w is held out (91 of its 212 rows
+    are articles, 40 positives).
     Floors a little under the figures last measured."""
     rows = _rows(name)
     assert len(rows) >= 150 and sum(r["label"] for r in rows) >= 10
