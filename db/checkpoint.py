@@ -116,8 +116,19 @@ def log_head(conn: sqlite3.Connection) -> tuple[int, str]:
     return count, head or GENESIS
 
 
+def refuse_store_files(store: str | Path, *paths: Path) -> None:
+    """A checkpoint file or key named as the store (or its WAL, journal or shared memory) would be appended to or
+    written into the evidence itself: ``GIGSCAN_CHECKPOINTS=gigscan.db`` once added JSON to the SQLite file."""
+    db = Path(store).resolve()
+    own = {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
+    for path in paths:
+        if path.resolve() in own:
+            raise CheckpointError(f"{path} is the store's own file; name a checkpoint file or key outside it")
+
+
 def append_checkpoint(conn: sqlite3.Connection, store: str | Path, checkpoints: Path, key_path: Path) -> Checkpoint:
     """Sign the log's current head and length and append them to ``checkpoints`` (synced to disk)."""
+    refuse_store_files(store, checkpoints, key_path)
     key = load_or_create_key(key_path)
     entries, head = log_head(conn)
     unsigned = Checkpoint(str(Path(store).resolve()), entries, head, utc_now(), public_hex(key.public_key()))

@@ -287,3 +287,14 @@ def test_checkpoints_follow_a_growing_log(original):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["checkpoints"] == 2
     assert json.loads(result.stdout)["anchors_checked"] == 2
+
+
+@pytest.mark.parametrize("target", ["checkpoints", "key"])
+def test_a_checkpoint_file_or_key_named_as_the_store_is_refused(original, target):
+    """GIGSCAN_CHECKPOINTS (or the key) pointing at the store appended JSON to the SQLite file itself."""
+    before = original.read_bytes()
+    env = {"GIGSCAN_CHECKPOINTS" if target == "checkpoints" else "GIGSCAN_CHECKPOINT_KEY": str(original)}
+    result = gigscan("checkpoint", "--db", str(original), env=env)
+    assert result.exit_code == 2 and "the store's own file" in result.stderr
+    assert original.read_bytes() == before
+    assert verify_exit(original) == 0
