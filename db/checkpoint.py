@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from db.evidence import GENESIS, canonical_json, utc_now
-from db.store import Store
+from db.store import Store, sqlite_files
 from db.verify import Anchors
 
 logger = logging.getLogger(__name__)
@@ -119,8 +119,7 @@ def log_head(conn: sqlite3.Connection) -> tuple[int, str]:
 def refuse_store_files(store: str | Path, *paths: Path) -> None:
     """A checkpoint file or key named as the store (or its WAL, journal or shared memory) would be appended to or
     written into the evidence itself: ``GIGSCAN_CHECKPOINTS=gigscan.db`` once added JSON to the SQLite file."""
-    db = Path(store).resolve()
-    own = {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
+    own = {path.resolve() for path in sqlite_files(store)}
     for path in paths:
         if path.resolve() in own:
             raise CheckpointError(f"{path} is the store's own file; name a checkpoint file or key outside it")

@@ -40,6 +40,12 @@ _COUNTED_TABLES = (
     "evidence_log",
 )
 DEFAULT_PATH = "gigscan.db"  # the store's file when none is named (--db, GIGSCAN_DB): the CLI's and the crawl's
+
+
+def sqlite_files(db: str | Path) -> list[Path]:
+    """The files of an SQLite store as SQLite names them: the database, its write-ahead log, shared memory and
+    journal (what no output, checkpoint or key may be written over)."""
+    return [Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
 REVIEW_STATES = ("new", "confirmed", "dismissed")
 _LISTING_SUMMARY = (
     "id, marketplace, external_id, url, title, price, currency, rating, review_count, status, first_seen,"

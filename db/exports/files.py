@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from db.checkpoint import default_checkpoints, default_key
+from db.store import sqlite_files
 
 
 class ClobberError(ValueError):
@@ -28,8 +29,7 @@ def store_files(db: str | Path) -> list[Path]:
     checkpoint file and signing key (``db.checkpoint``), since an export over those erases the heads ``verify``
     checks the log against, and leaves the next crawl unable to sign a new one."""
     key = default_key(db)
-    sqlite = [Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
-    return [*sqlite, default_checkpoints(db), key, key.with_suffix(".pub")]
+    return [*sqlite_files(db), default_checkpoints(db), key, key.with_suffix(".pub")]
 
 
 def same_file(a: Path, b: Path) -> bool:
