@@ -145,6 +145,42 @@ def _in_memory(store: Store, min_size: int) -> list[dict[str, Any]]:
     return found
 
 
+def _computed(conn: sqlite3.Connection) -> tuple[set[frozenset[int]], set[tuple[Any, ...]]]:
+    """The networks (of two accounts or more) and their links as computed now from the chained rows."""
+    graph = build_graph(conn)
+    groups = {frozenset(ids) for ids in components(graph, THRESHOLD) if len(ids) > 1}
+    links = {(link.a, link.b, link.kind, link.strength, link.reason, canonical_json(link.evidence))
+             for link in graph.links}  # fmt: skip
+    return groups, links
+
+
+def _stored(conn: sqlite3.Connection, run_id: int) -> tuple[set[frozenset[int]], set[tuple[Any, ...]]]:
+    groups: dict[int, set[int]] = defaultdict(set)
+    for network, seller_id in conn.execute(
+        "SELECT network, seller_id FROM network_members WHERE run_id = ?", (run_id,)
+    ):
+        groups[network].add(seller_id)
+    links = {tuple(row) for row in conn.execute(
+        "SELECT a_id, b_id, kind, strength, reason, evidence FROM network_links WHERE run_id = ?", (run_id,))}
+    return {frozenset(ids) for ids in groups.values() if len(ids) > 1}, links
+
+
+def check_current_run(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """The stored computation the networks commands would show now, held to a fresh computation from the chained
+    rows: it is a cache no log entry covers, so a member or link added by hand would otherwise show as evidence.
+    Older computations are history of what was shown; the state they came from is gone, so only this one is
+    checked. ``(run id, what differs)`` or None."""
+    run_id = current_run(conn)
+    if run_id is None:
+        return None
+    (groups, links), (stored_groups, stored_links) = _computed(conn), _stored(conn, run_id)
+    if groups != stored_groups:
+        return run_id, "its networks differ from those the evidence gives (a member added, moved or removed)"
+    if links != stored_links:
+        return run_id, "its links differ from those the evidence gives (a link added, edited or removed)"
+    return None
+
+
 def evidence_networks(store: Store, min_size: int = 2) -> list[dict[str, Any]]:
     """The networks as exports show them: computed now from the chained rows, never read back from a stored
     computation. ``network_runs`` and its members and links are a cache no log entry covers: an account added

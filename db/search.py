@@ -22,12 +22,13 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from db.store import Store
+if TYPE_CHECKING:  # the store imports verify, which reads the networks that read names from here
+    from db.store import Store
 
 MATCH_ORDER = ("exact", "case", "variant", "fuzzy")
 HIT_LIMIT = 20  # hits per name, unless asked otherwise (the library's and the CLI's default)

@@ -1,5 +1,6 @@
 """Re-checks the evidence: the log's hash chain, every logged row's digest, every body's bytes, the latest state
-of every listing, seller and run, every sighting, and (given anchors kept outside the store) the log's length.
+of every listing, seller and run, every sighting, the seller networks the commands would show (a cache, held to a fresh computation), and (given
+anchors kept outside the store) the log's length.
 
 Why: a report built on this store may be challenged; ``gigscan verify`` must be able to say "nothing stored
 has changed since it was logged", or name the first entry that no longer holds and what no longer matches.
@@ -31,6 +32,7 @@ from db.evidence import (
     sha256_hex,
     sightings_digest,
 )
+from db.network_runs import check_current_run
 
 #: Older log kinds still verified where they appear, but no longer required of every row.
 _LEGACY_KINDS = frozenset({"snapshot"})
@@ -102,7 +104,7 @@ def verify(conn: sqlite3.Connection, anchors: Anchors | None = None) -> VerifyRe
         if problem:
             return VerifyResult(False, walk.checked, walk.head, seq, kind, ref, problem, walk.anchored)
         walk.head = stored_hash
-    for check in (_missing_anchors, _unlogged, _unlogged_sightings, _state_rows, _seen_times):
+    for check in (_missing_anchors, _unlogged, _unlogged_sightings, _state_rows, _seen_times, _network_cache):
         found = check(conn, anchors, walk)
         if found:
             kind, ref, problem = found
@@ -299,4 +301,13 @@ def _seen_times(conn: sqlite3.Connection, anchors: Anchors, walk: _Walk) -> tupl
         ).fetchone()
         if row:
             return kind, str(row[0]), f"{kind} {row[0]} first/last seen times differ from its logged sightings"
+    return None
+
+
+def _network_cache(conn: sqlite3.Connection, anchors: Anchors, walk: _Walk) -> tuple[str, str, str] | None:
+    """The seller networks ``gigscan networks`` and ``network`` would show now must be those the evidence gives."""
+    found = check_current_run(conn)
+    if found:
+        run_id, problem = found
+        return "network", str(run_id), f"network computation {run_id}: {problem}"
     return None

@@ -98,13 +98,15 @@ def test_network_page_shows_bidi_controls_and_nul_instead_of_obeying_them(tmp_pa
 
 def test_exports_do_not_trust_a_stored_network_computation(db_path: Path, tmp_path: Path) -> None:
     """The stored computation is a cache outside the hash chain: an account planted in it by hand must not reach
-    the exhibit by network, the network page or the report (``verify`` cannot see it)."""
+    the exhibit by network, the network page or the report; ``verify`` names it."""
     run_gigscan("networks", "--db", str(db_path))  # computed and stored
     with sqlite3.connect(db_path) as conn:
         hotel = conn.execute("SELECT id FROM sellers WHERE username = 'hotel'").fetchone()[0]
         conn.execute("INSERT INTO network_members (run_id, network, seller_id, flagged_listings)"
                      " SELECT MAX(run_id), 1, ?, 0 FROM network_members", (hotel,))  # fmt: skip
     assert "fiverr:hotel" in run_gigscan("networks", "--db", str(db_path)).stdout  # the cache as planted
+    checked = run_gigscan("verify", "--db", str(db_path), check=False)
+    assert checked.returncode != 0 and "network computation" in checked.stdout + checked.stderr
     assert "hotel" not in export(db_path, "--format", "exhibit", "--by", "network")
     for fmt in ("network", "html"):
         page = tmp_path / f"page.{fmt}"
@@ -145,3 +147,14 @@ def test_datasette_canned_queries_for_buyers_and_networks_run(db_path: Path) -> 
     assert {row[0] for row in results["buyers_of_seller"]} == {"shopper1", "loyal1", "loyal2", "loyal3"}
     assert {row[1] for row in results["repeat_buyers"]} == {"shopper1", "loyal1", "loyal2", "loyal3"}
     assert {row[2] for row in results["network_links_of_account"]} >= {"contact", "buyers"}
+
+
+def test_verify_holds_the_stored_network_computation_to_the_evidence(db_path: Path) -> None:
+    """What ``gigscan networks`` shows comes from a cache: an honest one verifies, an edited link does not."""
+    run_gigscan("networks", "--db", str(db_path))
+    assert run_gigscan("verify", "--db", str(db_path)).returncode == 0
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE network_links SET reason = 'shared phone +10000000000'"
+                     " WHERE id = (SELECT MAX(id) FROM network_links)")  # fmt: skip
+    checked = run_gigscan("verify", "--db", str(db_path), check=False)
+    assert checked.returncode != 0 and "links differ" in checked.stdout + checked.stderr
