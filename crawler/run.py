@@ -188,11 +188,29 @@ def base_settings() -> Settings:
     return settings
 
 
+def known_setting(name: str, settings: Settings) -> None:
+    """A setting Scrapy, scrapy-redis or gigscan declares (crawler/settings.py is where gigscan's defaults live):
+    Scrapy ignores a name nobody reads, so ``--set DOWNLOAD_DELAY_S=5`` would crawl at the default pace in
+    silence."""
+    import scrapy_redis.defaults
+    from rapidfuzz import process
+
+    known = set(settings.keys()) | {n for n in dir(scrapy_redis.defaults) if n.isupper()}
+    if name in known:
+        return
+    near = process.extractOne(name, sorted(known), score_cutoff=80)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise CrawlError(f"--set {name}: no such setting{hint}")
+
+
 def checked_overrides(values: Mapping[str, str], settings: Settings) -> dict[str, Any]:
-    """``--set`` values checked against the type of the setting they change (a bad one is a
-    :class:`CrawlError` now, not a traceback from inside Scrapy later)."""
+    """``--set`` values checked against the setting they change: its name is one a component reads, its value of
+    its type (a bad one is a :class:`CrawlError` now, not a traceback from inside Scrapy later or a setting
+    ignored)."""
     from scrapy.settings import Settings
 
+    for name in values:
+        known_setting(name, settings)
     getters = ((bool, "getbool", "true or false"), (int, "getint", "an integer"), (float, "getfloat", "a number"),
                (dict, "getdict", "a JSON object"), (list, "getlist", "a list"))
     for name, value in values.items():

@@ -99,6 +99,17 @@ GIGSCAN_RUN_ARGS = {}  # what the user asked for, kept in the run record
 GIGSCAN_MAX_LISTINGS_PER_PAGE = 500
 GIGSCAN_MAX_LINKS_PER_PAGE = 1000
 GIGSCAN_NOTIFY = None  # a failed, blocked or degraded run: POST its report here (http(s) URL) or run this command
+GIGSCAN_FREELANCER_API = False  # the freelancer spider asks the public REST API, not the search pages
+
+# Distributed crawls (`gigscan fleet`/`worker` set the first three per process; crawler/distributed/)
+REDIS_URL = None  # the fleet's redis-server
+GIGSCAN_FLEET_ROLE = "worker"  # seed: queue the start requests; worker: take requests and crawl them
+GIGSCAN_RUN_KEY = None  # the distributed run's key in Redis
+GIGSCAN_LEASE_SECONDS = 30.0  # a taken request not finished in this long goes back to the queue
+GIGSCAN_FLEET_PREFETCH = 8  # requests a worker takes at once
+GIGSCAN_FLEET_STALE_S = 30.0  # a host's fleet-wide delay is forgotten after this long without news
+GIGSCAN_STREAM_BATCH = 50  # records per stream entry
+GIGSCAN_STREAM_MAX = 2000  # entries waiting for the ingester before the pipeline waits
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

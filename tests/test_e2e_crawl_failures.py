@@ -150,6 +150,7 @@ def test_a_full_disk_ends_the_run_failed_with_the_store_error(tmp_path: Path, li
     ("store", ("--rules", "RULES"), "cannot load the ruleset:"),
     ("store", ("--set", "CONCURRENT_REQUESTS=many"), "CONCURRENT_REQUESTS takes an integer"),
     ("store", ("--set", "RETRY_ENABLED=perhaps"), "RETRY_ENABLED takes true or false"),
+    ("store", ("--set", "DOWNLOAD_DELAY_S=5"), "no such setting (did you mean DOWNLOAD_DELAY?)"),
 ])
 def test_a_crawl_that_cannot_start_is_exit_2_recorded_and_notified(
     tmp_path: Path, setup: str, extra: tuple[str, ...], reason: str

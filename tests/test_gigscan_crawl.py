@@ -44,6 +44,15 @@ def test_bad_set_option_exit_2(tmp_path: Path) -> None:
     assert "NAME=VALUE" in result.output
 
 
+def test_a_setting_nobody_reads_is_refused_not_ignored(tmp_path: Path) -> None:
+    """Scrapy ignores unknown names: a typo would crawl at the default pace without a word."""
+    result = runner.invoke(app, ["crawl", "fiverr", "--set", "CONCURENT_REQUESTS=1", "--base-url",
+                                 "http://127.0.0.1:9", "--db", str(tmp_path / "x.db")])  # fmt: skip
+    assert result.exit_code == 2 and "no such setting (did you mean CONCURRENT_REQUESTS?)" in result.stderr
+    for name in ("GIGSCAN_FREELANCER_API", "GIGSCAN_LEASE_SECONDS", "SCHEDULER_PERSIST", "AUTOTHROTTLE_DEBUG"):
+        crawl_settings(CrawlOptions("fiverr", Path("x.db"), settings={name: "1"}))  # declared: accepted
+
+
 def test_settings_protect_the_user() -> None:
     settings = crawl_settings(CrawlOptions("fiverr", Path("x.db")))
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False

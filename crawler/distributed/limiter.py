@@ -68,7 +68,7 @@ class FleetPacingMiddleware:
         self.crawler = crawler
         self.client = stream.connect_async(settings.get("REDIS_URL"))  # awaited in the loop: never blocks the crawl
         self.worker = f"{socket.gethostname()}-{os.getpid()}"
-        self.stale_s = settings.getfloat("GIGSCAN_FLEET_STALE_S", 30.0)
+        self.stale_s = settings.getfloat("GIGSCAN_FLEET_STALE_S")
         self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.max_wait = settings.getfloat("GIGSCAN_RETRY_AFTER_MAX")
         self._reserve = self.client.register_script(_RESERVE)

@@ -36,8 +36,8 @@ class StreamPipeline:
         self.stats = crawler.stats
         self.client = get_redis_from_settings(settings)
         self.run = settings.get("GIGSCAN_RUN_KEY")
-        self.batch_size = settings.getint("GIGSCAN_STREAM_BATCH", 50)
-        self.max_entries = settings.getint("GIGSCAN_STREAM_MAX", 2000)
+        self.batch_size = settings.getint("GIGSCAN_STREAM_BATCH")
+        self.max_entries = settings.getint("GIGSCAN_STREAM_MAX")
         self.buffer: list[dict[str, Any]] = []
         crawler.signals.connect(self.flush, signal=flush_records)
 

@@ -248,13 +248,13 @@ class LeasedScheduler(Scheduler):
         scheduler = super().from_crawler(crawler)
         settings = crawler.settings
         scheduler.crawler = crawler
-        scheduler.role = settings.get("GIGSCAN_FLEET_ROLE", "worker")
+        scheduler.role = settings.get("GIGSCAN_FLEET_ROLE")
         scheduler.run = settings.get("GIGSCAN_RUN_KEY")
-        scheduler.leases = Leases(scheduler.server, scheduler.run, settings.getfloat("GIGSCAN_LEASE_SECONDS", 30.0))
+        scheduler.leases = Leases(scheduler.server, scheduler.run, settings.getfloat("GIGSCAN_LEASE_SECONDS"))
         scheduler.held = {}  # lease token -> [request, ticks seen idle]
         scheduler.ready = deque()  # requests taken on lease, not yet handed to the engine
         scheduler.pushes = []  # requests to queue at the next round trip: (fingerprint, score, encoded)
-        scheduler.prefetch = settings.getint("GIGSCAN_FLEET_PREFETCH", 8)
+        scheduler.prefetch = settings.getint("GIGSCAN_FLEET_PREFETCH")
         scheduler.ticker = None
         return scheduler
 
@@ -401,7 +401,7 @@ class RoleMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RoleMiddleware:
-        return cls(crawler.settings.get("GIGSCAN_FLEET_ROLE", "worker"))
+        return cls(crawler.settings.get("GIGSCAN_FLEET_ROLE"))
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         if self.role != "worker":
