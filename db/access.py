@@ -37,7 +37,10 @@ def check_store_path(path: Path, *, create: bool) -> None:
             raise StoreUnavailable(f"no store at {path} (run `gigscan crawl` first, or pass --db)")
         return
     if path.stat().st_size == 0:
-        return  # an empty file is an empty SQLite database: gigscan creates its tables in it
+        if not create:  # a command that reads found no store: it must not make one and call it intact
+            raise StoreUnavailable(f"{path} is an empty file, not a gigscan store (run `gigscan crawl` first,"
+                                   " or pass --db)")
+        return  # an empty file is an empty SQLite database: a crawl creates its tables in it
     try:
         foreign = _foreign_tables(path)
     except sqlite3.DatabaseError as exc:

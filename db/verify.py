@@ -1,6 +1,6 @@
 """Re-checks the evidence: the log's hash chain, every logged row's digest, every body's bytes, the latest state
-of every listing, seller and run, every sighting, the seller networks the commands would show (a cache, held to a fresh computation), and (given
-anchors kept outside the store) the log's length.
+of every listing, seller and run, every sighting, the seller networks the commands would show (a cache, held to
+a fresh computation), and (given anchors kept outside the store) the log's length.
 
 Why: a report built on this store may be challenged; ``gigscan verify`` must be able to say "nothing stored
 has changed since it was logged", or name the first entry that no longer holds and what no longer matches.

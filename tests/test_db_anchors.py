@@ -245,6 +245,16 @@ def test_a_zero_byte_store_fails_against_its_checkpoint(original):
     assert "cut short or wiped" in result.stderr
 
 
+@pytest.mark.parametrize("command", [("verify",), ("search", "alpha"), ("export", "--format", "csv")])
+def test_a_zero_byte_file_with_no_checkpoint_is_no_store_and_stays_untouched(tmp_path, command):
+    """A reading command must not make a store of an empty file and call it intact (it said "intact: 0")."""
+    empty = tmp_path / "gigscan.db"
+    empty.write_bytes(b"")
+    result = gigscan(*command, "--db", str(empty))
+    assert result.exit_code == 2 and "is an empty file, not a gigscan store" in result.stderr
+    assert empty.stat().st_size == 0 and not Path(f"{empty}-wal").exists()
+
+
 def test_expect_head_catches_a_cut_tail(original):
     head = json.loads(gigscan("verify", "--db", str(original), "--json").stdout)["head"]
     assert verify_exit(original, "--expect-head", head) == 0

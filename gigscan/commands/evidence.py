@@ -29,7 +29,7 @@ from db.runs import MONITORS_KEY, list_runs
 from db.stats import human_duration, takedown_stats
 from db.verify import Anchors
 from gigscan import __version__
-from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
+from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail, open_db
 from gigscan.commands.store import open_existing
 from matchers import Scanner, load_ruleset
 
@@ -89,7 +89,9 @@ def verify(
     used = None if no_checkpoints else checkpoints or default_checkpoints(db)
     if checkpoints is not None and not checkpoints.is_file():
         fail(f"no checkpoint file at {checkpoints}")
-    with open_existing(db) as store:
+    # A store wiped to zero bytes is opened all the same when checkpoints recorded it: that is a finding (exit 1)
+    wiped = db.is_file() and db.stat().st_size == 0 and used is not None and used.is_file()
+    with open_db(db, create=wiped) as store:
         count = 0
         if used is not None and used.is_file():
             try:
