@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.segment import Segment
+from rich.text import Text
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from db.exports.exhibit import BIDI_CONTROLS
@@ -39,6 +40,11 @@ _UNSAFE = {c: f"\\u{c:04x}" for c in (*range(0x20), *range(0x7F, 0xA0), *BIDI_CO
 
 class SafeConsole(Console):
     """A console whose printed text can never drive the terminal; its own styles and cursor moves still do."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """Strings (a table's cells among them) are shown escaped before they are measured, so a row holding a
+        control character keeps the table's columns aligned."""
+        return super().render_str(text.translate(_UNSAFE), **kwargs)
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         return super()._render_buffer(

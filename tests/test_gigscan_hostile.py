@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from crontab import CronTab
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from crawler.unattended import Locked, hold_crawl_locks
@@ -107,6 +108,9 @@ def test_scraped_escape_sequences_never_reach_the_terminal(tmp_path):
         assert not {"\x1b", "\x9b", "\u202e"} & set(shown), (args, shown)
     shown = gigscan("search", name, "--db", db).stdout
     assert "spammer\\u001b[2K\\u001b[1Gvictim_seller" in shown
+    # escaped before the table is laid out: every line of a table is as wide as its border (it was not)
+    table = [line for line in gigscan("review", "--db", db).stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert len(table) > 4 and len({cell_len(line) for line in table}) == 1, table
 
 
 # -- classify -------------------------------------------------------------------------------------------------
