@@ -152,7 +152,7 @@ _SENTENCE_END = re.compile(r"[!?\n\u061f\u3002\uff01\uff1f\u037e]|\.(?=\s|$)")
 _GREEK_END = re.compile(r"[!?;\n\u037e]|\.(?=\s|$)")
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 _QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;")
-#: A question asked with a particle and no mark ("大丈夫ですか", "괜찮을까", "靠谱吗"): the term itself ends the question
+#: A question asked with a particle and no mark ("大丈夫ですか", "괜찮을까", "靠谱吗"): the term ends the question
 _QUESTION_PARTICLES = ("か", "吗", "嗎", "까", "까요", "나요")
 #: The writer's own answer right after the question: a seller's FAQ asks "Is it safe?" and answers "Yes, ..."
 _ANSWER = re.compile(r"[\s\W]*(?:yes|yep|yeah|absolutely|of course|sure|ja|jawohl|oui|bien sûr|sí|sì|sim|claro|"
