@@ -184,6 +184,8 @@ class Transaction:
     asked_over: frozenset[str] = frozenset()
     #: ... and a would-be flagged short text that asks such a question is held at ``asked_cap`` (None: ``cap``)
     asked_cap: float | None = None
+    #: ... and a would-be flagged page whose talk weighs ``told_points`` (0: never) is held at ``framed_cap``
+    told_points: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -321,7 +323,7 @@ class _Loader:
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
                         "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
-                        "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap"})
+                        "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
@@ -353,12 +355,13 @@ class _Loader:
         asked_points = reader.get("asked_points", float, 2.0)
         if voice_points <= 0 or asked_points <= 0:
             reader.problem("voice_points", "'voice_points' and 'asked_points' must be > 0")
+        told_points = reader.get("told_points", float, 0.0)
         asked_cap = reader.get("asked_cap", float, None)
         if asked_cap is not None and not 0 <= asked_cap <= cap:
             reader.problem("asked_cap", "'asked_cap' must be in [0, cap]")
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
-                           asked, asked_points, frozenset(asked_over), asked_cap)
+                           asked, asked_points, frozenset(asked_over), asked_cap, told_points)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -234,6 +234,8 @@ class TransactionCheck:
             cap = rule.framed_cap
         if rule.asked_cap is not None and any(h.cls in rule.asked for h in talk):
             cap = min(cap, rule.asked_cap)  # r14a: an onlooker's question, and no deal anywhere
+        if rule.framed_cap is not None and rule.told_points and self._points(talk) >= rule.told_points:
+            cap = min(cap, rule.framed_cap)  # r14a: a page told from end to end by a reporter, no deal anywhere
         return Reason("no-transaction", name, "", 0, 0, "negative", round(cap - score, 3), explanation)
 
     def _keyer(self, texts: Mapping[str, str]) -> Callable[[str], FieldScan]:
@@ -262,10 +264,14 @@ class TransactionCheck:
         # several different ones: a page about the trade is full of them, a vendor's page names one in passing;
         # a reporter's words proper count more than those a vendor or a buyer uses too ("consumers", "they")
         need = self.rule.talk_terms
-        talk = self.talk.distinct(texts, need, keyed)
-        strong = self.rule.talk_strong
-        points = sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
+        talk = self.talk.distinct(texts, max(need, int(self.rule.told_points)), keyed)
+        points = self._points(talk)
         return talk if points >= need else None
+
+    def _points(self, talk: list[Hit]) -> float:
+        """What words that talk about the trade weigh: a reporter's words proper more than the others."""
+        strong = self.rule.talk_strong
+        return sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
 
     def _asked(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit]:
         """The onlooker's questions of a listing (one hit per different term), each field's read with the text of
