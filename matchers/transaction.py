@@ -303,7 +303,7 @@ class TransactionCheck:
             f = keyed(name)
             rated = [(h.start, h.end) for h in f.anchor_hits]
             for hit in self.voice.hits(f):
-                if hit.term not in said and not any(s < hit.end and hit.start < e for s, e in rated):
+                if hit.term not in said and not any(s <= hit.start and hit.end <= e for s, e in rated):
                     said[hit.term] = hit
                     points += 1
             if points >= rule.voice_points:
