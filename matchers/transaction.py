@@ -11,6 +11,13 @@ The same page with less evidence, that would only be suspect, is cleared: the re
 requests, not for pages about them. A buyer's post is the request itself and is never held (the scanner's side
 classes).
 
+Who speaks (r14a): a text under ``min_words`` (a forum question, a headline and its lead) is held the same way
+when its voice is an onlooker's or a reporter's: an onlooker's question ("is it safe to buy Google reviews?",
+"anyone tried these $5 sellers?", "口コミ代行は大丈夫?"; a sentence that ends in a question mark and that the
+writer does not answer, as a seller's FAQ does) or enough of a reporter's, a victim's or an adviser's words. The
+price or the chat app such a question names is asked about, not offered. A supplier's hook ("Need Google
+reviews? DM me") and a buyer's ask ("Who can post 20 reviews for my shop?") hold a deal, and stay offers.
+
 Only listings that would be flagged or suspect are checked, so the whole text (not just the stretches near
 rating terms) is read for transaction terms at little cost.
 """
@@ -211,11 +218,14 @@ class TransactionCheck:
 
     def hold(self, texts: Mapping[str, str], score: float, flagged: bool, honest: list[Reason],
              keyed: Callable[[str], FieldScan] | None = None) -> Reason | None:
-        """The reason that moves a long page which talks about the trade with no deal anywhere in it (None: a
-        transaction, a short text, or no word that talks about the trade); its weight takes the score there. A
+        """The reason that moves a long page which talks about the trade, or a short text in an onlooker's or a
+        reporter's voice, with no deal anywhere in it (None: a transaction, or too little talk); its weight takes
+        the score there. A
         would-be ``flagged`` page is held at ``cap`` (an analyst's look at most), or at ``framed_cap`` when its
         title carries an honest frame ("How to ask your customers for Google reviews": the headline says what the
-        page is about); a page whose evidence only reaches suspect is cleared (a warning, a news item, a guide)."""
+        page is about); a page whose evidence only reaches suspect is cleared (a warning, a news item, a guide).
+        r14a: a short text that asks an onlooker's question is held at ``asked_cap``, and a page whose talk weighs
+        ``told_points`` at ``framed_cap``."""
         rule = self.rule
         if flagged and score <= rule.cap:
             return None
