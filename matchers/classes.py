@@ -92,7 +92,9 @@ class ClassTable:
 
 def _transaction_classes(ruleset: Ruleset) -> set[str]:
     rule = ruleset.transaction
-    return set(rule.classes) | set(rule.when_any) | set(rule.told) if rule is not None else set()
+    if rule is None:
+        return set()
+    return set(rule.classes) | set(rule.when_any) | set(rule.told) | set(rule.voice) | set(rule.asked)
 
 
 def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:

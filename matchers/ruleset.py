@@ -169,6 +169,23 @@ class Transaction:
     #: ``absent`` classes rule out
     told: tuple[str, ...] = ()
     told_over: frozenset[str] = frozenset()
+    #: r14a: who speaks in a short text (under ``min_words``: a forum question, a headline and its lead): an
+    #: onlooker's or a reporter's words (``voice`` classes, a point per different term) and an onlooker's
+    #: questions (a term of an ``asked`` class in a sentence that ends in a question mark: "is it safe?", "anyone
+    #: tried these?", ``asked_points`` each) reaching ``voice_points``, with no deal anywhere, hold it as
+    #: ``min_words`` does a page; an asked question is told as a reporter's sentence is (the price it names is
+    #: asked about, not offered)
+    voice: tuple[str, ...] = ()
+    voice_points: float = 2.0
+    asked: tuple[str, ...] = ()
+    asked_points: float = 2.0
+    #: the classes an onlooker's question tells (a price, a chat app, a deal's terms it asks about; not a buyer's
+    #: "for my shop", "where can I buy", which stay a request when asked)
+    asked_over: frozenset[str] = frozenset()
+    #: ... and a would-be flagged short text that asks such a question is held at ``asked_cap`` (None: ``cap``)
+    asked_cap: float | None = None
+    #: ... and a would-be flagged page whose talk weighs ``told_points`` (0: never) is held at ``framed_cap``
+    told_points: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -305,12 +322,14 @@ class _Loader:
             return None
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
-                        "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over"})
+                        "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
+                        "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
         told, told_over = reader.strings("told"), reader.strings("told_over")
-        for name in names + when_any + talk_strong + told + told_over:
+        voice, asked, asked_over = reader.strings("voice"), reader.strings("asked"), reader.strings("asked_over")
+        for name in names + when_any + talk_strong + told + told_over + voice + asked + asked_over:
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -332,8 +351,17 @@ class _Loader:
         framed_weight = reader.get("framed_weight", float, 0.45)
         if told_over and not told:
             reader.problem("told_over", "'told_over' needs 'told' (the classes that make a sentence a told one)")
+        voice_points = reader.get("voice_points", float, 2.0)
+        asked_points = reader.get("asked_points", float, 2.0)
+        if voice_points <= 0 or asked_points <= 0:
+            reader.problem("voice_points", "'voice_points' and 'asked_points' must be > 0")
+        told_points = reader.get("told_points", float, 0.0)
+        asked_cap = reader.get("asked_cap", float, None)
+        if asked_cap is not None and not 0 <= asked_cap <= cap:
+            reader.problem("asked_cap", "'asked_cap' must be in [0, cap]")
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
-                           strong_points, framed_cap, framed_weight, told, frozenset(told_over))
+                           strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
+                           asked, asked_points, frozenset(asked_over), asked_cap, told_points)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -11,6 +11,13 @@ The same page with less evidence, that would only be suspect, is cleared: the re
 requests, not for pages about them. A buyer's post is the request itself and is never held (the scanner's side
 classes).
 
+Who speaks (r14a): a text under ``min_words`` (a forum question, a headline and its lead) is held the same way
+when its voice is an onlooker's or a reporter's: an onlooker's question ("is it safe to buy Google reviews?",
+"anyone tried these $5 sellers?", "口コミ代行は大丈夫?"; a sentence that ends in a question mark and that the
+writer does not answer, as a seller's FAQ does) or enough of a reporter's, a victim's or an adviser's words. The
+price or the chat app such a question names is asked about, not offered. A supplier's hook ("Need Google
+reviews? DM me") and a buyer's ask ("Who can post 20 reviews for my shop?") hold a deal, and stay offers.
+
 Only listings that would be flagged or suspect are checked, so the whole text (not just the stretches near
 rating terms) is read for transaction terms at little cost.
 """
@@ -86,43 +93,95 @@ class _Finder:
 
 
 class _Told:
-    """One field's told sentences (those with a term of the frame's classes), found on the first question."""
+    """One field's told sentences (those with a term of the frame's classes) and its onlooker's questions (an
+    ``asked`` term in a sentence that ends in a question mark), found on the first question."""
 
-    __slots__ = ("frame", "f", "_sentences")
+    __slots__ = ("frame", "f", "_sentences", "_questions")
 
     def __init__(self, frame: _Frame, f: FieldScan) -> None:
         self.frame = frame
         self.f = f
         self._sentences: set[int] | None = None
+        self._questions: set[int] | None = None
 
     def told(self, hit: Hit) -> bool:
-        """Is ``hit`` a term of a ``told_over`` class in a told sentence?"""
-        if hit.cls not in self.frame.over:
-            return False
-        if self._sentences is None:
-            f = self.f
-            self._sentences = {f.sentence(h.start) for h in self.frame.finder.field_hits(f)}
-        return bool(self._sentences) and self.f.sentence(hit.start) in self._sentences
+        """Is ``hit`` a term of a ``told_over`` class in a told sentence, or of an ``asked_over`` class in an
+        onlooker's question?"""
+        f, frame = self.f, self.frame
+        if hit.cls in frame.over:
+            if self._sentences is None:
+                self._sentences = {f.sentence(h.start) for h in frame.finder.field_hits(f)}
+            if self._sentences and f.sentence(hit.start) in self._sentences:
+                return True
+        if hit.cls in frame.asked_over:
+            if self._questions is None:
+                self._questions = {f.sentence(h.start) for h in frame.questions(f)}
+            return bool(self._questions) and f.sentence(hit.start) in self._questions
+        return False
 
 
 class _Frame:
     """A reporter's frame (r12b): "sellers charge $5 per review", "they quoted me $300", "the company said it
     paid ...": a price, a channel or the terms of a deal (the ``told_over`` classes) in a sentence with a term of
-    the ``told`` classes is told, not offered."""
+    the ``told`` classes is told, not offered. r14a: and an onlooker's question ("anyone tried these $5 review
+    sellers?", "口コミ代行は大丈夫?") asks about the price, the channel or the terms it names (``asked_over``), it
+    makes no deal; a buyer's own words in it ("for my shop", "where can I buy") stay a request."""
 
     def __init__(self, told: tuple[str, ...], over: frozenset[str], table: ClassTable,
-                 preparer: FieldPreparer) -> None:
+                 preparer: FieldPreparer, asked: _Finder | None = None,
+                 asked_over: frozenset[str] = frozenset()) -> None:
         self.finder = _Finder(told, table, preparer)
         self.over = over
+        self.asked = asked
+        self.asked_over = asked_over if asked is not None else frozenset()
 
     def sentences(self, f: FieldScan) -> _Told:
         return _Told(self, f)
 
+    def questions(self, f: FieldScan, answer: str = "") -> list[Hit]:
+        """The ``asked`` terms of one field that stand in an onlooker's question (none: the ruleset has no
+        ``asked``); ``answer``: the text of the next field, where a seller answers the question its title asks."""
+        if self.asked is None:
+            return []
+        return [h for h in self.asked.field_hits(f) if asks(f.original, h, answer)]
+
     def untold(self, f: FieldScan, hits: list[Hit]) -> list[Hit]:
         """``hits`` of one field less the told ones (what the field offers, not what it reports)."""
-        if not any(h.cls in self.over for h in hits):
+        if not any(h.cls in self.over or h.cls in self.asked_over for h in hits):
             return hits
         return _offered(hits, self.sentences(f))
+
+
+#: Where a sentence ends, as a writer marks it: a question's or an exclamation's mark, a full stop before a space
+#: or at the end (not "4.9"), a line break
+_SENTENCE_END = re.compile(r"[!?\n\u061f\u3002\uff01\uff1f\u037e]|\.(?=\s|$)")
+#: ... in Greek, whose question mark is ";"
+_GREEK_END = re.compile(r"[!?;\n\u037e]|\.(?=\s|$)")
+_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+_QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;")
+#: A question asked with a particle and no mark ("大丈夫ですか", "괜찮을까", "靠谱吗"): the term ends the question
+_QUESTION_PARTICLES = ("か", "吗", "嗎", "까", "까요", "나요")
+#: The writer's own answer right after the question: a seller's FAQ asks "Is it safe?" and answers "Yes, ..."
+_ANSWER = re.compile(r"[\s\W]*(?:yes|yep|yeah|absolutely|of course|sure|ja|jawohl|oui|bien sûr|sí|sì|sim|claro|"
+                     r"certo|evet|tak|да|ya|iya|tentu|はい|네|예|是的|当然|نعم|हाँ|हां)(?![^\W\d_])", re.IGNORECASE)
+
+
+def asks(text: str, hit: Hit, answer: str = "") -> bool:
+    """Is ``hit`` (an onlooker's question word) in an onlooker's question: does its sentence end in a question
+    mark (or the term in a question particle), with no answer of the writer's own after it ("Is it safe? Yes,
+    100% safe": a seller's FAQ)? ``answer``: the text that follows the field (a title's question answered in the
+    description). "is it safe" in a seller's "It is safe." asks nothing."""
+    if hit.text.endswith(_QUESTION_PARTICLES):
+        after = hit.end
+    else:
+        end = (_GREEK_END if _GREEK.search(text) else _SENTENCE_END).search(text, hit.end)
+        if end is None or end.group() not in _QUESTION_MARKS:
+            return False
+        after = end.end()
+    rest = text[after:]
+    if not rest.strip():
+        rest = answer
+    return _ANSWER.match(rest) is None
 
 
 def _offered(hits: list[Hit], told: _Told | None) -> list[Hit]:
@@ -135,10 +194,14 @@ class TransactionCheck:
 
     def __init__(self, rule: Transaction, table: ClassTable, preparer: FieldPreparer) -> None:
         self.rule = rule
+        asked = _Finder(tuple(rule.asked), table, preparer) if rule.asked else None
         #: The reporter's frame (None: the ruleset has none): what a told sentence holds is no deal
-        self.frame = _Frame(tuple(rule.told), rule.told_over, table, preparer) if rule.told else None
+        self.frame = (_Frame(tuple(rule.told), rule.told_over, table, preparer, asked, rule.asked_over)
+                      if rule.told else None)
         self.deal = _Finder(tuple(rule.classes), table, preparer, self.frame)
         self.talk = _Finder(tuple(rule.when_any), table, preparer) if rule.when_any else None
+        #: An onlooker's or a reporter's words, read in a short text (None: short texts are never held)
+        self.voice = _Finder(tuple(rule.voice), table, preparer) if rule.voice else None
 
     def long(self, texts: Mapping[str, str]) -> bool:
         """At least ``min_words`` words in the listing."""
@@ -155,11 +218,14 @@ class TransactionCheck:
 
     def hold(self, texts: Mapping[str, str], score: float, flagged: bool, honest: list[Reason],
              keyed: Callable[[str], FieldScan] | None = None) -> Reason | None:
-        """The reason that moves a long page which talks about the trade with no deal anywhere in it (None: a
-        transaction, a short text, or no word that talks about the trade); its weight takes the score there. A
+        """The reason that moves a long page which talks about the trade, or a short text in an onlooker's or a
+        reporter's voice, with no deal anywhere in it (None: a transaction, or too little talk); its weight takes
+        the score there. A
         would-be ``flagged`` page is held at ``cap`` (an analyst's look at most), or at ``framed_cap`` when its
         title carries an honest frame ("How to ask your customers for Google reviews": the headline says what the
-        page is about); a page whose evidence only reaches suspect is cleared (a warning, a news item, a guide)."""
+        page is about); a page whose evidence only reaches suspect is cleared (a warning, a news item, a guide).
+        r14a: a short text that asks an onlooker's question is held at ``asked_cap``, and a page whose talk weighs
+        ``told_points`` at ``framed_cap``."""
         rule = self.rule
         if flagged and score <= rule.cap:
             return None
@@ -176,6 +242,10 @@ class TransactionCheck:
         if rule.framed_cap is not None and any(
                 -r.weight >= rule.framed_weight and r.field == "title" for r in honest):
             cap = rule.framed_cap
+        if rule.asked_cap is not None and any(h.cls in rule.asked for h in talk):
+            cap = min(cap, rule.asked_cap)  # r14a: an onlooker's question, and no deal anywhere
+        if rule.framed_cap is not None and rule.told_points and self._points(talk) >= rule.told_points:
+            cap = min(cap, rule.framed_cap)  # r14a: a page told from end to end by a reporter, no deal anywhere
         return Reason("no-transaction", name, "", 0, 0, "negative", round(cap - score, 3), explanation)
 
     def _keyer(self, texts: Mapping[str, str]) -> Callable[[str], FieldScan]:
@@ -190,16 +260,62 @@ class TransactionCheck:
         return field
 
     def _talk(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit] | None:
-        """The words that talk about the trade in a long page with no deal anywhere (None: a transaction, a short
-        text, or too little talk)."""
-        if not self.long(texts) or self.found(texts, keyed) is not None:
+        """The words that talk about the trade in a long page, or the onlooker's or reporter's voice of a short
+        text, with no deal anywhere (None: a transaction, or too little talk)."""
+        long = self.long(texts)
+        if not long and self.voice is None:
             return None
+        if self.found(texts, keyed) is not None:
+            return None
+        if not long:
+            return self._voice(texts, keyed)
         if self.talk is None:
             return []
         # several different ones: a page about the trade is full of them, a vendor's page names one in passing;
         # a reporter's words proper count more than those a vendor or a buyer uses too ("consumers", "they")
         need = self.rule.talk_terms
-        talk = self.talk.distinct(texts, need, keyed)
-        strong = self.rule.talk_strong
-        points = sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
+        talk = self.talk.distinct(texts, max(need, int(self.rule.told_points)), keyed)
+        points = self._points(talk)
         return talk if points >= need else None
+
+    def _points(self, talk: list[Hit]) -> float:
+        """What words that talk about the trade weigh: a reporter's words proper more than the others."""
+        strong = self.rule.talk_strong
+        return sum(self.rule.strong_points if h.cls in strong else 1.0 for h in talk)
+
+    def _asked(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit]:
+        """The onlooker's questions of a listing (one hit per different term), each field's read with the text of
+        the next (a title's question that the description answers is a seller's)."""
+        assert self.frame is not None
+        names = [name for name, text in texts.items() if text]
+        said: dict[str, Hit] = {}
+        for i, name in enumerate(names):
+            answer = texts[names[i + 1]] if i + 1 < len(names) else ""
+            for hit in self.frame.questions(keyed(name), answer):
+                said.setdefault(hit.term, hit)
+        return list(said.values())
+
+    def _voice(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit] | None:
+        """Who speaks in a short text with no deal in it (r14a): an onlooker's questions ("is it safe to buy Google
+        reviews?", "anyone tried these?") and a reporter's, a victim's or an adviser's words, enough of them
+        (None: too few; a vendor's title has none, and its offer is a deal). A term that is a rating word too
+        ("notes", French ratings) says nothing of the voice."""
+        rule = self.rule
+        assert self.voice is not None
+        asked = self._asked(texts, keyed) if self.frame is not None else []
+        points = rule.asked_points * len(asked)
+        said: dict[str, Hit] = {h.term: h for h in asked}
+        if points >= rule.voice_points:
+            return asked
+        for name, text in texts.items():
+            if not text:
+                continue
+            f = keyed(name)
+            rated = [(h.start, h.end) for h in f.anchor_hits]
+            for hit in self.voice.hits(f):
+                if hit.term not in said and not any(s <= hit.start and hit.end <= e for s, e in rated):
+                    said[hit.term] = hit
+                    points += 1
+            if points >= rule.voice_points:
+                return list(said.values())
+        return None

@@ -9,7 +9,7 @@ import pytest
 
 from matchers import Scanner, load_ruleset
 from matchers.ruleset import RulesetError
-from matchers.transaction import words
+from matchers.transaction import asks, words
 
 # Texts about the trade: a reporter's, a judge's or an adviser's voice, no deal in them.
 TALK = [
@@ -62,8 +62,9 @@ DEALS = [
 
 @pytest.mark.parametrize("doc", TALK)
 def test_a_page_that_talks_about_the_trade_is_held_at_suspect(scanner: Scanner, doc: dict) -> None:
+    # r14a: at suspect, or cleared when a reporter's words run all through it ([transaction] told_points)
     verdict = scanner.scan(doc)
-    assert verdict.grade == "suspect", verdict.reasons
+    assert verdict.grade in ("suspect", "clear"), verdict.reasons
     held = [r for r in verdict.reasons if r.rule_id == "no-transaction"]
     assert held and held[0].weight < 0
 
@@ -279,3 +280,106 @@ explain = "News"
     path.write_text(framed.replace('told = ["told"]\n', ""), encoding="utf-8")
     with pytest.raises(RulesetError, match="'told_over' needs 'told'"):
         load_ruleset(path)
+
+
+# r14a: who speaks in a short text. An onlooker's or a reporter's voice, no deal: held (cleared when it asks an
+# onlooker's question); an offer or a buyer's ask put as a question stays flagged.
+ONLOOKERS = [
+    {"title": "Is it safe to buy Google reviews?", "description": "A guy on Fiverr offered me 50 for $20."},
+    {"title": "anyone tried these $5 review sellers?"},
+    {"title": "口コミ代行は大丈夫?", "description": "Googleの口コミを1件3000円で投稿する業者から営業が来ました。"},
+    {"title": "Comprar avaliações no Google é golpe?", "description": "Me ofereceram 30 avaliações por R$ 200."},
+    {"title": "Czy warto kupić opinie na Google?", "description": "Agencja proponuje mi 25 opinii za 200 zł."},
+    {"title": "Finger weg von Bewertungsagenturen",
+     "description": "Ich habe 300 € für 40 Google-Bewertungen bezahlt, die Hälfte wurde gelöscht. "
+                    "Kauft keine Bewertungen."},
+]
+ASKING_DEALS = [
+    {"title": "Need Google reviews? DM me"},
+    {"title": "Who can post 20 reviews for my shop?", "description": "Paying $4 each via PayPal."},
+    {"title": "Anyone selling Yelp reviews?", "description": "I need 15 for my restaurant, will pay well."},
+    {"title": "Is it safe to buy Google reviews?",
+     "description": "Yes. Our reviews come from aged local accounts, drip-fed over 30 days. Order your package today."},
+    {"title": "Ist es sicher, Amazon-Rezensionen zu kaufen?",
+     "description": "Ja, wir liefern echte Rezensionen von verifizierten Käufern. Jetzt bestellen."},
+]
+
+
+@pytest.mark.parametrize("doc", ONLOOKERS)
+def test_an_onlookers_short_text_is_not_flagged(scanner: Scanner, doc: dict) -> None:
+    verdict = scanner.scan(doc)
+    assert not verdict.flagged, verdict.reasons
+
+
+@pytest.mark.parametrize("doc", ASKING_DEALS)
+def test_an_offer_or_a_buyers_ask_put_as_a_question_stays_flagged(scanner: Scanner, doc: dict) -> None:
+    verdict = scanner.scan(doc)
+    assert verdict.flagged, verdict.reasons
+    assert not any(r.rule_id == "no-transaction" for r in verdict.reasons)
+
+
+def test_asks_reads_the_question_mark_and_the_writers_answer() -> None:
+    from matchers.terms import Hit
+
+    def hit(text: str, term: str) -> Hit:
+        start = text.index(term)
+        return Hit("q", term, start, start + len(term), term, start)
+
+    assert asks("Is it safe to buy? I doubt it", hit("Is it safe to buy? I doubt it", "Is it safe"))
+    assert not asks("It is safe. Is it safe to say", hit("It is safe. Is it safe to say", "It is safe"))
+    assert not asks("Is it safe? Yes, 100%", hit("Is it safe? Yes, 100%", "Is it safe"))
+    assert not asks("Is it safe?", hit("Is it safe?", "Is it safe"), answer="Ja: unsere Bewertungen bleiben")
+    assert asks("Is a 4.9 rating real?", hit("Is a 4.9 rating real?", "Is a"))
+    assert asks("口コミ代行は大丈夫ですか", hit("口コミ代行は大丈夫ですか", "大丈夫ですか"))
+    assert asks("Είναι νόμιμο αυτό; Δεν ξέρω", hit("Είναι νόμιμο αυτό; Δεν ξέρω", "Είναι νόμιμο"))
+    assert not asks("is it legal; we say yes", hit("is it legal; we say yes", "is it legal"))
+
+
+VOICE_KEYS = 'classes = ["deal", "price"]\ntold = ["told"]\nvoice = ["told"]\nasked = ["asked"]\nasked_over = ["price"]'
+VOICE_RULESET = RULESET.replace("min_words = 5", "min_words = 12").replace('classes = ["deal"]', VOICE_KEYS) + """
+[classes.price]
+label = "price"
+patterns = ['\\$\\d+']
+[classes.told]
+label = "told"
+terms = ["said", "they charged"]
+[classes.asked]
+label = "asked"
+terms = ["is it legal", "anyone tried"]
+"""
+
+
+def test_the_voice_of_a_short_text_in_a_small_ruleset(tmp_path: Path) -> None:
+    """Under ``min_words``: an onlooker's question tells the price it names and holds the text; a seller's answer
+    to it, a deal elsewhere or no voice at all leaves it flagged; ``asked_cap`` clears it."""
+    path = tmp_path / "rules.toml"
+    path.write_text(VOICE_RULESET, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    assert scanner.scan({"title": "Buy reviews for $5?"}).flagged  # no onlooker's word: a hook
+    asked = scanner.scan({"title": "Buy reviews for $5, is it legal?"})
+    assert asked.grade == "suspect" and asked.score == 0.4
+    assert scanner.scan({"title": "Buy reviews, is it legal? Yes. Order now"}).flagged
+    assert scanner.scan({"title": "Buy reviews, is it legal?", "description": "Yes, $5 each"}).flagged
+    assert scanner.scan({"title": "Buy reviews, anyone tried? We sell them"}).flagged
+    told = scanner.scan({"title": "Buy reviews: they charged me, the agency said"})
+    assert told.grade == "suspect"  # two told words, two points
+    assert scanner.scan({"title": "Buy reviews: the agency said so"}).flagged  # one point: too little
+    path.write_text(VOICE_RULESET.replace("cap = 0.4\n", "cap = 0.4\nasked_cap = 0.1\n"), encoding="utf-8")
+    cleared = Scanner(load_ruleset(path)).scan({"title": "Buy reviews for $5, is it legal?"})
+    assert cleared.grade == "clear" and cleared.score == 0.1
+    path.write_text(VOICE_RULESET.replace('voice = ["told"]\n', ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": "Buy reviews for $5, is it legal?"}).flagged
+    path.write_text(VOICE_RULESET.replace("cap = 0.4\n", "cap = 0.4\nasked_cap = 0.5\n"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="'asked_cap' must be in"):
+        load_ruleset(path)
+
+
+def test_a_page_told_all_through_is_cleared(tmp_path: Path) -> None:
+    """``told_points``: a would-be flagged page whose talk weighs that much is held at ``framed_cap``."""
+    ruleset = RULESET.replace("cap = 0.4\n", "cap = 0.4\nframed_cap = 0.2\ntold_points = 3.0\n")
+    path = tmp_path / "rules.toml"
+    path.write_text(ruleset, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    two = scanner.scan({"title": "Companies buying fake reviews: what the agency said about it last year"})
+    three = scanner.scan({"title": "Companies buying fake reviews were fined: what the agency said last year"})
+    assert two.score == 0.4 and three.score == 0.2
