@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from matchers import Scanner
 from matchers.terms import past_marks
 
