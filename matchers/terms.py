@@ -134,13 +134,25 @@ def build_automaton(entries: dict[str, list[tuple[str, str]]], implementation: A
     return Automaton(entries, implementation) if entries else None
 
 
+#: Categories of the marks that combine with the letter before them (a virama, a vowel sign, a tone mark).
+_MARKS = frozenset(("Mn", "Mc", "Me"))
+#: ... of which the keys drop these (a spacing vowel sign, "Mc", stays in its word: "রিভিউ").
+_DROPPED_MARKS = frozenset(("Mn", "Me"))
+
+
+def _wordish(char: str) -> bool:
+    """A letter, a digit or a mark combining with one: the virama inside "রেস্টুরেন্টের" is no word break (the ascii
+    key, which drops it, read "trente" inside that word)."""
+    return char.isalnum() or (char > "\u02ff" and unicodedata.category(char) in _MARKS)
+
+
 def _soft_boundary(original: str, position: int) -> bool:
     """A word may start at ``position`` of the text as written after a case or digit/letter change, or where
     a script written without spaces (Han, kana, Hangul) meets another."""
     if position <= 0 or position >= len(original):
         return True
     before, after = original[position - 1], original[position]
-    if not before.isalnum() or not after.isalnum():
+    if not _wordish(before) or not _wordish(after):
         return True
     if before.isdigit() != after.isdigit():
         return True
@@ -151,6 +163,17 @@ def _soft_boundary(original: str, position: int) -> bool:
     return (
         before.isupper() and after.isupper() and position + 1 < len(original) and original[position + 1].islower()
     )
+
+
+def past_marks(original: str, span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` widened over the non-spacing marks right after it: a key drops them ("அமேசான்" keys as "அமேசான"
+    without its final virama, "ไม่" without its tone mark), so a hit would end before them and the next word
+    would start at a mark the outline counts as a word of its own: every window in Tamil ran one word short."""
+    start, end = span
+    size = len(original)
+    while end < size and original[end] > "\u02ff" and unicodedata.category(original[end]) in _DROPPED_MARKS:
+        end += 1
+    return start, end
 
 
 def find_hits(
@@ -188,13 +211,14 @@ def find_hits(
         if offset:
             begin += offset
             end += offset
-        o_start, o_end = (begin, end) if identity else key.span(begin, end)
-        glued_left = begin and text[begin - 1].isalnum() and text[begin - 1].isdigit() == text[begin].isdigit()
+        o_start, o_end = (begin, end) if identity else past_marks(original, key.span(begin, end))
+        glued_left = begin and _wordish(text[begin - 1]) and text[begin - 1].isdigit() == text[begin].isdigit()
         # (in scripts without spaces, a native term may start or end inside a run of letters)
         glued_left = glued_left and not (native and (unspaced_letter(text[begin]) or unspaced_letter(text[begin - 1])))
         if glued_left and not _soft_boundary(original, o_start) and not in_compound(text, begin, end, compounds):
             continue
-        glued_right = end < size and text[end].isalnum() and text[end].isdigit() == text[end - 1].isdigit()
+        # (a vowel sign the native key keeps glues too: "বিনিময়" is no word inside "বিনিময়ে")
+        glued_right = end < size and _wordish(text[end]) and text[end].isdigit() == text[end - 1].isdigit()
         glued_right = glued_right and not (native and (unspaced_letter(text[end - 1]) or unspaced_letter(text[end])))
         if glued_right and not _soft_boundary(original, o_end) and not in_compound(text, begin, end, compounds):
             continue
