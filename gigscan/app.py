@@ -86,8 +86,29 @@ class OneLineErrors(TyperGroup):
         except sqlite3.DatabaseError as exc:  # a store damaged under a running command: still one line
             _one_line(f"the store cannot be read: {exc} (not a gigscan store, or damaged)")
             sys.exit(2)
+        except UnicodeEncodeError as exc:
+            if not _from_argv(exc):
+                raise
+            _one_line(not_utf8(exc.object))
+            sys.exit(2)
         sys.exit(rv if isinstance(rv, int) else 0)
 
+
+def _from_argv(exc: UnicodeEncodeError) -> bool:
+    """An argument's bytes that are not UTF-8 reach gigscan as lone surrogates (Python's surrogateescape), which
+    SQLite and JSON cannot encode: a search, a review note or an export filter holding one was a traceback. Paths
+    keep working (the file system takes the bytes back); text meets this error where it is stored or looked up."""
+    return isinstance(exc.object, str) and exc.reason == "surrogates not allowed"
+
+
+def not_utf8(value: str) -> str:
+    """The one line for an argument whose bytes are not UTF-8, showing them as bytes."""
+    return (f"an argument holds bytes that are not UTF-8 text ({value.encode('utf-8', 'surrogateescape')!r}); "
+            "give names, notes and queries in UTF-8")
+
+
+# the largest integer SQLite stores: an ID or a limit beyond it was an OverflowError traceback
+SQLITE_INT_MAX = 2**63 - 1
 
 _PLAIN_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "int range": "INTEGER",
                 "float range": "NUMBER", "path": "PATH", "file": "FILE", "directory": "DIR"}
