@@ -72,6 +72,8 @@ class OneLineErrors(TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        argv = kwargs.get("args", args[0] if args else None)
+        argv = list(sys.argv[1:] if argv is None else argv)
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption...
@@ -87,18 +89,22 @@ class OneLineErrors(TyperGroup):
             _one_line(f"the store cannot be read: {exc} (not a gigscan store, or damaged)")
             sys.exit(2)
         except UnicodeEncodeError as exc:
-            if not _from_argv(exc):
+            if not _from_argv(exc, argv):
                 raise
             _one_line(not_utf8(exc.object))
             sys.exit(2)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def _from_argv(exc: UnicodeEncodeError) -> bool:
+def _from_argv(exc: UnicodeEncodeError, argv: list[str]) -> bool:
     """An argument's bytes that are not UTF-8 reach gigscan as lone surrogates (Python's surrogateescape), which
     SQLite and JSON cannot encode: a search, a review note or an export filter holding one was a traceback. Paths
-    keep working (the file system takes the bytes back); text meets this error where it is stored or looked up."""
-    return isinstance(exc.object, str) and exc.reason == "surrogates not allowed"
+    keep working (the file system takes the bytes back); text meets this error where it is stored or looked up.
+    Only characters the command line holds are blamed on it: anything else is a bug to see whole."""
+    if not isinstance(exc.object, str) or exc.reason != "surrogates not allowed":
+        return False
+    bad = exc.object[exc.start:exc.end]
+    return any(bad in str(arg) for arg in argv)
 
 
 def not_utf8(value: str) -> str:
