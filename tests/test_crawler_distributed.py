@@ -20,6 +20,7 @@ from crawler.distributed.fleet import RunSpec, alive_workers, open_run, queue_fi
 from crawler.distributed.limiter import _HOLD, _RESERVE
 from crawler.distributed.scheduler import Leases
 from db import stream
+from db.checkpoint import default_checkpoints
 from db.ingest import DEAD_LETTERS, Ingester
 from db.store import Store
 from db.testing import capture, listing_record, verdict
@@ -264,6 +265,11 @@ def test_a_distributed_run_is_closed_judged_by_the_monitors_and_notified(
     assert outcome["status"] == "degraded" and outcome["failures"][0]["monitor"] == "blocked_share"
     assert json.loads(received.read_text())["runs"][0]["run_id"] == 1  # notified, as a local crawl would be
     assert client.hget(stream.run_hash(run.key), "state") == b"closed" and not client.sismember(stream.RUNS, run.key)
+    # the head anchored outside the store, as after a local crawl (a fleet's store had no checkpoint at all)
+    [line] = default_checkpoints(db).read_text().splitlines()
+    with Store(db) as store:
+        verified = store.verify()
+    assert (json.loads(line)["entries"], json.loads(line)["head"]) == (verified.entries, verified.head)
 
 
 def test_a_distributed_recheck_counts_unreached_targets_as_missed_once(client: redis.Redis, tmp_path: Path) -> None:

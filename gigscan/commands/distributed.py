@@ -285,10 +285,14 @@ def ingest(
 
 
 def judge_closed_run(db: Path, run_id: int, spec: dict[str, Any], status: str) -> dict[str, Any]:
-    """A distributed run is over: run the monitors on it, notify if it went wrong (as a local crawl would)."""
+    """A distributed run is over: run the monitors on it, anchor the log's head in the checkpoint file and notify
+    if it went wrong, as a local crawl does (a fleet's store had no checkpoint at all, so `verify` could not tell
+    it from one cut short or rebuilt)."""
     from crawler.unattended import judge_run, notify
+    from db.checkpoint import checkpoint_after_crawl
 
     report = judge_run(db, run_id)
+    checkpoint_after_crawl(db)  # after the judgement: a degraded status is a logged change of the run
     line = f"run {run_id} ({spec.get('label')}) closed: {report.status}"
     err_console.print(line + "".join(f"; {f['monitor']}: {f['message']}" for f in report.failures),
                       highlight=False, markup=False)  # fmt: skip
