@@ -149,6 +149,17 @@ def test_eval_refuses_a_non_utf8_file_with_one_line(tmp_path):
     assert result.exit_code == 2 and "not UTF-8" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["eval", "--errors"], ["classify"]])
+def test_half_a_utf16_pair_in_a_labeled_file_is_one_line(tmp_path, command):
+    """JSON can escape a lone surrogate; eval printed the title and died on UnicodeEncodeError (exit 1)."""
+    path = tmp_path / "dev.jsonl"
+    path.write_text('{"id": 1, "title": "buy amazon reviews", "label": 1}\n'
+                    '{"id": 2, "title": "x\\ud800 buy amazon reviews", "label": 0}\n')
+    result = gigscan(*command, str(path))
+    assert result.exit_code == 2 and "line 2: a string escapes half a UTF-16 pair" in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 # -- injection ------------------------------------------------------------------------------------------------
 
 
