@@ -86,7 +86,11 @@ class OneLineErrors(TyperGroup):
             err_console.print("aborted")
             sys.exit(1)
         except sqlite3.DatabaseError as exc:  # a store damaged under a running command: still one line
-            _one_line(f"the store cannot be read: {exc} (not a gigscan store, or damaged)")
+            from db.access import io_hint
+
+            hint = io_hint(exc)  # a full or failing disk: the store is not to be called damaged
+            _one_line(f"the store cannot be read or written: {exc}{hint}" if hint else
+                      f"the store cannot be read: {exc} (not a gigscan store, or damaged)")
             sys.exit(2)
         except UnicodeEncodeError as exc:
             if not _from_argv(exc, argv):

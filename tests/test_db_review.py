@@ -167,3 +167,17 @@ def test_a_decision_from_bad_arguments_is_one_line_and_records_nothing(store, ar
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert pending_ids(store) == ["1", "2"]
     assert store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
+
+
+def test_a_decision_on_a_full_disk_does_not_call_the_store_damaged(store, monkeypatch):
+    """SQLite's "database or disk is full" while recording a decision was reported as "the store cannot be read
+    ... (not a gigscan store, or damaged)" about an intact store."""
+    import sqlite3
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "review_verdict", full)
+    result = cli(store, "review", "confirm", str(verdict_of(store, "1")), "--note", "x", "--by", "ana")
+    assert result.exit_code == 2 and "damaged" not in result.stderr, result.stderr
+    assert "database or disk is full (is its disk full or failing?" in result.stderr
