@@ -29,7 +29,7 @@ from db.runs import MONITORS_KEY, list_runs
 from db.stats import human_duration, takedown_stats
 from db.verify import Anchors
 from gigscan import __version__
-from gigscan.app import DEFAULT_DB, SQLITE_INT_MAX, DbOption, app, console, err_console, fail, open_db
+from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail, open_db
 from gigscan.commands.store import open_existing
 from matchers import Scanner, load_ruleset
 
@@ -165,7 +165,7 @@ _TEXT_COLUMNS = ("run of", "status", "started")
 
 @app.command()
 def runs(
-    limit: Annotated[int, typer.Option(min=1, max=SQLITE_INT_MAX, help="Most recent runs to show.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="Most recent runs to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:

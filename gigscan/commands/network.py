@@ -18,7 +18,7 @@ from rich.text import Text
 
 from db.buyers import TargetNotFound, bought_by, buyers_of
 from db.network_runs import list_networks, network_of
-from gigscan.app import DEFAULT_DB, SQLITE_INT_MAX, DbOption, app, console, fail
+from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 from gigscan.commands.store import open_existing
 
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON on stdout (for scripts).")]
@@ -55,7 +55,7 @@ def highlighted(comment: str | None, found: list[dict[str, Any]]) -> Text:
 def buyers(
     target: Annotated[str, typer.Argument(help="A seller's username, or a listing's URL or id.")],
     as_json: JsonOption = False,
-    limit: Annotated[int, typer.Option(min=1, max=SQLITE_INT_MAX, help="Most buyers shown (JSON: all).")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="Most buyers shown (JSON: all).")] = 50,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Who bought from a seller or listing: when, how much, what they wrote. Buyers who also bought from other

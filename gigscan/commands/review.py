@@ -19,7 +19,7 @@ from rich.table import Table
 
 from db.exports.flagged import reasons_text
 from db.review import flag, pending, state_counts
-from gigscan.app import DEFAULT_DB, SQLITE_INT_MAX, DbOption, app, console, fail
+from gigscan.app import DEFAULT_DB, DbOption, app, console, fail
 from gigscan.commands.store import open_existing
 from matchers import load_ruleset
 
@@ -28,7 +28,7 @@ review_app = typer.Typer(
 )
 app.add_typer(review_app, name="review")
 
-VerdictArgument = Annotated[int, typer.Argument(min=1, max=SQLITE_INT_MAX, help="Verdict ID (from `gigscan review`).")]
+VerdictArgument = Annotated[int, typer.Argument(help="Verdict ID (from `gigscan review`).")]
 NoteOption = Annotated[str, typer.Option("--note", help="Why: the reason for the decision (kept in the log).")]
 ByOption = Annotated[
     str | None,
@@ -40,7 +40,7 @@ ByOption = Annotated[
 def review_list(
     ctx: typer.Context,
     marketplace: Annotated[str | None, typer.Option(help="Only this marketplace.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=SQLITE_INT_MAX, help="Most flags to list.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="Most flags to list.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:

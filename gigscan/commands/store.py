@@ -31,7 +31,7 @@ from db.review import STATE_FILTERS
 from db.search import HIT_LIMIT, MIN_SCORE, SellerHit, search_many
 from db.store import Store
 from gigscan import __version__
-from gigscan.app import DEFAULT_DB, SQLITE_INT_MAX, DbOption, app, console, err_console, fail, open_db
+from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail, open_db
 
 TEXT_FORMATS = ("csv", "jsonl", "html", "exhibit", "exhibit-csv", "network", "gexf")
 FILE_FORMATS = {"xlsx": "xlsx", "bundle": "zip"}  # binary: written to a file, never stdout
@@ -100,7 +100,7 @@ def search(
     fuzzy: Annotated[
         bool, typer.Option("--fuzzy", help="Also find ban-evasion variants and similar usernames.")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1, max=SQLITE_INT_MAX, help="Most hits per name.")] = HIT_LIMIT,
+    limit: Annotated[int, typer.Option(min=1, help="Most hits per name.")] = HIT_LIMIT,
     marketplace: Annotated[str | None, typer.Option(help="Only this marketplace.")] = None,
     min_score: Annotated[float, typer.Option(
         "--min-score", min=0.0, max=1.0, help="Least similarity of a fuzzy hit, 0-1 (the scale of every score).")
