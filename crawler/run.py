@@ -249,18 +249,26 @@ def crawl_settings(options: CrawlOptions) -> Settings:
 def preflight(options: CrawlOptions) -> None:
     """What can fail before Scrapy starts, checked now: the store opens (and is a gigscan store), the ruleset
     loads. Raises :class:`CrawlError` with the first problem in one line."""
-    from crawler.scanning import scanner_for
     from db.access import StoreUnavailable, open_store
-    from matchers.ruleset import RulesetError
 
     try:
         open_store(options.db, create=True).close()
     except StoreUnavailable as exc:
         raise CrawlError(str(exc)) from None
-    if options.rules is not None and not options.rules.is_file():
-        raise CrawlError(f"ruleset file not found: {options.rules}")
+    ruleset_version(options.rules)
+
+
+def ruleset_version(rules: Path | None) -> str:
+    """The version of the ruleset at ``rules`` (None: the bundled one), loaded as a crawl will load it; a file that
+    is missing or broken is a :class:`CrawlError` with its first problem in one line (the distributed seeder and
+    `gigscan worker` printed a RulesetError traceback)."""
+    from crawler.scanning import scanner_for
+    from matchers.ruleset import RulesetError
+
+    if rules is not None and not rules.is_file():
+        raise CrawlError(f"ruleset file not found: {rules}")
     try:
-        scanner_for(str(options.rules) if options.rules else None)
+        return scanner_for(str(rules) if rules else None).version
     except (RulesetError, OSError, UnicodeDecodeError) as exc:
         problems = getattr(exc, "problems", None) or [str(exc)]
         more = f" (and {len(problems) - 1} more: gigscan rules check)" if len(problems) > 1 else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -224,6 +225,8 @@ def notify(target: str, reports: list[RunReport]) -> str | None:
     Returns a problem to report, or None. A failing notification never hides the run's own status."""
     payload = json.dumps({"runs": [r.to_dict() for r in reports]}, default=str).encode()
     try:
+        if not shlex.split(target):
+            return f"notification to {target!r} failed: no URL or command"
         if target.startswith(("http://", "https://")):
             headers = {"Content-Type": "application/json"}
             request = urllib.request.Request(target, data=payload, method="POST", headers=headers)  # noqa: S310
@@ -231,7 +234,9 @@ def notify(target: str, reports: list[RunReport]) -> str | None:
                 response.read()
             return None
         proc = subprocess.run(shlex.split(target), input=payload, capture_output=True, timeout=NOTIFY_TIMEOUT_S)
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+    # http.client's errors (a hook answering garbage, a port that is not a number) are no OSError: caught too,
+    # or they escaped as a traceback from a crawl that could not start
+    except (OSError, ValueError, subprocess.TimeoutExpired, http.client.HTTPException) as exc:
         return f"notification to {target!r} failed: {exc}"
     if proc.returncode != 0:
         return f"notification command {target!r} exited {proc.returncode}"

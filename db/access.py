@@ -28,6 +28,15 @@ def _foreign_tables(path: Path) -> list[str]:
         conn.close()
 
 
+def io_hint(exc: sqlite3.Error) -> str:
+    """What to look at when SQLite could not read or write the disk (a full disk was reported as "corrupt or not
+    SQLite": a user told an intact evidence store was corrupt might set about repairing it)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_IOERR", "SQLITE_FULL")) or "disk" in str(exc):
+        return " (is its disk full or failing? the store itself was not changed)"
+    return ""
+
+
 def check_store_path(path: Path, *, create: bool) -> None:
     """Raise :class:`StoreUnavailable` for a path that cannot be a store (before anything is written to it)."""
     if path.is_dir():
@@ -43,6 +52,8 @@ def check_store_path(path: Path, *, create: bool) -> None:
         return  # an empty file is an empty SQLite database: a crawl creates its tables in it
     try:
         foreign = _foreign_tables(path)
+    except sqlite3.OperationalError as exc:  # the file may be sound: its disk is full or failing, it is locked...
+        raise StoreUnavailable(f"cannot open the store {path}: {exc}{io_hint(exc)}") from None
     except sqlite3.DatabaseError as exc:
         raise StoreUnavailable(f"{path} is not a gigscan store: corrupt or not SQLite ({exc})") from None
     if foreign:
@@ -59,6 +70,6 @@ def open_store(path: str | Path, *, create: bool = False) -> Store:
     except SchemaTooNewError as exc:
         raise StoreUnavailable(f"{path}: {exc}") from None
     except sqlite3.DatabaseError as exc:  # also OperationalError: unreadable, locked, disk full...
-        raise StoreUnavailable(f"cannot open the store {path}: {exc}") from None
+        raise StoreUnavailable(f"cannot open the store {path}: {exc}{io_hint(exc)}") from None
     except OSError as exc:
         raise StoreUnavailable(f"cannot open the store {path}: {exc.strerror or exc}") from None

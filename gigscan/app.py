@@ -72,6 +72,8 @@ class OneLineErrors(TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        argv = kwargs.get("args", args[0] if args else None)
+        argv = list(sys.argv[1:] if argv is None else argv)
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption...
@@ -84,10 +86,45 @@ class OneLineErrors(TyperGroup):
             err_console.print("aborted")
             sys.exit(1)
         except sqlite3.DatabaseError as exc:  # a store damaged under a running command: still one line
-            _one_line(f"the store cannot be read: {exc} (not a gigscan store, or damaged)")
+            from db.access import io_hint
+
+            hint = io_hint(exc)  # a full or failing disk: the store is not to be called damaged
+            _one_line(f"the store cannot be read or written: {exc}{hint}" if hint else
+                      f"the store cannot be read: {exc} (not a gigscan store, or damaged)")
+            sys.exit(2)
+        except OverflowError as exc:  # an ID or a limit typed beyond SQLite's integers
+            if "SQLite INTEGER" not in str(exc):
+                raise
+            _one_line(f"a number is too large: {exc} (SQLite's integers end at {SQLITE_INT_MAX})")
+            sys.exit(2)
+        except UnicodeEncodeError as exc:
+            if not _from_argv(exc, argv):
+                raise
+            _one_line(not_utf8(exc.object))
             sys.exit(2)
         sys.exit(rv if isinstance(rv, int) else 0)
 
+
+def _from_argv(exc: UnicodeEncodeError, argv: list[str]) -> bool:
+    """An argument's bytes that are not UTF-8 reach gigscan as lone surrogates (Python's surrogateescape), which
+    SQLite and JSON cannot encode: a search, a review note or an export filter holding one was a traceback. Paths
+    keep working (the file system takes the bytes back); text meets this error where it is stored or looked up.
+    Only characters the command line holds are blamed on it: anything else is a bug to see whole."""
+    if not isinstance(exc.object, str) or exc.reason != "surrogates not allowed":
+        return False
+    bad = exc.object[exc.start:exc.end]
+    return any(bad in str(arg) for arg in argv)
+
+
+def not_utf8(value: str) -> str:
+    """The one line for an argument whose bytes are not UTF-8, showing them as bytes."""
+    return (f"an argument holds bytes that are not UTF-8 text ({value.encode('utf-8', 'surrogateescape')!r}); "
+            "give names, notes and queries in UTF-8")
+
+
+# the largest integer SQLite stores: an ID or a limit beyond it was an OverflowError traceback (caught in main, so
+# every integer option is covered and help shows no 19-digit range)
+SQLITE_INT_MAX = 2**63 - 1
 
 _PLAIN_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "int range": "INTEGER",
                 "float range": "NUMBER", "path": "PATH", "file": "FILE", "directory": "DIR"}

@@ -20,6 +20,7 @@ from crawler.distributed.fleet import RunSpec, alive_workers, open_run, queue_fi
 from crawler.distributed.limiter import _HOLD, _RESERVE
 from crawler.distributed.scheduler import Leases
 from db import stream
+from db.checkpoint import default_checkpoints
 from db.ingest import DEAD_LETTERS, Ingester
 from db.store import Store
 from db.testing import capture, listing_record, verdict
@@ -264,6 +265,11 @@ def test_a_distributed_run_is_closed_judged_by_the_monitors_and_notified(
     assert outcome["status"] == "degraded" and outcome["failures"][0]["monitor"] == "blocked_share"
     assert json.loads(received.read_text())["runs"][0]["run_id"] == 1  # notified, as a local crawl would be
     assert client.hget(stream.run_hash(run.key), "state") == b"closed" and not client.sismember(stream.RUNS, run.key)
+    # the head anchored outside the store, as after a local crawl (a fleet's store had no checkpoint at all)
+    [line] = default_checkpoints(db).read_text().splitlines()
+    with Store(db) as store:
+        verified = store.verify()
+    assert (json.loads(line)["entries"], json.loads(line)["head"]) == (verified.entries, verified.head)
 
 
 def test_a_distributed_recheck_counts_unreached_targets_as_missed_once(client: redis.Redis, tmp_path: Path) -> None:
@@ -294,3 +300,15 @@ def test_a_distributed_recheck_counts_unreached_targets_as_missed_once(client: r
     assert outcome["recheck"] == {"listings": 3, "sellers": 0, "removed": 0, "removed_after_misses": 0,
                                   "reappeared": 0, "missing_after": 2}  # fmt: skip
     assert RunSpec.load(json.dumps({**json.loads(client.hget(stream.run_hash(again.key), "spec")), "new": 1})).recheck
+
+
+def test_a_broken_ruleset_is_one_line_for_the_seeder_and_the_worker(server: RedisServer, tmp_path: Path) -> None:
+    """Both printed a RulesetError traceback (a local crawl said it in one line); the seeder opens no run."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text("this is not = = toml\n")
+    for args in (["crawl", "fiverr", "--db", str(tmp_path / "x.db")], ["worker"]):
+        result = run_gigscan(*args, "--rules", str(rules), "--redis-url", server.url, check=False, timeout=60)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+        assert "cannot load the ruleset" in result.stderr
+    assert json.loads(run_gigscan("queue", "--redis-url", server.url, "--json").stdout)["runs"] == []

@@ -477,3 +477,26 @@ def test_small_helpers() -> None:
     )
     assert same_host_url("http://127.0.0.1:8123/", "data:text/html,x") is None
     assert with_query_param("http://h/s?query=a+b&page=2", "page", 3) == "http://h/s?query=a+b&page=3"
+
+
+def test_half_a_utf16_pair_in_the_json_is_mended_and_stored(tmp_path) -> None:
+    """A card whose JSON escapes a lone surrogate ("\\ud800") failed the page (UnicodeEncodeError building its
+    URL: the page's other listings were lost) and could not be stored (SQLite cannot encode it). The text read
+    from the JSON is mended to U+FFFD; the listings store."""
+    from crawler.pipelines import as_record
+    from db import Store
+
+    cards = [{"gig_id": 1, "seller_name": "al\ud800ice", "gig_url": "/al/one", "title": "buy \udfff reviews"},
+             {"gig_id": 2, "seller_name": "bob", "gig_url": "/bob/two", "title": "logo"}]
+    page = parse_fiverr(perseus_page({"items": cards}), "https://www.fiverr.com/search/gigs?query=x")
+    one, two = page.listings
+    assert (one.seller, one.title) == ("al\ufffdice", "buy \ufffd reviews")
+    capture = Capture(url="https://www.fiverr.com/search/gigs?query=x", status=200, headers={}, body=b"<html>",
+                      fetched_at="2026-01-01T00:00:00Z")
+    with Store(tmp_path / "gigscan.db") as store:
+        run = store.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
+        one.capture = two.capture = capture
+        store.record_batch(run, [as_record(one), as_record(two)])
+        titles = [row[0] for row in store.conn.execute("SELECT title FROM listings ORDER BY external_id")]
+        assert titles == ["buy \ufffd reviews", "logo"]
+        assert store.verify().ok

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -253,3 +255,39 @@ def test_notify_runs_a_command_with_the_summary_on_stdin(tmp_path: Path) -> None
     assert notify(f"{sys.executable} -c 'raise SystemExit(3)'", [REPORT]) == (
         f"notification command \"{sys.executable} -c 'raise SystemExit(3)'\" exited 3")
     assert "failed" in (notify("/nonexistent/notifier", [REPORT]) or "")
+
+
+@pytest.fixture
+def garbage_hook() -> Iterator[str]:
+    """A webhook that answers every request with a line that is no HTTP status line."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"garbage\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    server.close()
+
+
+@pytest.mark.parametrize("target", ["{hook}", "http://127.0.0.1:abc/", "http://exa mple/", "   "])
+def test_a_notification_that_fails_in_any_way_is_a_problem_returned(garbage_hook: str, target: str) -> None:
+    """http.client's errors (BadStatusLine, InvalidURL) and a blank command escaped notify() as tracebacks."""
+    problem = notify(target.format(hook=garbage_hook), [REPORT])
+    assert problem is not None and "failed" in problem
+
+
+def test_a_crawl_that_cannot_start_says_so_in_one_line_whatever_its_hook_answers(
+        garbage_hook: str, tmp_path: Path) -> None:
+    """A missing store with --notify pointing at a hook that answers garbage was a BadStatusLine traceback."""
+    result = CliRunner().invoke(app, ["crawl", "fiverr", "--db", str(tmp_path / "no" / "x.db"), "--query", "x",
+                                      "--notify", garbage_hook])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output

@@ -158,3 +158,20 @@ def test_warc_never_overwrites_the_store_either(db):
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert len(list(db.parent.glob("gigscan-*.warc.gz"))) == 1
     assert not list(db.parent.glob(".*partial"))
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl", "xlsx", "html", "exhibit", "bundle"])
+def test_a_run_whose_query_was_not_utf8_exports(tmp_path, format):
+    """A run's arguments holding half a UTF-16 pair (a query whose bytes were not UTF-8, from `scrapy crawl -a` or
+    an older gigscan) made the bundle's manifest.json a UnicodeEncodeError traceback."""
+    path = tmp_path / "x.db"
+    with Store(path) as store:
+        run = store.start_run("crawl", "fiverr", {"queries": ["caf\udce9"]}, "r1", "0.1.0")
+        store.record_batch(run, [listing_record(verdict=verdict())])
+    out = tmp_path / f"out.{format}"
+    result = export(path, "--format", format, "--output", str(out))
+    assert result.exit_code == 0, result.output
+    if format == "bundle":
+        with zipfile.ZipFile(out) as archive:
+            manifest = next(n for n in archive.namelist() if n.endswith("manifest.json"))
+            assert json.loads(archive.read(manifest))["runs"][0]["args"]["queries"] == ["caf\udce9"]

@@ -7,6 +7,7 @@ import hashlib
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -122,3 +123,23 @@ def test_a_stored_url_beyond_ascii_is_written_percent_encoded_not_a_traceback(tm
         path = write_warc(store, tmp_path / "warc")
     requests = [r for r, _ in read_records(path) if r.rec_type == "request"]
     assert [r.http_headers.statusline for r in requests] == ["/bidi%E2%80%AEuser/gig%205?q=caf%C3%A9 HTTP/1.1"]
+
+
+def test_a_header_beyond_ascii_is_the_received_bytes_percent_encoded(tmp_path):
+    """The store keeps a header's received bytes read as latin-1; warcio percent-encoded their UTF-8, so a value
+    sent as UTF-8 "café" reached the WARC as caf%C3%83%C2%A9, bytes the server never sent."""
+    sent = "attachment; filename=café 100%.pdf".encode()  # UTF-8 on the wire
+    latin1 = b"caf\xe9"  # a latin-1 server
+    headers = {"Content-Disposition": sent.decode("latin-1"), "X-Name": latin1.decode("latin-1"), "X-Plain": "a%b"}
+    with Store(tmp_path / "x.db") as store:
+        run = store.start_run("crawl", "fiverr", {}, "r1", "0.1.0")
+        gig = capture(headers=headers, request_headers={"Referer": sent.decode("latin-1")})
+        store.record_batch(run, [listing_record(capture=gig, verdict=verdict())])
+        path = write_warc(store, tmp_path / "warc")
+    assert warcio_check(path).returncode == 0
+    records = {r.rec_type: r for r, _ in read_records(path)}
+    response, request = records["response"].http_headers, records["request"].http_headers
+    assert unquote_to_bytes(response.get_header("Content-Disposition")) == sent
+    assert unquote_to_bytes(response.get_header("X-Name")) == latin1
+    assert response.get_header("X-Plain") == "a%b"  # an ASCII value is written as received
+    assert unquote_to_bytes(request.get_header("Referer")) == sent

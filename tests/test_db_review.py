@@ -147,3 +147,37 @@ def test_a_suspect_can_be_reviewed_a_clear_verdict_cannot(store):
     assert confirmed.exit_code == 0, confirmed.output
     refused = cli(store, "review", "dismiss", str(verdict_of(store, "8")), "--note", "nothing", "--by", "ana")
     assert refused.exit_code == 2 and "only those are reviewed" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["review", "confirm", "99999999999999999999", "--note", "x"],  # beyond SQLite's integers: OverflowError
+        ["review", "--limit", "99999999999999999999"],
+        ["review", "confirm", "{vid}", "--note", "x", "--by", "   "],  # a blank reviewer: ValueError
+        ["review", "confirm", "{vid}", "--note", "bad \udcff byte"],  # argv bytes that are not UTF-8
+        ["review", "dismiss", "{vid}", "--note", "x", "--by", "\udcfe"],
+    ],
+)
+def test_a_decision_from_bad_arguments_is_one_line_and_records_nothing(store, args):
+    """Each of these was a traceback (OverflowError, ValueError, UnicodeEncodeError); none records a decision."""
+    vid = verdict_of(store, "1")
+    result = cli(store, *(arg.format(vid=vid) for arg in args))
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert pending_ids(store) == ["1", "2"]
+    assert store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
+
+
+def test_a_decision_on_a_full_disk_does_not_call_the_store_damaged(store, monkeypatch):
+    """SQLite's "database or disk is full" while recording a decision was reported as "the store cannot be read
+    ... (not a gigscan store, or damaged)" about an intact store."""
+    import sqlite3
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "review_verdict", full)
+    result = cli(store, "review", "confirm", str(verdict_of(store, "1")), "--note", "x", "--by", "ana")
+    assert result.exit_code == 2 and "damaged" not in result.stderr, result.stderr
+    assert "database or disk is full (is its disk full or failing?" in result.stderr

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import resource
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +74,20 @@ def test_warc_command_writes_and_refuses_bad_usage(db, tmp_path):
     assert code == 2 and "choose one" in err
     code, _, err = gigscan("warc", "--output", str(tmp_path / "w"), "--username", "nobody", "--db", str(db))
     assert code == 1 and "nothing stored matches" in err
+
+
+@pytest.mark.parametrize("command", [["verify"], ["search", "alice"], ["review", "confirm", "1", "--note", "x"]])
+def test_a_full_disk_is_not_reported_as_a_corrupt_store(db, command):
+    """With no room for SQLite's -shm file (a full disk), every command said "not a gigscan store: corrupt or not
+    SQLite (disk I/O error)" about an intact store; it now says it cannot open it and asks about the disk."""
+
+    def full_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    before = db.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "gigscan", *command, "--db", str(db)], capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).parent.parent, preexec_fn=full_disk)
+    assert proc.returncode == 2 and "corrupt" not in proc.stderr, proc.stderr
+    assert "is its disk full or failing?" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert db.read_bytes() == before

@@ -149,6 +149,17 @@ def test_eval_refuses_a_non_utf8_file_with_one_line(tmp_path):
     assert result.exit_code == 2 and "not UTF-8" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["eval", "--errors"], ["classify"]])
+def test_half_a_utf16_pair_in_a_labeled_file_is_one_line(tmp_path, command):
+    """JSON can escape a lone surrogate; eval printed the title and died on UnicodeEncodeError (exit 1)."""
+    path = tmp_path / "dev.jsonl"
+    path.write_text('{"id": 1, "title": "buy amazon reviews", "label": 1}\n'
+                    '{"id": 2, "title": "x\\ud800 buy amazon reviews", "label": 0}\n')
+    result = gigscan(*command, str(path))
+    assert result.exit_code == 2 and "line 2: a string escapes half a UTF-16 pair" in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 # -- injection ------------------------------------------------------------------------------------------------
 
 
@@ -229,3 +240,28 @@ def test_a_page_with_ten_thousand_links_yields_at_most_the_caps():
     assert stats["gigscan/page_cap/pages_over_listings_cap"] == 1
     start = list(middleware.process_spider_output(None, iter([Request("https://x.example")] * 2000)))
     assert len(start) == 2000  # the user's start requests are never cut
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "\udcff"],
+        ["history", "caf\udce9"],
+        ["buyers", "\udcff"],
+        ["runs", "--limit", "99999999999999999999"],
+        ["export", "--format", "csv", "--output", "{tmp}/x.csv", "--marketplace", "\udcff"],
+        ["crawl", "fiverr", "--base-url", "http://127.0.0.1:9", "--query", "caf\udce9"],
+    ],
+)
+def test_arguments_that_are_not_utf8_or_too_large_are_one_line(tmp_path, args):
+    """A name typed in Latin-1 (argv bytes that are not UTF-8, which Python holds as lone surrogates) was a
+    UnicodeEncodeError traceback from SQLite, and a crawl ran to "start_error"; a limit beyond SQLite's integers
+    an OverflowError. Each is one line and exit 2, and the crawl records no run."""
+    db = tmp_path / "gigscan.db"
+    with Store(db) as store:
+        store.record_batch(store.start_run("crawl", "fiverr", {}, "r1", "0.1.0"), [listing_record()])
+    result = gigscan(*(arg.format(tmp=tmp_path) for arg in args), "--db", str(db))
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    with Store(db) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1

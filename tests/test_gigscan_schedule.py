@@ -98,3 +98,24 @@ def test_a_name_is_scheduled_once(crontab: Path) -> None:
     assert schedule("add", "job", "--every", "1d", "--", "crawl", "fiverr", crontab=crontab)[0] == 0
     code, out = schedule("add", "job", "--every", "2d", "--", "crawl", "fiverr", crontab=crontab)
     assert code == 2 and "exists" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"at": "2026-12-07T07:12:40Z", "entries": 1458, "head": "c881"}\n', "not a crontab entry"),
+        (b"17 4 * * * /usr/bin/backup\nmy notes, not a job\n", "not a crontab entry"),
+        (b"SQLite format 3\x00\xff\xfe\x82", "not a crontab (not UTF-8 text)"),
+    ],
+)
+def test_a_file_that_is_not_a_crontab_is_left_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        content: bytes, message: str) -> None:
+    """--crontab-file naming the checkpoint file (or a crontab with a line cron's parser cannot read) was rewritten
+    with every such line commented out as "# DISABLED LINE"; a binary file was a UnicodeDecodeError traceback."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "gigscan.db.checkpoints.jsonl"
+    path.write_bytes(content)
+    code, out = schedule("add", "job", "--every", "1d", "--", "crawl", "fiverr", crontab=path)
+    assert code == 2 and message in out and len(out.strip().splitlines()) == 1, out
+    assert path.read_bytes() == content
+    assert schedule("remove", "job", crontab=path)[0] == 2 and path.read_bytes() == content

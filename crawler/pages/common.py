@@ -90,13 +90,39 @@ def script_text(html: str, element_id: str) -> str | None:
     return None
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def page_json(text: str) -> Any:
+    """``json.loads``, with every lone surrogate in the result's text replaced by U+FFFD.
+
+    Why: a page's JSON may escape half a UTF-16 pair (``"title": "\\ud800"``), which ``json.loads`` returns as
+    is; building the listing's URL from it raised UnicodeEncodeError (the page's items were lost), and SQLite
+    cannot store it. The body stays byte-exact in the capture; only the text read from it is mended."""
+    data = json.loads(text)
+    # a walk of a 3 MB page's JSON costs more than this scan: only a page that escapes a surrogate is walked
+    return without_lone_surrogates(data) if _SURROGATE_ESCAPE.search(text) else data
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """JSON-shaped ``value`` (dicts, lists, strings, numbers) with lone surrogates in its strings replaced."""
+    if isinstance(value, str):
+        return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def json_script(html: str, element_id: str) -> Any:
     """Parsed JSON of ``<script id=ELEMENT_ID>``; None when the tag is absent, `PageError` when broken."""
     text = script_text(html, element_id)
     if text is None:
         return None
     try:
-        return json.loads(text)
+        return page_json(text)
     except ValueError as exc:  # json.JSONDecodeError
         raise PageError(f"script#{element_id} is not valid JSON: {exc}") from None
     except RecursionError:

@@ -26,7 +26,6 @@ Choices, stated once:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -47,6 +46,7 @@ from crawler.pages.common import (
     dig,
     first,
     html_to_text,
+    page_json,
     same_host_url,
     strip_query,
     unix_to_iso,
@@ -396,7 +396,7 @@ class FreelancerApiPage:
         self.url = url
         self.capture = capture
         try:
-            data = json.loads(text)
+            data = page_json(text)
         except (ValueError, RecursionError) as exc:
             raise PageError(f"Freelancer API answer is not JSON: {exc}") from None
         if isinstance(data, dict) and data.get("status") not in (None, "success"):

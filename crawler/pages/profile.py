@@ -23,7 +23,6 @@ or XPath (no ``::text``) is always turned into readable text; other values are k
 
 from __future__ import annotations
 
-import json
 import re
 import string
 from collections.abc import Iterator
@@ -36,7 +35,16 @@ from urllib.parse import quote, quote_plus, urlsplit
 from parsel import Selector
 
 from crawler.items import DETAIL_PAGE, Capture, Listing, Seller
-from crawler.pages.common import Blocked, PageError, as_float, as_int, html_to_text, same_host_url, strip_query
+from crawler.pages.common import (
+    Blocked,
+    PageError,
+    as_float,
+    as_int,
+    html_to_text,
+    page_json,
+    same_host_url,
+    strip_query,
+)
 from matchers.patterns import PatternError, SafePattern, compile_pattern
 from matchers.toml_lines import TomlLines, TomlSyntaxError
 from matchers.toml_lines import parse as parse_toml
@@ -436,7 +444,7 @@ class ProfilePage:
         objects = []
         for text in self.sel.css('script[type="application/ld+json"]::text').getall():
             try:
-                objects.extend(_jsonld_objects(json.loads(text)))
+                objects.extend(_jsonld_objects(page_json(text)))
             except (ValueError, RecursionError):
                 continue  # one broken block must not hide the others
         return objects
@@ -446,7 +454,7 @@ class ProfilePage:
         if not text:
             return None
         try:
-            return json.loads(text)
+            return page_json(text)
         except (ValueError, RecursionError):
             raise PageError(f"{self.profile.name}: {css} is not valid JSON") from None
 

@@ -97,9 +97,11 @@ def write_bundle(store: Store, path: Path, filters: Mapping[str, Any]) -> Bundle
         hashes = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
         (folder / "SHA256SUMS").write_text("".join(f"{h}  {name}\n" for name, h in hashes.items()), encoding="utf-8")
         (folder / "MANIFEST.txt").write_text(_manifest_text(settings, hashes), encoding="utf-8")
+        # errors: a run's arguments may hold half a UTF-16 pair (a query of bytes that were not UTF-8, given to
+        # `scrapy crawl -a` or an older gigscan): written as its JSON escape, not a UnicodeEncodeError
         (folder / "manifest.json").write_text(
             json.dumps({**settings, "files": hashes, "how": HOW_IT_WAS_MADE}, indent=1, ensure_ascii=False),
-            encoding="utf-8",
+            encoding="utf-8", errors="backslashreplace",
         )
         _zip(folder, path, bundle_name(filters, now))
     return BundleResult(path, len(rows), len(sellers), hashes)

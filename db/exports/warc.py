@@ -9,7 +9,8 @@ record can be matched to the evidence log.
 The body kept is the one Scrapy delivered, decoded from any gzip/br transfer. Its response headers are kept as
 received except three that would misdescribe the decoded body to a replay tool: ``Content-Encoding`` and
 ``Transfer-Encoding`` are renamed ``X-Gigscan-Orig-...``, and a ``Content-Length`` that differs from the body
-is kept as ``X-Gigscan-Orig-Content-Length`` and replaced by the body's length.
+is kept as ``X-Gigscan-Orig-Content-Length`` and replaced by the body's length. A header value beyond ASCII
+(which an HTTP block in a WARC cannot hold) is written with its received bytes percent-encoded.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ WARC_VERSION = "1.1"
 BODY_SHA256_HEADER = "Gigscan-Body-SHA256"
 _RENAMED = ("content-encoding", "transfer-encoding")
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # with letters, digits and _.-: kept; space, controls, "<>\^`{|} encoded
+_HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")  # printable ASCII but %: kept
 _EVER_FLAGGED = "SELECT listing_id FROM verdicts WHERE flagged = 1"
 
 
@@ -150,7 +152,7 @@ def _records(writer: WARCWriter, store: Store, capture: dict[str, Any]) -> tuple
     target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
     request_headers = StatusAndHeaders(
         f"{capture['method']} {target} HTTP/1.1",
-        list(json.loads(capture["request_headers"]).items()),
+        _ascii_headers(json.loads(capture["request_headers"])),
         is_http_request=True,
     )
     request = writer.create_warc_record(
@@ -162,7 +164,7 @@ def _records(writer: WARCWriter, store: Store, capture: dict[str, Any]) -> tuple
 
 def _response_headers(headers: dict[str, str], body_length: int) -> list[tuple[str, str]]:
     out = []
-    for name, value in headers.items():
+    for name, value in _ascii_headers(headers):
         lowered = name.lower()
         if lowered in _RENAMED:
             out.append((f"X-Gigscan-Orig-{name}", value))
@@ -172,6 +174,25 @@ def _response_headers(headers: dict[str, str], body_length: int) -> list[tuple[s
         else:
             out.append((name, value))
     out.append(("Content-Length", str(body_length)))
+    return out
+
+
+def _ascii_headers(headers: dict[str, str]) -> list[tuple[str, str]]:
+    """Headers as ASCII a WARC's HTTP block can hold: a value with other bytes has each of them (and ``%``)
+    percent-encoded, so decoding it gives back the bytes received.
+
+    Why: the store keeps each header as its received bytes read as latin-1 (``crawler.capture.headers_dict``);
+    warcio percent-encodes a non-ASCII value's UTF-8, so ``café`` sent in UTF-8 became ``caf%C3%83%C2%A9`` in the
+    WARC, bytes the server never sent. A value from elsewhere (beyond latin-1) is taken as UTF-8."""
+    out = []
+    for name, value in headers.items():
+        if not value.isascii():
+            try:
+                raw = value.encode("latin-1")
+            except UnicodeEncodeError:
+                raw = value.encode("utf-8", "backslashreplace")
+            value = quote(raw, safe=_HEADER_SAFE)
+        out.append((name, value))
     return out
 
 

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from db.recheck import MISSING_AFTER
 from gigscan import __version__
-from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail
+from gigscan.app import DEFAULT_DB, DbOption, app, console, err_console, fail, not_utf8
 
 if TYPE_CHECKING:
     from crawler.run import CrawlOptions, CrawlSummary
@@ -153,6 +153,9 @@ def crawl(  # noqa: PLR0913 (the options are the command's interface; the body o
         fail("--all goes with --recheck")
     if any(not q.strip() for q in query):  # the spider drops it, and would crawl every seed query instead
         fail("--query is empty: give the words to search for, or leave --query out for the ruleset's seed queries")
+    for q in query:  # the spider failed on it at start ("start_error"), after recording a run
+        if any("\udc80" <= c <= "\udcff" for c in q):
+            fail(not_utf8(q))
     options = CrawlOptions(
         spider=spider, db=db, queries=tuple(query), max_pages=max_pages,
         base_url=check_url("--base-url", base_url), mirror=check_url("--mirror", mirror), rules=rules,

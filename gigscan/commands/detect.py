@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -73,6 +74,21 @@ def _finite(text: str) -> float:
     return value
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True when a string in ``value`` holds a lone surrogate: JSON can escape one, and ``json.loads`` returns it,
+    but no UTF-8 output can carry it (eval printed a UnicodeEncodeError traceback on such a title)."""
+    if isinstance(value, str):
+        return not value.isascii() and _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    return False
+
+
 def parse_listing(line: str, number: int) -> dict[str, Any]:
     """One input line as a listing, or exit 2 naming the line: hostile input gets one clear error. ``NaN`` and
     ``Infinity`` (which Python's json would take) are refused: they would make the output invalid JSON."""
@@ -84,6 +100,8 @@ def parse_listing(line: str, number: int) -> dict[str, Any]:
         fail(f"line {number}: not valid JSON ({exc})")
     if not isinstance(row, dict):
         fail(f"line {number}: expected a JSON object, got {type(row).__name__}")
+    if _has_lone_surrogate(row):
+        fail(f"line {number}: a string escapes half a UTF-16 pair (such as \"\\ud800\"), which is no character")
     if "id" not in row:
         fail(f"line {number}: missing \"id\"")
     for key in ("title", "description"):

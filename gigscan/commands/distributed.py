@@ -57,7 +57,7 @@ def crawl_distributed(options: CrawlOptions, url: str, detach: bool) -> None:
     from scrapy.settings import SETTINGS_PRIORITIES
 
     from crawler.distributed.fleet import mark_seeded, seed_process
-    from crawler.run import CrawlError, check_recheck, crawl_settings, plan, spider_classes
+    from crawler.run import CrawlError, check_recheck, crawl_settings, plan, ruleset_version, spider_classes
 
     if options.resume:
         fail("--resume is for local crawls: a distributed run keeps its frontier in Redis, and it survives a "
@@ -67,6 +67,7 @@ def crawl_distributed(options: CrawlOptions, url: str, detach: bool) -> None:
         classes = spider_classes(settings)
         crawls = plan(options, classes)
         check_recheck(options, classes)
+        ruleset_version(options.rules)
     except CrawlError as exc:
         fail(exc.reason, code=exc.code)
     recheck, targets_file = distributed_recheck(options)
@@ -119,14 +120,14 @@ def run_spec(client: redis.Redis, options: CrawlOptions, planned: Any, portable:
              recheck: dict[str, Any] | None = None) -> RunSpec:
     """A new run of one planned crawl, recorded in Redis (state ``seeding``) and announced to the ingester."""
     from crawler.distributed.fleet import RunSpec, new_run_key, open_run
-    from crawler.scanning import scanner_for
+    from crawler.run import ruleset_version
 
     spider_args: dict[str, Any] = {"max_pages": options.max_pages, "follow_sellers": options.follow_sellers,
                                    "query": list(options.queries) or None}  # fmt: skip
     spider_args.update({k: v for k, v in planned.args.items() if v is not None})
     spec = RunSpec(new_run_key(client, planned.label), planned.spider, planned.label, spider_args, portable,
                    {**options.run_args(), **planned.args, "marketplace": planned.label},
-                   scanner_for(str(options.rules) if options.rules else None).version, __version__, options.notify,
+                   ruleset_version(options.rules), __version__, options.notify,
                    recheck)
     open_run(client, spec)
     return spec
@@ -208,10 +209,12 @@ def worker(
     from scrapy.spiderloader import SpiderLoader
 
     from crawler.distributed.fleet import FleetWorker
-    from crawler.scanning import scanner_for
+    from crawler.run import CrawlError, ruleset_version
 
-    if rules is not None and not rules.is_file():
-        fail(f"ruleset file not found: {rules}")
+    try:
+        version = ruleset_version(rules)
+    except CrawlError as exc:
+        fail(exc.reason, code=exc.code)
     redis_client(redis_url)
     base = worker_settings({"LOG_LEVEL": log_level.upper(), "GIGSCAN_RULES": str(rules) if rules else None})
     known = SpiderLoader.from_settings(base).list()
@@ -223,7 +226,6 @@ def worker(
         return worker_settings({**spec.settings, "LOG_LEVEL": log_level.upper(),
                                 "GIGSCAN_RULES": str(rules) if rules else None})  # fmt: skip
 
-    version = scanner_for(str(rules) if rules else None).version
     FleetWorker(redis_url, set(spider), settings_for, version, base, lease_s=lease).run()
 
 
@@ -285,10 +287,14 @@ def ingest(
 
 
 def judge_closed_run(db: Path, run_id: int, spec: dict[str, Any], status: str) -> dict[str, Any]:
-    """A distributed run is over: run the monitors on it, notify if it went wrong (as a local crawl would)."""
+    """A distributed run is over: run the monitors on it, anchor the log's head in the checkpoint file and notify
+    if it went wrong, as a local crawl does (a fleet's store had no checkpoint at all, so `verify` could not tell
+    it from one cut short or rebuilt)."""
     from crawler.unattended import judge_run, notify
+    from db.checkpoint import checkpoint_after_crawl
 
     report = judge_run(db, run_id)
+    checkpoint_after_crawl(db)  # after the judgement: a degraded status is a logged change of the run
     line = f"run {run_id} ({spec.get('label')}) closed: {report.status}"
     err_console.print(line + "".join(f"; {f['monitor']}: {f['message']}" for f in report.failures),
                       highlight=False, markup=False)  # fmt: skip

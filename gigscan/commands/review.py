@@ -83,6 +83,8 @@ def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str 
     if not note.strip():
         fail("--note must say why")
     reviewer = (by or os.environ.get("GIGSCAN_REVIEWER") or getpass.getuser()).strip()
+    if not reviewer:
+        fail("--by must name who decides")
     with open_existing(db) as store:
         found = flag(store, verdict_id)
         if found is None:

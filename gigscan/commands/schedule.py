@@ -10,6 +10,7 @@ database explicitly (cron's environment has no GIGSCAN_DB) and appends its outpu
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
@@ -18,6 +19,7 @@ import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 
+import crontab
 import typer
 from crontab import CronItem, CronSlices, CronTab
 from rich.markup import escape
@@ -30,6 +32,9 @@ schedule_app = typer.Typer(
     help="Scheduled crawls: entries in your crontab, each a fresh process with a log file.", no_args_is_help=True
 )
 app.add_typer(schedule_app, name="schedule")
+
+# python-crontab logs each line it cannot parse to stderr; gigscan says so itself, in one line, before saving
+logging.getLogger(crontab.__name__).disabled = True
 
 MARK = "gigscan:"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -44,16 +49,37 @@ CrontabFile = Annotated[
 
 
 def open_crontab(path: Path | None) -> CronTab:
-    """The user's crontab, or the crontab file at ``path`` (empty if it does not exist yet)."""
+    """The user's crontab, or the crontab file at ``path`` (empty if it does not exist yet; read as bytes, so a file
+    that is not text is one line, not a traceback)."""
     try:
         if path is None:
-            return CronTab(user=True)
-        return CronTab(tabfile=str(path)) if path.exists() else CronTab(tab="")
+            cron = CronTab(user=True)
+        elif not path.exists():
+            return CronTab(tab="")
+        else:
+            cron = CronTab(tab=path.read_bytes().decode("utf-8"))
+            cron.filen = str(path)
+    except UnicodeDecodeError:
+        fail(f"{path} is not a crontab (not UTF-8 text); not editing it")
     except OSError as exc:
         fail(f"cannot read the crontab: {exc}")
+    return cron
+
+
+def refuse_foreign_lines(cron: CronTab, path: Path | None) -> None:
+    """python-crontab rewrites a line it cannot read as ``# DISABLED LINE`` and the line commented out: saving would
+    silently disable a job cron still runs, or, for a file that is no crontab at all (the checkpoint file named by
+    mistake), comment out every line of it. gigscan only edits a crontab whose every line it can write back."""
+    for line in cron.lines:
+        bad = line if isinstance(line, str) else None if line.is_valid() else str(line)
+        if bad is not None and bad.strip() and not bad.strip().startswith("#"):
+            where = path if path is not None else "your crontab"
+            fail(f"{where} holds a line that is not a crontab entry, which saving would comment out: "
+                 f"{bad.strip()[:80]!r}; not editing it")
 
 
 def save_crontab(cron: CronTab, path: Path | None) -> None:
+    refuse_foreign_lines(cron, path)
     try:
         cron.write(str(path) if path is not None else None)
     except OSError as exc:
