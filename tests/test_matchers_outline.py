@@ -17,10 +17,14 @@ from matchers.outline import (
 )
 
 #: The expressions over the text as written that the outline's stand for (a ";" after a Greek letter is a "?").
-_ENDS = r"(?:[.!?\u037e]|(?<=[" + GREEK_LETTERS + r"]);)(?:\s|$)|[\n\r•|✅✔。｡！？" + SCRIPT_SENTENCE_MARKS + r"]|\s[-–—]\s"
+_ENDS = (
+    r"(?:[.!?\u037e]|(?<=[" + GREEK_LETTERS + r"]);)(?:\s|$)|[\n\r•|✅✔。｡！？" + SCRIPT_SENTENCE_MARKS + r"]|\s[-–—]\s"
+)
 WRITTEN = {
     SENTENCE_END: re.compile(_ENDS),
-    CLAUSE_END: re.compile(_ENDS + r"|(?<![" + GREEK_LETTERS + r"]);|[,:()\[\]{}<>\"“”«»，、；：（）「」『』【】《》〈〉]"),
+    CLAUSE_END: re.compile(
+        _ENDS + r"|(?<![" + GREEK_LETTERS + r"]);|[,:()\[\]{}<>\"“”«»，、；：（）「」『』【】《》〈〉]"
+    ),
     WORD: re.compile(WORD_WRITTEN),
 }
 PIECES = ["ab", "Z9", " ", "  ", "\t", "\x1c", "\xa0", "\u2003", ".", "!", "?", "\n", "\r", "-", "–", "—", "•", "|",
