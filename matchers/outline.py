@@ -26,17 +26,26 @@ MARKS = {"\n": "\n", "\r": "\r", ".": ".", "!": ".", "?": ".", "•": "|", "|": 
 CJK_SENTENCE_MARKS = "。｡！？"
 CJK_CLAUSE_MARKS = "，、；：（）「」『』【】《》〈〉"
 MARKS |= dict.fromkeys(CJK_SENTENCE_MARKS, "|") | dict.fromkeys(CJK_CLAUSE_MARKS, ",")
+#: The marks that end a sentence in other scripts, and only there (so whatever follows them): Urdu "۔", Ethiopic
+#: "።" and its question mark "፧", the Devanagari and Bengali danda "।" and double danda "॥", Armenian "։",
+#: Myanmar "။", Arabic "؟". Read as ``#`` (no break), a Hindi or Amharic page was one sentence. (Thai writes no
+#: end mark; Ethiopic's word separator "፡" is no word character, so it already parts words.)
+SCRIPT_SENTENCE_MARKS = "۔።፧।॥։။؟"
+#: Greek asks with ";" (U+037E, which NFC makes ";"): after a Greek letter it is a "?", elsewhere a clause mark.
+GREEK_LETTERS = "\u0370-\u03ff\u1f00-\u1fff"
+_GREEK_QUESTION = re.compile("[" + GREEK_LETTERS + "];")
+MARKS |= dict.fromkeys(SCRIPT_SENTENCE_MARKS, "|") | {"\u037e": "."}
 
 # The boundaries as expressions over the outline: the specification that ``Boundaries`` answers with byte
 # searches (not searched at scan time; the tests hold both to the same expressions over the text as written).
 
 #: Where one sentence, line or list item ends and the next begins, in the outline: in the text as written,
-#: ``[.!?](?:\s|$)|[\n\r•|✅✔。｡！？]|\s[-–—]\s``.
+#: ``(?:[.!?\u037e]|(?<=[GREEK_LETTERS]);)(?:\s|$)|[\n\r•|✅✔。｡！？SCRIPT_SENTENCE_MARKS]|\s[-–—]\s``.
 SENTENCE_END = re.compile(rb"\.(?:\s|$)|[\n\r|]|\s-\s")
 #: Where a clause ends: a sentence end, or one of ``,;:()[]{}<>"“”«»`` or ``CJK_CLAUSE_MARKS`` (an outline ",").
 CLAUSE_END = re.compile(SENTENCE_END.pattern + rb"|,")
 #: A sentence ended by a full stop, "!" or "?" (not by the marks that part a title: a dash, "|", a line break).
-_STOP = re.compile(r"[.!?。！？](?:\s|$)")
+_STOP = re.compile("(?:[.!?。！？\u037e]|;(?<=[" + GREEK_LETTERS + "];))(?:\\s|$)|[" + SCRIPT_SENTENCE_MARKS + "]")
 #: A word in the outline: ``WORD_WRITTEN`` in the text as written.
 WORD = re.compile(rb"a+")
 
@@ -89,7 +98,21 @@ codecs.register_error("gigscan.outline", _outline_run)
 
 def outline(text: str) -> bytes:
     """``text`` as one byte per character, offsets unchanged (see the module's docstring)."""
-    return text.encode("ascii", "gigscan.outline").translate(_OUTLINE_BYTES)
+    shape = text.encode("ascii", "gigscan.outline").translate(_OUTLINE_BYTES)
+    if ";" in text and not text.isascii():
+        return _greek_questions(text, shape)
+    return shape
+
+
+def _greek_questions(text: str, shape: bytes) -> bytes:
+    """``shape`` with each ";" that follows a Greek letter outlined as the "?" it is (a sentence end)."""
+    found = [m.end() - 1 for m in _GREEK_QUESTION.finditer(text)]
+    if not found:
+        return shape
+    marked = bytearray(shape)
+    for at in found:
+        marked[at] = 46  # "."
+    return bytes(marked)
 
 
 #: Outline -> break flags: "B" where a sentence ends at that byte whatever follows it (a line break, a bullet;

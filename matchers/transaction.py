@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
 from .normalise import unspaced_letter
-from .outline import WORD_WRITTEN
+from .outline import GREEK_LETTERS, SCRIPT_SENTENCE_MARKS, WORD_WRITTEN
 from .prepare import FieldPreparer
 from .ruleset import Transaction
 from .terms import Hit, TermIndex
@@ -153,12 +153,14 @@ class _Frame:
 
 
 #: Where a sentence ends, as a writer marks it: a question's or an exclamation's mark, a full stop before a space
-#: or at the end (not "4.9"), a line break
-_SENTENCE_END = re.compile(r"[!?\n\u061f\u3002\uff01\uff1f\u037e]|\.(?=\s|$)")
+#: or at the end (not "4.9"), a line break, the end marks of other scripts (a Hindi "।" ends a statement: the
+#: "?" of a later sentence does not make it a question)
+_SENTENCE_END = re.compile(r"[!?\n\u3002\uff01\uff1f\u037e" + SCRIPT_SENTENCE_MARKS + r"]|\.(?=\s|$)")
 #: ... in Greek, whose question mark is ";"
-_GREEK_END = re.compile(r"[!?;\n\u037e]|\.(?=\s|$)")
-_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
-_QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;")
+_GREEK_END = re.compile(r"[!?;\n\u3002\uff01\uff1f\u037e" + SCRIPT_SENTENCE_MARKS + r"]|\.(?=\s|$)")
+_GREEK = re.compile("[" + GREEK_LETTERS + "]")
+#: "?", Arabic "؟", the full-width "？", Greek ";" (and its own code point), Ethiopic "፧"
+_QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;\u1367")
 #: A question asked with a particle and no mark ("大丈夫ですか", "괜찮을까", "靠谱吗"): the term ends the question
 _QUESTION_PARTICLES = ("か", "吗", "嗎", "까", "까요", "나요")
 #: The writer's own answer right after the question: a seller's FAQ asks "Is it safe?" and answers "Yes, ..."
