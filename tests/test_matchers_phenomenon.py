@@ -131,21 +131,23 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
 
 
 @pytest.mark.parametrize(("name", "floors"), [
-    ("blind-challenge.jsonl", (0.93, 0.84, 0.90)),
-    ("blind-holdout-2.jsonl", (0.95, 0.83, 0.90)),
-    ("blind-holdout-3.jsonl", (0.89, 0.77, 0.83)),
-    ("blind-holdout-4.jsonl", (0.90, 0.87, 0.93)),
-    ("blind-holdout-5.jsonl", (0.92, 0.80, 0.84)),
-    ("blind-holdout-6.jsonl", (0.95, 0.90, 0.94)),
-    ("blind-holdout-7.jsonl", (0.88, 0.80, 0.90)),
-    ("blind-holdout-8.jsonl", (0.91, 0.91, 0.93)),
-    ("blind-holdout-9.jsonl", (0.91, 0.80, 0.86)),
-    ("blind-holdout-10.jsonl", (0.80, 0.66, 0.73)),
+    ("blind-challenge.jsonl", (0.95, 0.89, 0.94)),
+    ("blind-holdout-2.jsonl", (0.97, 0.91, 0.96)),
+    ("blind-holdout-3.jsonl", (0.94, 0.87, 0.92)),
+    ("blind-holdout-4.jsonl", (0.93, 0.94, 0.97)),
+    ("blind-holdout-5.jsonl", (0.94, 0.93, 0.95)),
+    ("blind-holdout-6.jsonl", (0.95, 0.91, 0.95)),
+    ("blind-holdout-7.jsonl", (0.88, 0.85, 0.92)),
+    ("blind-holdout-8.jsonl", (0.93, 0.92, 0.94)),
+    ("blind-holdout-9.jsonl", (0.92, 0.85, 0.91)),
+    ("blind-holdout-10.jsonl", (0.82, 0.68, 0.75)),
+    ("blind-holdout-11.jsonl", (0.85, 0.62, 0.70)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-9
-    were held out in their own rounds and became tuning data in the next; set 10 is held out (written to weigh
-    what a filter misses: understated offers, euphemisms, bare job titles, news quoting prices). Floors a little under
+    were held out in their own rounds and became tuning data in the next; set 11 is held out (written, as set 10
+    was, to weigh what a filter misses: understated offers, euphemisms, buyers phrased innocently, short forum
+    questions on both sides). Floors a little under
     the figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that
     loses ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
     its suspect negatives are 10.4% of them, the others' under 5%."""
@@ -159,12 +161,12 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
 
 
 @pytest.mark.parametrize(("name", "floors"), [
-    ("real-holdout-5.jsonl", (0.37, 0.75, 0.80)),
-    ("real-holdout-5b.jsonl", (0.50, 0.70, 0.70)),
+    ("real-holdout-5.jsonl", (0.50, 0.80, 0.83)),
+    ("real-holdout-5b.jsonl", (0.55, 0.72, 0.72)),
     ("real-holdout-6m.jsonl", (0.78, 0.62, 0.67)),
-    ("real-holdout-6w.jsonl", (0.32, 0.40, 0.55)),
+    ("real-holdout-6w.jsonl", (0.33, 0.44, 0.60)),
     ("real-holdout-7w.jsonl", (0.52, 0.42, 0.63)),
-    ("real-holdout-8w.jsonl", (0.14, 0.16, 0.25)),
+    ("real-holdout-8w.jsonl", (0.15, 0.19, 0.30)),
     ("real-holdout-9w.jsonl", (0.27, 0.45, 0.45)),
     ("real-holdout-10w.jsonl", (0.47, 0.65, 0.77)),
 ])
@@ -173,7 +175,7 @@ def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple
     no other set uses (tests/data/labels/README.md): marketplace data (6m) and web pages, many of which talk about
     review selling, where flagged precision is still low. Sets 5 and 5b became tuning data in round 6, 6m and 6w
     in round 7, 7w in round 8, 8w in round 9, 9w in round 10 (161 of its 250 rows are articles, mostly not in
-    English; real review sellers were scarce in new sources: 12 positives); 10w is held out (91 of its 212 rows
+    English; real review sellers were scarce in new sources: 12 positives), 10w in round 11 (91 of its 212 rows
     are articles, 40 positives).
     Floors a little under the figures last measured."""
     rows = _rows(name)
@@ -182,6 +184,18 @@ def test_real_holdouts_do_not_regress(scanner: Scanner, name: str, floors: tuple
     precision, recall, wide_recall = floors
     assert result.precision >= precision and result.recall >= recall, (result.precision, result.recall)
     assert result.wide.recall >= wide_recall
+
+
+def test_real_honest_neighbours_of_round_11_are_rarely_held(scanner: Scanner) -> None:
+    """real-holdout-11w, held out in round 11: 137 real texts from 134 new sources, 133 of them honest (90 articles,
+    22 help pages): the harvesters found almost no new review sellers whose sources no earlier set used. What it
+    measures is how often real talk about the trade is flagged (24 of 133 before and after round 11) or queued
+    (15 before, 8 after). Floors a little over those figures."""
+    rows = _rows("real-holdout-11w.jsonl")
+    assert len(rows) >= 130 and sum(1 for r in rows if r["label"] == 0) >= 130
+    result = evaluate(rows, scanner)
+    assert result.fp / result.negatives <= 0.19, result.fp
+    assert result.suspect_negative_share <= 0.07, result.suspect_negatives
 
 
 @pytest.mark.parametrize(("name", "hard_negatives"), [("real-holdout-7m.jsonl", 100), ("real-holdout-8m.jsonl", 20)])
