@@ -149,6 +149,20 @@ def test_eval_refuses_a_non_utf8_file_with_one_line(tmp_path):
     assert result.exit_code == 2 and "not UTF-8" in result.stderr
 
 
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "no labeled rows"),
+    (b"\n  \n", "no labeled rows"),
+    (b'{"id": 1, "title": "buy reviews", "label": true}\n', 'line 1: "label" must be 0 or 1'),
+    (b'{"id": 1, "title": "buy reviews", "label": 1.0}\n', 'line 1: "label" must be 0 or 1'),
+])
+def test_eval_refuses_a_file_that_measures_nothing_or_holds_no_label(tmp_path, data, message):
+    """An empty file said "0 rows" and exit 0; JSON true passed as the label 1."""
+    path = tmp_path / "team.jsonl"
+    path.write_bytes(data)
+    result = gigscan("eval", str(path))
+    assert result.exit_code == 2 and message in result.stderr, result.output
+
+
 @pytest.mark.parametrize("command", [["eval", "--errors"], ["classify"]])
 def test_half_a_utf16_pair_in_a_labeled_file_is_one_line(tmp_path, command):
     """JSON can escape a lone surrogate; eval printed the title and died on UnicodeEncodeError (exit 1)."""

@@ -152,13 +152,15 @@ def _numbered_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 if not line.strip():
                     continue
                 row = parse_listing(line, number)
-                if row.get("label") not in (0, 1):
+                if type(row.get("label")) is not int or row["label"] not in (0, 1):  # true and 1.0 are no label
                     fail(f"{path}: line {number}: \"label\" must be 0 or 1")
                 rows.append((number, row))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
     except UnicodeDecodeError as exc:
         fail(f"cannot read {path}: not UTF-8 text ({exc.reason} at byte {exc.start + 1} of a line)")
+    if not rows:  # measuring nothing is no measurement: an empty or blank file said 0 rows and exit 0
+        fail(f"{path}: no labeled rows")
     return rows
 
 
