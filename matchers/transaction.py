@@ -155,9 +155,10 @@ class _Frame:
 #: Where a sentence ends, as a writer marks it: a question's or an exclamation's mark, a full stop before a space
 #: or at the end (not "4.9"), a line break, the end marks of other scripts (a Hindi "।" ends a statement: the
 #: "?" of a later sentence does not make it a question)
-_SENTENCE_END = re.compile(r"[!?\n\u3002\uff01\uff1f\u037e" + SCRIPT_SENTENCE_MARKS + r"]|\.(?=\s|$)")
+_END_MARKS = "!?\n\u3002\uff01\uff1f\u037e" + SCRIPT_SENTENCE_MARKS
+_SENTENCE_END = re.compile(f"[{_END_MARKS}]" + r"|\.(?=\s|$)")
 #: ... in Greek, whose question mark is ";"
-_GREEK_END = re.compile(r"[!?;\n\u3002\uff01\uff1f\u037e" + SCRIPT_SENTENCE_MARKS + r"]|\.(?=\s|$)")
+_GREEK_END = re.compile(f"[;{_END_MARKS}]" + r"|\.(?=\s|$)")
 _GREEK = re.compile("[" + GREEK_LETTERS + "]")
 #: "?", Arabic "؟", the full-width "？", Greek ";" (and its own code point), Ethiopic "፧"
 _QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;\u1367")
