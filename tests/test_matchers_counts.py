@@ -36,3 +36,27 @@ def test_an_honest_frame_holds_beside_star_values() -> None:
     verdict = Scanner(load_ruleset()).scan(
         {"title": "Automated review invitations so customers write 4-5 star reviews", "description": ""})
     assert verdict.grade == "clear"
+
+
+_FAR = {"title": "Reviews for your webshop", "description": (
+    "A webshop without reviews does not sell. Our panel of shoppers places experiences about your store, spread "
+    "over a few weeks, and you see your score rise week after week.\n\nPACKAGES\nStart - 10 experiences - €99\n"
+    "Growth - 30 experiences - €259\nPro - 60 experiences - €449")}
+
+
+def _price_list_fires(ruleset) -> bool:  # noqa: ANN001 - a Ruleset
+    return any(r.rule_id == "price-list-of-reviews" for r in Scanner(ruleset).scan(_FAR).reasons)
+
+
+def test_a_whole_field_class_is_read_far_from_the_rating_terms() -> None:
+    """A price list sits lines away from a page's first "reviews" (more than ``field.ZONE`` characters): the
+    ``price_list`` class (``whole_field = true``) reads the whole field; read near the rating terms only, as other
+    pattern classes are, it would not be found."""
+    from dataclasses import replace
+
+    ruleset = load_ruleset()
+    assert ruleset.classes["price_list"].whole_field
+    assert _price_list_fires(ruleset)
+    near = replace(ruleset, classes={**ruleset.classes,
+                                     "price_list": replace(ruleset.classes["price_list"], whole_field=False)})
+    assert not _price_list_fires(near)
