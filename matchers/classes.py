@@ -72,7 +72,8 @@ class ClassTable:
         out: list[Hit] = []
         for name in names:
             if name in self.lazy and name not in f.hits:
-                found = f.hits[name] = pattern_hits(f, self.classes[name])
+                cls = self.classes[name]
+                found = f.hits[name] = pattern_hits(f, cls, whole=cls.whole_field)
                 if found:
                     f.mask |= self.bits[name]
                     f.anchor_starts = None

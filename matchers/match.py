@@ -52,11 +52,16 @@ class RuleMatcher:
             if found is None or (rule.absent and any(self._offers_in(document, name, rule.absent) for name in names)):
                 return None
             return found
-        if rule.absent and any(self._offers(f, self.table.hits(f, rule.absent)) for f in fields
-                               if f.name in rule.fields):
+        found = self._document(rule, fields) if rule.scope == "document" else self._first(rule, fields)
+        # the absent classes (pattern classes, mostly) are read only for a rule that would fire: most rules naming
+        # them are honest frames, which find nothing in most fields
+        if found is None or (rule.absent and any(self._offers(f, self.table.hits(f, rule.absent)) for f in fields
+                                                 if f.name in rule.fields)):
             return None
-        if rule.scope == "document":
-            return self._document(rule, fields)
+        return found
+
+    def _first(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
+        """The rule's first find in the fields it reads, in order."""
         for f in fields:
             if f.name not in rule.fields:
                 continue

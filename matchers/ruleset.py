@@ -62,6 +62,10 @@ class TermClass:
     #: a digit), matched as written (case and all; the key is lower case): a zone of the text without a match of
     #: it is not searched by them (``gigscan rules check`` holds the patterns to it on every example).
     gate: SafePattern | None = None
+    #: The patterns read the whole field, not only the stretches around its rating terms (``field.ZONE``): what
+    #: they find is a shape of the whole text ("10 reviews - $25 / 25 reviews - $50": a price list, whose tiers
+    #: sit lines away from the page's first "reviews"), rare enough in honest text to be looked for everywhere.
+    whole_field: bool = False
     skip_after: frozenset[str] = frozenset()
     skip_before: frozenset[str] = frozenset()
     skip_terms: frozenset[str] = frozenset()
@@ -248,7 +252,7 @@ class _Reader:
 
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable", "original_patterns", "sides", "trade", "gate",
+    "negatable", "original_patterns", "sides", "trade", "gate", "whole_field",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -412,6 +416,7 @@ class _Loader:
                 on_original=on == "original",
                 original_patterns=tuple(original_patterns),
                 gate=gate,
+                whole_field=reader.get("whole_field", bool, False),
                 skip_after=frozenset(reader.strings("skip_after")),
                 skip_before=frozenset(reader.strings("skip_before")),
                 skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),
