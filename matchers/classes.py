@@ -71,17 +71,29 @@ class ClassTable:
                 return known
         out: list[Hit] = []
         for name in names:
-            if name in self.lazy and name not in f.hits:
-                cls = self.classes[name]
-                found = f.hits[name] = pattern_hits(f, cls, whole=cls.whole_field)
-                if found:
-                    f.mask |= self.bits[name]
-                    f.anchor_starts = None
+            if name in self.lazy and name not in f.patterned:
+                self._add_patterns(f, name)
             out.extend(f.hits.get(name, ()))
         if f.hidden:
             return [h for h in out if h.start not in f.hidden]
         f.by_names[names] = out
         return out
+
+    def _add_patterns(self, f: FieldScan, name: str) -> None:
+        """Run a class's patterns on the field once, adding their matches to its term hits: a class with both
+        keeps both ("four" a quantity term does not hide the "12" its pattern finds). A span a term already holds
+        is not added twice."""
+        f.patterned.add(name)
+        cls = self.classes[name]
+        found = pattern_hits(f, cls, whole=cls.whole_field)
+        terms = f.hits.get(name)
+        if terms:
+            spans = {(h.start, h.end) for h in terms}
+            found = terms + [h for h in found if (h.start, h.end) not in spans]
+        f.hits[name] = found
+        if found:
+            f.mask |= self.bits[name]
+            f.anchor_starts = None
 
     def anchor_keys(self, f: FieldScan, hits: Iterable[Hit]) -> frozenset[tuple[str, int]]:
         """(field, start) of the hits that are rating terms (an anchor term, or another class's term on it)."""

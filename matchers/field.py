@@ -52,7 +52,7 @@ class FieldScan:
     """The scan state of one field: hits per class as they are found, and geometry questions about them."""
 
     __slots__ = (
-        "name", "original", "key", "native", "hits", "anchor_hits", "fuzzy_done", "hidden", "mask",
+        "name", "original", "key", "native", "hits", "patterned", "anchor_hits", "fuzzy_done", "hidden", "mask",
         "by_names", "anchor_starts", "_distances", "_anchor_zones", "_boundaries", "_nearby", "_repaired",
     )
 
@@ -63,6 +63,8 @@ class FieldScan:
         self.key = key
         self.native = native
         self.hits: dict[str, list[Hit]] = {}
+        #: Classes whose patterns have run on this field (a class's terms may have hits before its patterns run).
+        self.patterned: set[str] = set()
         self.anchor_hits: list[Hit] = []
         #: Fuzzy rules already run on this field.
         self.fuzzy_done: set[str] = set()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from matchers import Reason, Scanner, Verdict
+from matchers import Reason, Scanner, Verdict, load_ruleset
 
 
 def fields_of(doc: dict) -> dict[str, str]:
@@ -159,3 +159,19 @@ def test_empty_and_missing_fields(scanner: Scanner) -> None:
     assert scanner.scan({}).to_dict() == {"flagged": False, "grade": "clear", "score": 0.0, "reasons": [],
                                           "ruleset_version": scanner.version}
     assert not scanner.scan({"title": None, "description": None, "tags": None}).flagged
+
+
+def _class_hits(text: str, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    scanner = Scanner(load_ruleset())
+    f = scanner.preparer.field("title", text)
+    assert f is not None
+    scanner.preparer.add_context(f)
+    return [(h.cls, h.text) for h in scanner.table.hits(f, names)]
+
+
+def test_a_class_with_terms_and_patterns_keeps_the_matches_of_both() -> None:
+    """A term of a class ("four", "per review") does not hide what the class's patterns find ("12", "$40")."""
+    quantity = _class_hits("12 Google reviews, in four languages", ("quantity",))
+    assert ("quantity", "12") in quantity and ("quantity", "four") in quantity
+    price = [text for _, text in _class_hits("Google reviews, $40 per review", ("price",))]
+    assert any("40" in text for text in price) and any("per review" in text for text in price)
