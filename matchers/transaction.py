@@ -268,7 +268,7 @@ class TransactionCheck:
         long = self.long(texts)
         if not long and self.voice is None:
             return None
-        if self.found(texts, keyed) is not None:
+        if self._dealt(texts, keyed):
             return None
         if not long:
             return self._voice(texts, keyed)
@@ -280,6 +280,26 @@ class TransactionCheck:
         talk = self.talk.distinct(texts, max(need, int(self.rule.told_points)), keyed)
         points = self._points(talk)
         return talk if points >= need else None
+
+    def _dealt(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> bool:
+        """Is there a deal anywhere? r15e: not when the only one is a single figure of a ``cited`` class (one
+        price, however often written) on a page with ``cited_told`` different reporter's frames: "the court fined
+        the agency, which charged 9,90 Euro per review, the judge said" cites a figure; a vendor's price list or a
+        price with a call to order is a deal."""
+        rule = self.rule
+        if not rule.cited or self.frame is None:
+            return self.found(texts, keyed) is not None
+        figures: set[str] = set()
+        for name, text in texts.items():
+            for hit in self.deal.hits(keyed(name)) if text else ():
+                if hit.cls not in rule.cited:
+                    return True
+                figures.add(" ".join(hit.text.lower().split()))
+                if len(figures) > 1:
+                    return True
+        if not figures:
+            return False
+        return len(self.frame.finder.distinct(texts, rule.cited_told, keyed)) < rule.cited_told
 
     def _points(self, talk: list[Hit]) -> float:
         """What words that talk about the trade weigh: a reporter's words proper more than the others."""
