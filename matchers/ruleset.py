@@ -190,6 +190,11 @@ class Transaction:
     asked_cap: float | None = None
     #: ... and a would-be flagged page whose talk weighs ``told_points`` (0: never) is held at ``framed_cap``
     told_points: float = 0.0
+    #: r15e: a figure cited: a page whose only deal is one term of a ``cited`` class (one price: "fined 9,90 Euro
+    #: per review", "500 rubles a review") and that holds ``cited_told`` different terms of the ``told`` classes (a
+    #: reporter's frames: "said", "according to", "fined") cites it, as news does; a price list is an offer
+    cited: frozenset[str] = frozenset()
+    cited_told: int = 2
 
 
 @dataclass(frozen=True)
@@ -327,13 +332,15 @@ class _Loader:
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
                         "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
-                        "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points"})
+                        "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points",
+                        "cited", "cited_told"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
         told, told_over = reader.strings("told"), reader.strings("told_over")
         voice, asked, asked_over = reader.strings("voice"), reader.strings("asked"), reader.strings("asked_over")
-        for name in names + when_any + talk_strong + told + told_over + voice + asked + asked_over:
+        cited = reader.strings("cited")
+        for name in names + when_any + talk_strong + told + told_over + voice + asked + asked_over + cited:
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -363,9 +370,13 @@ class _Loader:
         asked_cap = reader.get("asked_cap", float, None)
         if asked_cap is not None and not 0 <= asked_cap <= cap:
             reader.problem("asked_cap", "'asked_cap' must be in [0, cap]")
+        cited_told = reader.get("cited_told", int, 2)
+        if cited and (not told or cited_told < 1):
+            reader.problem("cited", "'cited' needs 'told' and a 'cited_told' >= 1")
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
-                           asked, asked_points, frozenset(asked_over), asked_cap, told_points)
+                           asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
+                           cited_told)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -202,6 +202,10 @@ class TransactionCheck:
         self.frame = (_Frame(tuple(rule.told), rule.told_over, table, preparer, asked, rule.asked_over)
                       if rule.told else None)
         self.deal = _Finder(tuple(rule.classes), table, preparer, self.frame)
+        #: r15e: what else a page that cites a figure may not hold untold: the ``told_over`` classes that are no deal
+        #: alone (a chat app, a supplier's voice: "write to us on WhatsApp", "our clients")
+        pitch = tuple(sorted(rule.told_over - set(rule.classes))) if rule.cited else ()
+        self.pitch = _Finder(pitch, table, preparer, self.frame) if pitch else None
         self.talk = _Finder(tuple(rule.when_any), table, preparer) if rule.when_any else None
         #: An onlooker's or a reporter's words, read in a short text (None: short texts are never held)
         self.voice = _Finder(tuple(rule.voice), table, preparer) if rule.voice else None
@@ -268,7 +272,7 @@ class TransactionCheck:
         long = self.long(texts)
         if not long and self.voice is None:
             return None
-        if self.found(texts, keyed) is not None:
+        if self._dealt(texts, keyed):
             return None
         if not long:
             return self._voice(texts, keyed)
@@ -280,6 +284,29 @@ class TransactionCheck:
         talk = self.talk.distinct(texts, max(need, int(self.rule.told_points)), keyed)
         points = self._points(talk)
         return talk if points >= need else None
+
+    def _dealt(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> bool:
+        """Is there a deal anywhere? r15e: not when the only one is a single figure of a ``cited`` class (one
+        price, however often written) on a page with ``cited_told`` different reporter's frames and no untold
+        chat app or supplier's voice (the other ``told_over`` classes): "the court fined the agency, which charged
+        9,90 Euro per review, the judge said" cites a figure; a vendor's price list, or a price with a call to
+        order or "write to us on WhatsApp", is a deal."""
+        rule = self.rule
+        if not rule.cited or self.frame is None:
+            return self.found(texts, keyed) is not None
+        figures: set[str] = set()
+        for name, text in texts.items():
+            for hit in self.deal.hits(keyed(name)) if text else ():
+                if hit.cls not in rule.cited:
+                    return True
+                figures.add(" ".join(hit.text.lower().split()))
+                if len(figures) > 1:
+                    return True
+        if not figures:
+            return False
+        if self.pitch is not None and self.pitch.first(texts, keyed) is not None:
+            return True  # a price with a chat app or a supplier's voice beside it: an offer
+        return len(self.frame.finder.distinct(texts, rule.cited_told, keyed)) < rule.cited_told
 
     def _points(self, talk: list[Hit]) -> float:
         """What words that talk about the trade weigh: a reporter's words proper more than the others."""

@@ -383,3 +383,33 @@ def test_a_page_told_all_through_is_cleared(tmp_path: Path) -> None:
     two = scanner.scan({"title": "Companies buying fake reviews: what the agency said about it last year"})
     three = scanner.scan({"title": "Companies buying fake reviews were fined: what the agency said last year"})
     assert two.score == 0.4 and three.score == 0.2
+
+
+CITED_RULESET = VOICE_RULESET.replace(
+    "cap = 0.4\n", 'cap = 0.4\ntold_over = ["price", "chat"]\ncited = ["price"]\ncited_told = 2\n') + """
+[classes.chat]
+label = "chat"
+terms = ["on whatsapp"]
+"""
+
+
+def test_a_figure_cited_on_a_told_page_is_no_deal(tmp_path: Path) -> None:
+    """r15e ``cited``: one price on a page with two reporter's frames is cited, as news does; a price list, a price
+    with a chat app beside it, or a page with one frame only, stays a deal."""
+    path = tmp_path / "rules.toml"
+    path.write_text(CITED_RULESET, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    told = " The agency said so in a report, and they charged nobody for reading it."
+    cited = scanner.scan({"title": "Companies buying fake reviews paid $5 each." + told})
+    assert cited.grade == "suspect" and cited.score == 0.4
+    again = scanner.scan({"title": "Companies buying fake reviews paid $5 each, yes $5." + told})
+    assert again.score == 0.4  # one figure, written twice
+    assert scanner.scan({"title": "Companies buying fake reviews paid $5 or $9 each." + told}).flagged
+    assert scanner.scan({"title": "Companies buying fake reviews paid $5 each on whatsapp." + told}).flagged
+    one_frame = " The agency said so in a long report published last year about it."
+    assert scanner.scan({"title": "Companies buying fake reviews paid $5 each." + one_frame}).flagged
+    path.write_text(CITED_RULESET.replace('cited = ["price"]\n', ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": "Companies buying fake reviews paid $5 each." + told}).flagged
+    path.write_text(CITED_RULESET.replace("cited_told = 2", "cited_told = 0"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="'cited' needs"):
+        load_ruleset(path)
