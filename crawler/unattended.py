@@ -21,12 +21,14 @@ import shutil
 import sqlite3
 import struct
 import subprocess
+import unicodedata
 import urllib.request
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from filelock import FileLock, Timeout
 
@@ -218,6 +220,48 @@ def record_failed_run(db: Path, spider: str | None, args: Mapping[str, Any], rea
     now = utc_now()
     return RunReport(run_id=run_id, spider=spider, marketplace=args.get("marketplace"), status="failed", db=str(db),
                      started_at=now, finished_at=now, counters={}, reason=reason, run_id_known=known)
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_SCHEMES = ("http", "https")
+
+
+def notify_problem(target: str) -> str | None:
+    """What is wrong with a ``--notify`` target, in one line, or None. Checked when the command starts: a target
+    that can never work was only found out when a run went wrong, the one moment it was needed."""
+    if not target.strip():
+        return "--notify is empty: give an http(s) URL, or a command that reads the report on stdin"
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in target):
+        return f"--notify {target!r} holds a control character"
+    scheme = _SCHEME.match(target.strip())
+    if scheme and (scheme[1].lower() in (*_URL_SCHEMES, "mailto") or target.strip()[scheme.end():].startswith("//")):
+        return _url_problem(target.strip(), scheme[1].lower())
+    if "@" in target and len(target.split()) == 1 and "/" not in target:
+        return (f"--notify {target!r} looks like an e-mail address: give an http(s) URL, or a command that mails the "
+                "report from stdin (e.g. \"mail -s gigscan ADDRESS\")")
+    try:
+        argv = shlex.split(target)
+    except ValueError as exc:
+        return f"--notify command {target!r} does not parse: {exc}"
+    if shutil.which(argv[0]) is None:
+        return f"--notify command {argv[0]!r} is not found (no such executable, nor on PATH)"
+    return None
+
+
+def _url_problem(url: str, scheme: str) -> str | None:
+    """A webhook URL's problem: a scheme other than http(s), no host, a port that is not a number, a space."""
+    if scheme not in _URL_SCHEMES:
+        return f"--notify {url!r}: unsupported scheme {scheme!r} (http:// or https:// URLs, or a command)"
+    parts = urlsplit(url)
+    if any(c.isspace() for c in url):
+        return f"--notify {url!r}: a URL holds no spaces"
+    if not parts.hostname:
+        return f"--notify {url!r}: no host in the URL"
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        return f"--notify {url!r}: the port is not a number from 0 to 65535"
+    return None
 
 
 def notify(target: str, reports: list[RunReport]) -> str | None:

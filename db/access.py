@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from db.schema import SchemaTooNewError
+from db.schema import SchemaTooNewError, SchemaTooOldError
 from db.store import Store
 
 
@@ -61,14 +61,17 @@ def check_store_path(path: Path, *, create: bool) -> None:
         raise StoreUnavailable(f"{path} is an SQLite file of another program (tables {shown}), not a gigscan store")
 
 
-def open_store(path: str | Path, *, create: bool = False) -> Store:
-    """The store at ``path`` (created when ``create``), or :class:`StoreUnavailable` with the reason in one line."""
+def open_store(path: str | Path, *, create: bool = False, upgrade: bool = True) -> Store:
+    """The store at ``path`` (created when ``create``), or :class:`StoreUnavailable` with the reason in one line.
+    ``upgrade=False``: a reading command's open, which never migrates an older store (nor writes anything)."""
     path = Path(path)
     check_store_path(path, create=create)
     try:
-        return Store(path)
+        return Store(path, upgrade=upgrade or create)
     except SchemaTooNewError as exc:
         raise StoreUnavailable(f"{path}: {exc}") from None
+    except SchemaTooOldError as exc:
+        raise StoreUnavailable(f"{path}: {exc}; upgrade it with `gigscan migrate --db {path}`") from None
     except sqlite3.DatabaseError as exc:  # also OperationalError: unreadable, locked, disk full...
         raise StoreUnavailable(f"cannot open the store {path}: {exc}{io_hint(exc)}") from None
     except OSError as exc:

@@ -12,10 +12,12 @@ import json
 import sqlite3
 import time
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from db.evidence import canonical_json, utc_now
-from db.networks import MAX_CONTACT_HOLDERS, MAX_HOLDERS, THRESHOLD, build_graph, components
+from db.networks import MAX_CONTACT_HOLDERS, MAX_HOLDERS, THRESHOLD, Graph, build_graph, components
 from db.similarity import COPY_THRESHOLD
 
 if TYPE_CHECKING:
@@ -44,12 +46,32 @@ def current_run(conn: sqlite3.Connection) -> int | None:
     return row[0]
 
 
+@dataclass(frozen=True)
+class Clustering:
+    """One computation of the whole store: every link, and the networks (connected components at ``THRESHOLD``,
+    largest first, numbered from 1). What ``compute`` keeps, ``_in_memory`` shows and ``_computed`` checks the kept
+    one against: made in one place, so the three cannot drift apart."""
+
+    graph: Graph
+    networks: list[list[int]]
+
+    @cached_property
+    def member_of(self) -> dict[int, int]:
+        """Each account in a network -> the network's number."""
+        return {account: n for n, members in enumerate(self.networks, 1) for account in members}
+
+
+def cluster(conn: sqlite3.Connection) -> Clustering:
+    """Cluster the whole store from its chained rows (seconds to minutes on a large store)."""
+    graph = build_graph(conn)
+    return Clustering(graph, components(graph, THRESHOLD))
+
+
 def compute(store: Store) -> int:
     """Cluster the whole store and keep the result; returns the computation's id."""
     started = time.perf_counter()
-    graph = build_graph(store.conn)
-    networks = components(graph, THRESHOLD)
-    member_of = {account: n for n, members in enumerate(networks, 1) for account in members}
+    found = cluster(store.conn)
+    graph, member_of = found.graph, found.member_of
     with store._write() as conn:
         cursor = conn.execute(
             "INSERT INTO network_runs (computed_at, log_seq, threshold, params, seconds) VALUES (?, ?, ?, ?, ?)",
@@ -129,17 +151,16 @@ def _assemble(run_id: int | None, number: int, accounts: dict[int, dict[str, Any
 
 def _in_memory(store: Store, min_size: int) -> list[dict[str, Any]]:
     """The networks computed and not kept: for readers inside a read snapshot (exports), which write nothing."""
-    graph = build_graph(store.conn)
-    networks = components(graph, THRESHOLD)
-    member_of = {account: n for n, members in enumerate(networks, 1) for account in members}
+    clustering = cluster(store.conn)
+    member_of = clustering.member_of
     links: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for link in sorted(graph.links, key=lambda k: -k.strength):
+    for link in sorted(clustering.graph.links, key=lambda k: -k.strength):
         n = member_of.get(link.a)
         if n is not None and n == member_of.get(link.b):
             links[n].append({"a": link.a, "b": link.b, "kind": link.kind, "strength": link.strength,
                              "reason": link.reason, "evidence": link.evidence})  # fmt: skip
     found = []
-    for n, ids in enumerate(networks, 1):
+    for n, ids in enumerate(clustering.networks, 1):
         if len(ids) >= min_size:
             found.append(_assemble(None, n, _accounts(store.conn, ids), links[n]))
     return found
@@ -147,10 +168,10 @@ def _in_memory(store: Store, min_size: int) -> list[dict[str, Any]]:
 
 def _computed(conn: sqlite3.Connection) -> tuple[set[frozenset[int]], set[tuple[Any, ...]]]:
     """The networks (of two accounts or more) and their links as computed now from the chained rows."""
-    graph = build_graph(conn)
-    groups = {frozenset(ids) for ids in components(graph, THRESHOLD) if len(ids) > 1}
+    found = cluster(conn)
+    groups = {frozenset(ids) for ids in found.networks if len(ids) > 1}
     links = {(link.a, link.b, link.kind, link.strength, link.reason, canonical_json(link.evidence))
-             for link in graph.links}  # fmt: skip
+             for link in found.graph.links}  # fmt: skip
     return groups, links
 
 

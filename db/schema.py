@@ -465,8 +465,23 @@ class SchemaTooNewError(RuntimeError):
     """The store was written by a newer gigscan; opening it with this one could lose data."""
 
 
+class SchemaTooOldError(RuntimeError):
+    """The store was written by an older gigscan and a reading command opened it: reading never writes, so it is
+    not upgraded here; a writing command (or ``gigscan migrate``) upgrades it."""
+
+
 def schema_version(db: Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def check_current(db: Database) -> None:
+    """Raise SchemaTooOldError or SchemaTooNewError unless the store is at :data:`SCHEMA_VERSION`; writes nothing."""
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNewError(f"store schema v{current} is newer than this gigscan understands (v{SCHEMA_VERSION})")
+    if current < SCHEMA_VERSION:
+        raise SchemaTooOldError(f"store schema v{current} is older than this gigscan's (v{SCHEMA_VERSION}) and "
+                                "reading commands never write the store")
 
 
 def migrate(db: Database) -> list[int]:

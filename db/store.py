@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from db.evidence import Chain, log_state, utc_now
 from db.records import Record, VerdictRecord, listing_side
-from db.schema import migrate
+from db.schema import check_current, migrate
 from db.verify import Anchors, VerifyResult, verify
 from db.writer import ZSTD_LEVEL, BatchResult, BatchWriter, Seen, insert_logged, record_event, store_verdict
 
@@ -74,14 +74,21 @@ class Store:
     """gigscan's evidence store. ``Store(path)`` opens (creating or upgrading) the file; use as a context
     manager or call :meth:`close`. One Store per thread: it wraps a single sqlite3 connection."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0, upgrade: bool = True) -> None:
+        """``upgrade=False`` for a command that only reads: the schema is checked, not migrated
+        (``db.schema.SchemaTooOldError``), and the journal mode is left as it is: opening writes nothing."""
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.db = Database(self.path)
         self.conn: sqlite3.Connection = self.db.conn
         try:
-            self._configure(busy_timeout)
-            migrate(self.db)
+            if upgrade:
+                self._configure(busy_timeout)
+                migrate(self.db)
+            else:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                check_current(self.db)
+                self.conn.execute("PRAGMA foreign_keys = ON")
         except BaseException:
             self.db.close()
             raise

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,9 @@ _COMPRESS = zstandard.ZstdCompressor(level=1)
 MAX_ENTRY_BYTES = 512 * 1024 * 1024
 # A Redis restart (or a failover) must not kill a long crawl: every client retries for about a minute.
 RETRY_ATTEMPTS = 30
+# ...but not once the process is stopping: a worker told to stop (SIGTERM) while Redis is down would otherwise sit in
+# a minute of retries per command, longer than its service manager waits. Its leases cover what it drops.
+STOPPING = threading.Event()
 CLOSED_RUN_TTL = 7 * 24 * 3600  # a closed run's hash stays this long for `gigscan queue`
 
 
@@ -62,14 +66,25 @@ def connect_async(url: str) -> redis.asyncio.Redis:
     """The same, for code running in the crawl's asyncio loop (a round trip then never blocks the reactor)."""
     from redis.asyncio.retry import Retry as AsyncRetry
 
-    options = {**client_options(), "retry": AsyncRetry(ExponentialBackoff(cap=2.0, base=0.05), RETRY_ATTEMPTS)}
-    return redis.asyncio.Redis.from_url(url, **options)
+    retry = AsyncRetry(ExponentialBackoff(cap=2.0, base=0.05), RETRY_ATTEMPTS, is_retryable=retrying)
+    return redis.asyncio.Redis.from_url(url, **{**client_options(), "retry": retry})
+
+
+def retrying(_: Exception) -> bool:
+    """Whether a failed command is tried again: always, until the process is stopping (``stop_retrying``)."""
+    return not STOPPING.is_set()
+
+
+def stop_retrying() -> None:
+    """From now on a failed Redis command of this process fails at once (a retry in progress ends after its
+    current backoff). Safe to call from a signal handler."""
+    STOPPING.set()
 
 
 def client_options() -> dict[str, Any]:
     """Connection options shared by every gigscan client (scrapy-redis gets them as ``REDIS_PARAMS``)."""
     return {
-        "retry": Retry(ExponentialBackoff(cap=2.0, base=0.05), RETRY_ATTEMPTS),
+        "retry": Retry(ExponentialBackoff(cap=2.0, base=0.05), RETRY_ATTEMPTS, is_retryable=retrying),
         "retry_on_error": [RedisConnectionError, RedisTimeoutError, ConnectionResetError],
         "socket_timeout": 30,
         "socket_connect_timeout": 5,

@@ -196,11 +196,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def open_db(path: Path, *, create: bool = False) -> Store:
-    """The store at ``path``, or one line saying why it cannot be opened and exit 2."""
+def open_db(path: Path, *, create: bool = False, upgrade: bool = True) -> Store:
+    """The store at ``path``, or one line saying why it cannot be opened and exit 2. ``upgrade=False`` for a
+    command that only reads: an older store is one line naming the command that upgrades it, and left as it is."""
     from db.access import StoreUnavailable, open_store
 
     try:
-        return open_store(path, create=create)
+        return open_store(path, create=create, upgrade=upgrade)
     except StoreUnavailable as exc:
         fail(str(exc))

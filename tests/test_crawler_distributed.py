@@ -312,3 +312,19 @@ def test_a_broken_ruleset_is_one_line_for_the_seeder_and_the_worker(server: Redi
         assert result.stderr.strip().splitlines() == [result.stderr.strip()]
         assert "cannot load the ruleset" in result.stderr
     assert json.loads(run_gigscan("queue", "--redis-url", server.url, "--json").stdout)["runs"] == []
+
+
+def test_a_stopping_process_stops_retrying_redis_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client rides out a Redis restart (a minute of retries), but not once the process is stopping: a worker's
+    SIGTERM handler calls ``stop_retrying`` and the command in progress fails after its current backoff."""
+    import threading
+
+    from testbed.redis_server import free_port
+
+    monkeypatch.setattr(stream, "STOPPING", threading.Event())
+    client = stream.connect(f"redis://127.0.0.1:{free_port()}/0")  # nobody listens there
+    threading.Timer(0.5, stream.stop_retrying).start()
+    started = time.monotonic()
+    with pytest.raises(redis.ConnectionError):
+        client.ping()
+    assert 0.4 < time.monotonic() - started < 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -282,6 +283,26 @@ def test_validation_reports_every_problem_with_its_line(tmp_path: Path) -> None:
     for line, message in expected.items():
         assert f"{path}:{line}: " in problems and message in problems, (line, message, problems)
     assert "[listing] needs a seller field" in problems
+
+
+def test_an_xpath_that_costs_the_square_of_a_page_is_refused_at_load(tmp_path: Path) -> None:
+    """XPath has no time limit per page as a profile's regex has (lxml evaluates it in C, holding the GIL): a
+    selector that searches the whole document for each node would take minutes on a real page, so it is refused
+    when the profile is loaded, naming its line; so is an EXSLT regular expression (Python's re, no time limit)."""
+    quadratic = "//*[name() = name(//*[last()])]"
+    path = tmp_path / "slow.toml"
+    path.write_text(PROFILE.replace("//span[@class='count']/text()", quadratic)
+                    .replace('title = { css = "h1::text" }', "title = { xpath = \"//h1[re:test(., '^(a+)+$')]\" }"))
+    started = time.monotonic()
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    assert time.monotonic() - started < 20
+    problems = error.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith(f"{path}:11: ") and "EXSLT regular expression" in problems[0]
+    assert problems[1].startswith(f"{path}:17: ") and quadratic in problems[1] and "too slow" in problems[1]
+    sane = PROFILE.replace("//span[@class='count']/text()", "//div[@id='x']//span[contains(@class, 'count')][1]")
+    assert parse_profile(sane).fields["review_count"].source == "xpath"
 
 
 def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from crawler.unattended import (
     judge_run,
     lock_path,
     notify,
+    notify_problem,
     open_job_dir,
 )
 from db.runs import earlier_runs, get_run, list_runs, mark_degraded, record_skipped_run
@@ -291,3 +292,35 @@ def test_a_crawl_that_cannot_start_says_so_in_one_line_whatever_its_hook_answers
                                       "--notify", garbage_hook])
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("ftp://hooks.example/x", "unsupported scheme 'ftp'"),
+    ("mailto:ops@example.org", "unsupported scheme 'mailto'"),
+    ("http://127.0.0.1:abc/hook", "port is not a number"),
+    ("https:///hook", "no host"),
+    ("http://exa mple/", "no spaces"),
+    ("ops@example.org", "e-mail address"),
+    ("no-such-notifier-program --x", "not found"),
+    ("'unbalanced", "does not parse"),
+])
+def test_a_notify_target_that_cannot_work_is_refused_before_crawling(tmp_path: Path, target: str,
+                                                                     message: str) -> None:
+    """It was found out only when a run went wrong (the notification failed, a warning in the log): one line and
+    exit 2 now, nothing crawled, no store made; `schedule add -- crawl ... --notify` refuses it too."""
+    db = tmp_path / "x.db"
+    result = CliRunner().invoke(app, ["crawl", "fiverr", "--db", str(db), "--query", "x", "--base-url",
+                                      "http://127.0.0.1:1", "--notify", target])
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert message in flat and len(result.output.strip().splitlines()) <= 2, result.output
+    assert not db.exists()
+    scheduled = CliRunner().invoke(app, ["schedule", "add", "n", "--every", "1d", "--crontab-file",
+                                         str(tmp_path / "crontab"), "--", "crawl", "fiverr", "--notify", target])
+    assert scheduled.exit_code == 2 and message in " ".join(scheduled.output.split()), scheduled.output
+    assert not (tmp_path / "crontab").exists()
+
+
+def test_a_notify_target_that_can_work_is_taken() -> None:
+    for target in ("https://hooks.example/gigscan", "http://127.0.0.1:8080/x", f"{sys.executable} -c pass", "cat"):
+        assert notify_problem(target) is None, target

@@ -129,3 +129,26 @@ def test_networks_are_kept_and_reused_until_new_evidence(store: Store) -> None:
     store.record_batch(later, [seller("kilo", "Telegram @deltaecho_ops")])
     assert current_run(store.conn) is None  # new evidence: the next look recomputes
     assert [n["size"] for n in list_networks(store)] == [3, 3]
+
+
+def test_the_kept_shown_and_checked_networks_are_one_computation(store: Store, monkeypatch) -> None:
+    """compute (kept), _in_memory (exports) and _computed (verify) cluster the store through one helper, once
+    each, and agree: the same networks, numbered alike, with the same links."""
+    from db import network_runs
+
+    calls = []
+    real = network_runs.build_graph
+    monkeypatch.setattr(network_runs, "build_graph", lambda conn: calls.append(1) or real(conn))
+    run_id = network_runs.compute(store)
+    shown = network_runs._in_memory(store, 2)
+    groups, links = network_runs._computed(store.conn)
+    assert len(calls) == 3
+    kept = network_runs.list_networks(store)
+    assert [[a["seller_id"] for a in n["accounts"]] for n in kept] == [
+        [a["seller_id"] for a in n["accounts"]] for n in shown]
+    assert [n["network"] for n in kept] == [n["network"] for n in shown]
+    assert [len(n["links"]) for n in kept] == [len(n["links"]) for n in shown]
+    assert (groups, links) == network_runs._stored(store.conn, run_id)
+    found = network_runs.cluster(store.conn)
+    assert {frozenset(ids) for ids in found.networks} == groups
+    assert found.member_of == {a: n for n, ids in enumerate(found.networks, 1) for a in ids}

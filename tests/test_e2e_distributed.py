@@ -239,6 +239,33 @@ def test_a_crawl_goes_on_across_a_redis_restart_with_its_append_only_file(
     assert all(w.poll() is None for w in group.workers) and group.ingester.poll() is None  # nobody died
 
 
+@pytest.mark.parametrize("fleet", [True], indirect=True)
+def test_a_worker_stops_within_seconds_on_sigterm_while_redis_is_down_and_loses_nothing(
+    testbed: TestbedServer, reference: dict[str, Any], fleet: tuple[Fleet, RedisServer]
+) -> None:
+    """systemd gives a worker 90 s (TimeoutStopSec) to stop; it took about 2 minutes while Redis was down, each
+    Redis command retrying for a minute. What it held mid-crawl comes back through its leases."""
+    group, server = fleet
+    group.start_ingester()
+    group.start_workers(1, "--lease", "3")
+    run_gigscan(*crawl_args(testbed.url, group.db, *SLOW, "--redis-url", group.url, "--detach"))
+    group.wait(lambda: int(group.run().get("pushed", 0)) >= 20, "records from the worker")
+    server.stop(signal.SIGKILL)
+    time.sleep(1.0)  # the worker is in its retries now
+    started = time.monotonic()
+    group.workers[0].send_signal(signal.SIGTERM)
+    try:
+        group.workers[0].wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker did not stop within 20 s of SIGTERM with Redis down")
+    assert time.monotonic() - started < 10
+    server.start()  # its append-only file brings the run back
+    group.start_workers(1, "--lease", "3")
+    closed = group.wait_closed()
+    assert json.loads(closed["outcome"])["status"] == "finished"
+    assert_same_as_one_process(group.db, reference)
+
+
 def test_two_workers_hit_a_host_no_harder_than_the_polite_delay_allows(
     testbed: TestbedServer, fleet: tuple[Fleet, RedisServer]
 ) -> None:

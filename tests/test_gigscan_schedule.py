@@ -119,3 +119,34 @@ def test_a_file_that_is_not_a_crontab_is_left_as_it_was(tmp_path: Path, monkeypa
     assert code == 2 and message in out and len(out.strip().splitlines()) == 1, out
     assert path.read_bytes() == content
     assert schedule("remove", "job", crontab=path)[0] == 2 and path.read_bytes() == content
+
+
+# Each process reads the crontab, waits a moment before writing it back (the window two `schedule add` at once
+# used to race in: the later write dropped the earlier entry), then writes.
+_SLOW_SAVE = """
+import sys, time
+import gigscan.commands.schedule as schedule
+from gigscan.cli import app
+save = schedule.save_crontab
+schedule.save_crontab = lambda cron, path: (time.sleep(0.5), save(cron, path))
+app(prog_name="gigscan", args=sys.argv[1:])
+"""
+
+
+def test_schedule_adds_at_once_keep_every_entry(crontab: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    names = [f"job{i}" for i in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", _SLOW_SAVE, "schedule", "add", name, "--every", "1h",
+                               "--crontab-file", str(crontab), "--", "crawl", "fiverr"],
+                              cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for name in names]  # fmt: skip
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    cron = CronTab(tab=crontab.read_text())
+    assert sorted(job.comment for job in cron if job.comment.startswith("gigscan:")) == [f"gigscan:{n}" for n in names]
+    assert "/usr/bin/backup" in crontab.read_text()  # the user's own line is still there

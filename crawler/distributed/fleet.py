@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 import time
 import warnings
@@ -181,16 +182,47 @@ class FleetWorker:
         self.joined: set[str] = set()
         self.refused: set[str] = set()
         self.started = time.time()
+        self.stopping = False
         install_reactor(base_settings["TWISTED_REACTOR"], base_settings["ASYNCIO_EVENT_LOOP"])
         self.process = CrawlerProcess(base_settings)
 
     def run(self) -> None:
+        """Crawl until SIGTERM/SIGINT. The signal handlers are the worker's own, not Scrapy's: Scrapy's ask the
+        reactor to stop, which waits for whatever Redis command the reactor is in, and with Redis down that is a
+        minute of retries per command (two minutes and more in all, past systemd's TimeoutStopSec). Ours first
+        end every Redis retry of the process (``stream.stop_retrying``), then stop the crawls as Scrapy would: the
+        requests in progress go back to the queue, or, if Redis cannot be told, when their leases expire."""
         poller = LoopingCall(self.poll)
         poller.start(HEARTBEAT_S / 2, now=True).addErrback(lambda f: logger.error("worker loop failed: %s", f))
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
         try:
-            self.process.start(stop_after_crawl=False)
+            self.process.start(stop_after_crawl=False, install_signal_handlers=False)
         finally:
-            self.client.hdel(stream.WORKERS, self.ident)
+            try:
+                self.client.hdel(stream.WORKERS, self.ident)
+            except redis.RedisError as exc:  # Redis down: the entry stops counting as alive after ALIVE_S anyway
+                logger.warning("worker: could not sign off from Redis (%s)", exc)
+
+    def on_signal(self, signum: int, _: object) -> None:
+        """First signal: stop gracefully; a second one: stop the reactor now. Only flags and thread-safe calls
+        here: the reactor may be in the middle of a Redis command."""
+        from twisted.internet import reactor
+
+        stream.stop_retrying()
+        if self.stopping:
+            reactor.callFromThread(reactor.stop)
+            return
+        self.stopping = True
+        reactor.callFromThread(self.graceful_stop, signum)
+
+    def graceful_stop(self, signum: int) -> None:
+        from twisted.internet import reactor
+
+        logger.info("worker: %s received, stopping (leases of unfinished requests go back to the queue)",
+                    signal.Signals(signum).name)
+        stopped = self.process.stop()
+        stopped.addBoth(lambda _: reactor.stop() if reactor.running else None)
 
     def poll(self) -> None:
         try:

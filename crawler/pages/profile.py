@@ -45,6 +45,7 @@ from crawler.pages.common import (
     same_host_url,
     strip_query,
 )
+from crawler.pages.selector_cost import SelectorCostError, check_cost
 from matchers.patterns import PatternError, SafePattern, compile_pattern
 from matchers.toml_lines import TomlLines, TomlSyntaxError
 from matchers.toml_lines import parse as parse_toml
@@ -180,13 +181,22 @@ def _compile_regex(check: _Checker, pattern: Any, table: str, key: str) -> SafeP
 
 
 def _check_selector(check: _Checker, source: str, expr: str, table: str, key: str) -> None:
+    """A selector that compiles and cannot stall a crawl: XPath, unlike a regex, has no time limit per page
+    (``crawler.pages.selector_cost`` says why), so a costly one is refused here."""
+    if source not in ("css", "xpath"):
+        return
     try:
         if source == "css":
             _CHECK_DOC.css(expr)
-        elif source == "xpath":
+        else:
             _CHECK_DOC.xpath(expr)
     except Exception as exc:  # cssselect and lxml raise several types for a bad expression
         check.add(f"[{table}] {key}: bad {source} selector {expr!r}: {exc}", table, key)
+        return
+    try:
+        check_cost(source, expr)
+    except SelectorCostError as exc:
+        check.add(f"[{table}] {key}: {exc}", table, key)
 
 
 def _field(check: _Checker, table: str, key: str, raw: Any) -> FieldSpec | None:

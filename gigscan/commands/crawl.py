@@ -95,9 +95,21 @@ ProfileOption = Annotated[Path | None, typer.Option(
 ResumeOption = Annotated[bool, typer.Option(
     "--resume", help="Keep crawl state in the data directory; continue a paused crawl.")]
 
+def check_notify(target: str | None) -> str | None:
+    """``--notify`` checked as the command starts (also inside ``schedule add -- crawl ...``): a malformed URL, a
+    scheme other than http(s), a port that is not a number, a command not found are one line and exit 2, before
+    any crawling, not a failed notification after a run went wrong."""
+    from crawler.unattended import notify_problem
+
+    problem = None if target is None else notify_problem(target)
+    if problem is not None:
+        raise typer.BadParameter(problem.removeprefix("--notify "))
+    return target
+
+
 NotifyOption = Annotated[str | None, typer.Option(
-    help="When a run fails, is blocked or degraded (or cannot start): POST JSON to this URL, or run this "
-    "command with the JSON on stdin.")]
+    help="When a run fails, is blocked or degraded (or cannot start): POST JSON to this http(s) URL, or run this "
+    "command with the JSON on stdin.", callback=check_notify)]
 
 RecheckOption = Annotated[bool, typer.Option(
     "--recheck", help="Visit again every known flagged listing and its seller (takedowns).")]

@@ -47,7 +47,7 @@ def scan(
     except (OSError, ValueError) as exc:
         fail(f"cannot load ruleset: {exc}")
     scanner = Scanner(ruleset)
-    with open_existing(db) as store:
+    with open_existing(db, upgrade=True) as store:  # writes verdicts: upgrades an older store first
         run_id = store.start_run("scan", None, {"rules": str(rules) if rules else None}, scanner.version, __version__)
         listings = store.iter_listings_for_scan(marketplace=marketplace)
         verdicts = ((row["id"], row["snapshot_id"], scanner.scan(row).to_dict()) for row in listings)
@@ -91,7 +91,7 @@ def verify(
         fail(f"no checkpoint file at {checkpoints}")
     # A store wiped to zero bytes is opened all the same when checkpoints recorded it: that is a finding (exit 1)
     wiped = db.is_file() and db.stat().st_size == 0 and used is not None and used.is_file()
-    with open_db(db, create=wiped) as store:
+    with open_db(db, create=wiped, upgrade=False) as store:
         count = 0
         if used is not None and used.is_file():
             try:
@@ -158,6 +158,30 @@ def checkpoint(
         return
     console.print(f"checkpoint: {made.entries} log entries, head {made.head}, at {made.at} -> "
                   f"{escape(str(target))}", highlight=False)
+
+
+@app.command()
+def migrate(db: DbOption = Path(DEFAULT_DB)) -> None:
+    """Upgrade a store written by an older gigscan to this one's schema. Reading commands (serve, search, export,
+    verify...) never write the store, so they ask for this first; a crawl, scan or review decision upgrades too."""
+    import sqlite3
+    from contextlib import closing
+
+    from db.access import StoreUnavailable, check_store_path
+    from db.schema import SCHEMA_VERSION
+
+    try:
+        check_store_path(db, create=False)
+        with closing(sqlite3.connect(db)) as conn:
+            before = conn.execute("PRAGMA user_version").fetchone()[0]
+    except (StoreUnavailable, sqlite3.Error) as exc:
+        fail(str(exc))
+    with open_db(db, upgrade=True):
+        pass
+    if before == SCHEMA_VERSION:
+        console.print(f"{escape(str(db))}: schema v{SCHEMA_VERSION}, already current", highlight=False)
+    else:
+        console.print(f"{escape(str(db))}: upgraded from schema v{before} to v{SCHEMA_VERSION}", highlight=False)
 
 
 _TEXT_COLUMNS = ("run of", "status", "started")

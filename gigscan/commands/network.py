@@ -118,7 +118,7 @@ def network(
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """The network an account belongs to, with the reason for every link."""
-    with open_existing(db) as store:
+    with open_existing(db, upgrade=True) as store:  # stores its computation
         found = network_of(store, username, refresh)
     if not found:
         fail(f"no stored account named {username!r}", 1)
@@ -138,7 +138,7 @@ def networks(
 ) -> None:
     """Accounts that are one operation (shared contacts, copied listings, name variants, shared buyers),
     largest network first, each link with its kind, strength and reason."""
-    with open_existing(db) as store:
+    with open_existing(db, upgrade=True) as store:  # stores its computation
         found = list_networks(store, min_size, refresh)
     if as_json:
         _print_json(found)

@@ -85,7 +85,7 @@ def _decide(ctx: typer.Context, verdict_id: int, state: str, note: str, by: str 
     reviewer = (by or os.environ.get("GIGSCAN_REVIEWER") or getpass.getuser()).strip()
     if not reviewer:
         fail("--by must name who decides")
-    with open_existing(db) as store:
+    with open_existing(db, upgrade=True) as store:
         found = flag(store, verdict_id)
         if found is None:
             fail(f"no verdict with id {verdict_id} (see `gigscan review` for the IDs)")

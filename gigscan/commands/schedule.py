@@ -15,13 +15,17 @@ import os
 import re
 import shlex
 import sys
+import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import crontab
 import typer
 from crontab import CronItem, CronSlices, CronTab
+from filelock import FileLock, Timeout
 from rich.markup import escape
 from rich.table import Table
 
@@ -40,6 +44,7 @@ MARK = "gigscan:"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 EVERY = re.compile(r"([1-9]\d*)([mhd])")
 EVERY_LIMITS = {"m": 59, "h": 23, "d": 31}
+LOCK_WAIT_S = 30.0
 
 CrontabFile = Annotated[
     Path | None,
@@ -64,6 +69,35 @@ def open_crontab(path: Path | None) -> CronTab:
     except OSError as exc:
         fail(f"cannot read the crontab: {exc}")
     return cron
+
+
+def crontab_lock_path(path: Path | None) -> Path:
+    """Where the lock of a crontab lives: beside a crontab file (``.NAME.lock``, keyed on the file the path resolves
+    to), or, for the user's crontab, which has no file of the user's, in their runtime directory."""
+    if path is not None:
+        resolved = path.resolve()
+        return resolved.parent / f".{resolved.name}.lock"
+    folder = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    return folder / f"gigscan-crontab-{os.getuid()}.lock"
+
+
+@contextmanager
+def crontab_locked(path: Path | None) -> Iterator[None]:
+    """Hold the crontab's lock around a read-modify-write: two ``schedule add`` at once each read the crontab, added
+    their entry and wrote it back, and the later write dropped the earlier entry. Other gigscan processes wait
+    (up to ``LOCK_WAIT_S``); ``crontab -e`` by hand does not take it."""
+    lock = FileLock(str(crontab_lock_path(path)), timeout=LOCK_WAIT_S)
+    try:
+        lock.acquire()
+    except Timeout:
+        fail(f"another gigscan schedule command has been editing the crontab for {LOCK_WAIT_S:.0f} s "
+             f"(lock {lock.lock_file}); try again later", code=1)
+    except OSError as exc:
+        fail(f"cannot lock the crontab ({crontab_lock_path(path)}): {exc}")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def refuse_foreign_lines(cron: CronTab, path: Path | None) -> None:
@@ -156,20 +190,28 @@ def add(
     slices = cron_slices(every, cron_expr)
     db = check_crawl_args(crawl_args)
     command, log = entry_command(name, crawl_args, db)
-    # a dry run of the user's crontab shows the entry without reading (or needing) the crontab program
-    cron = CronTab(tab="") if dry_run and crontab_file is None else open_crontab(crontab_file)
+    if dry_run:
+        # a dry run of the user's crontab shows the entry without reading (or needing) the crontab program
+        cron = CronTab(tab="") if crontab_file is None else open_crontab(crontab_file)
+        typer.echo(new_entry(cron, name, command, slices).render())
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with crontab_locked(crontab_file):
+        cron = open_crontab(crontab_file)
+        new_entry(cron, name, command, slices)
+        save_crontab(cron, crontab_file)
+    console.print(f"scheduled [bold]{name}[/] ({escape(slices)}); log: {escape(str(log))}", highlight=False)
+
+
+def new_entry(cron: CronTab, name: str, command: str, slices: str) -> CronItem:
+    """Add the entry ``name`` to ``cron``; one line and exit 2 if the name is taken or the entry is not valid."""
     if name in gigscan_jobs(cron):
         fail(f"a schedule named {name!r} exists; remove it first (gigscan schedule remove {name})")
     job = cron.new(command=command, comment=MARK + name)
     job.setall(slices)
     if not job.is_valid():
         fail(f"could not build a valid crontab entry from {slices!r}")
-    if dry_run:
-        typer.echo(job.render())
-        return
-    log.parent.mkdir(parents=True, exist_ok=True)
-    save_crontab(cron, crontab_file)
-    console.print(f"scheduled [bold]{name}[/] ({escape(slices)}); log: {escape(str(log))}", highlight=False)
+    return job
 
 
 def describe(name: str, job: CronItem) -> dict[str, Any]:
@@ -202,10 +244,11 @@ def remove(
     crontab_file: CrontabFile = None,
 ) -> None:
     """Remove a scheduled crawl (its log file stays)."""
-    cron = open_crontab(crontab_file)
-    job = gigscan_jobs(cron).get(name)
-    if job is None:
-        fail(f"no schedule named {name!r}")
-    cron.remove(job)
-    save_crontab(cron, crontab_file)
+    with crontab_locked(crontab_file):
+        cron = open_crontab(crontab_file)
+        job = gigscan_jobs(cron).get(name)
+        if job is None:
+            fail(f"no schedule named {name!r}")
+        cron.remove(job)
+        save_crontab(cron, crontab_file)
     console.print(f"removed [bold]{name}[/]", highlight=False)

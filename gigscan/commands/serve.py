@@ -93,7 +93,7 @@ def serve(
     removed after a flag and sellers seen on several marketplaces. Read-only. Ctrl-C stops it."""
     import uvicorn  # Datasette's server
 
-    with open_existing(db) as store:  # creates or upgrades the schema; Datasette only reads
+    with open_existing(db) as store:  # checks the schema, never upgrades it: serving only reads
         if immutable:
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     datasette = build_datasette(db, immutable=immutable)

@@ -39,9 +39,11 @@ FORMATS = (*TEXT_FORMATS, *FILE_FORMATS)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(\S+)")
 
 
-def open_existing(db: Path) -> Store:
-    """An existing store, or one line saying why not (missing, a directory, corrupt, foreign) and exit 2."""
-    return open_db(db)
+def open_existing(db: Path, *, upgrade: bool = False) -> Store:
+    """An existing store, or one line saying why not (missing, a directory, corrupt, foreign, an older schema)
+    and exit 2. Reading commands never write the store, so an older schema is upgraded only for a command that
+    writes (``upgrade=True``: scan, review decisions, networks) or by ``gigscan migrate``."""
+    return open_db(db, upgrade=upgrade)
 
 
 def print_flagged_sellers(db: Path, run_id: int | None = None) -> None:
