@@ -332,7 +332,20 @@ class TransactionCheck:
             return []
         if self.voiced is not None and self.voiced.first(texts, keyed) is not None:
             return []  # a supplier's or a buyer's own words beside it: a story that sells, or asks
-        return [said, end]
+        return [said, end] if not self._price_list(texts, keyed) else []
+
+    def _price_list(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> bool:
+        """More than two different figures of the ``cited`` classes: a price list, which a seller's story leads to
+        ("I lost my money elsewhere: 10 reviews $30, 50 for $120, 100 for $220"); a victim names what was paid and
+        what it was for, two at most."""
+        figures: set[str] = set()
+        for name, text in texts.items():
+            for hit in self.deal.hits(keyed(name)) if text else ():
+                if hit.cls in self.rule.cited:
+                    figures.add(" ".join(hit.text.lower().split()))
+                    if len(figures) > 2:
+                        return True
+        return False
 
     def _dealt(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan], story: bool = False) -> bool:
         """Is there a deal anywhere? r15e: not when the only one is a single figure of a ``cited`` class (one
