@@ -195,6 +195,15 @@ class Transaction:
     #: reporter's frames: "said", "according to", "fined") cites it, as news does; a price list is an offer
     cited: frozenset[str] = frozenset()
     cited_told: int = 2
+    #: w3a: the writer's own story (a victim's or an onlooker's post): a term of a ``story`` class (the writer as the
+    #: one who paid, bought or was offered, in the past: "I paid", "we bought", "charged me") and one of an
+    #: ``outcome`` class (what came of it: "removed", "suspended", "vanished", "never again") anywhere in the post
+    #: tell every term of its ``story_over`` classes (a price, a deal's terms, the writer's own shop) wherever it
+    #: stands; a supplier's call or a buyer's "will pay" stays a deal. Such a post with no deal left is held at
+    #: ``framed_cap``
+    story: tuple[str, ...] = ()
+    outcome: tuple[str, ...] = ()
+    story_over: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -333,14 +342,18 @@ class _Loader:
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
                         "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
                         "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points",
-                        "cited", "cited_told"})
+                        "cited", "cited_told", "story", "outcome", "story_over"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
         told, told_over = reader.strings("told"), reader.strings("told_over")
         voice, asked, asked_over = reader.strings("voice"), reader.strings("asked"), reader.strings("asked_over")
         cited = reader.strings("cited")
-        for name in names + when_any + talk_strong + told + told_over + voice + asked + asked_over + cited:
+        story, outcome, story_over = reader.strings("story"), reader.strings("outcome"), reader.strings("story_over")
+        if bool(story) != bool(outcome) or bool(story) != bool(story_over):
+            reader.problem("story", "'story', 'outcome' and 'story_over' go together")
+        for name in (names + when_any + talk_strong + told + told_over + voice + asked + asked_over + cited + story
+                     + outcome + story_over):
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -376,7 +389,7 @@ class _Loader:
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
-                           cited_told)
+                           cited_told, story, outcome, frozenset(story_over))
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -55,37 +55,41 @@ class _Finder:
     reporter's frame that makes the terms of its ``told_over`` classes in its sentences told, not offered."""
 
     def __init__(self, classes: tuple[str, ...], table: ClassTable, preparer: FieldPreparer,
-                 told: _Frame | None = None) -> None:
+                 told: _Frame | None = None, besides: frozenset[str] = frozenset()) -> None:
+        """``besides``: terms left out (those another reading claims)."""
         self.classes = classes
         self.table = table
         self.preparer = preparer
-        self.index = TermIndex.build({n: list(table.classes[n].terms) for n in classes}, set())
+        self.index = TermIndex.build({n: [t for t in table.classes[n].terms if t not in besides] for n in classes},
+                                     set())
         self.told = told
 
     def field_hits(self, f: FieldScan) -> list[Hit]:
         """Every hit of the classes in one keyed field: its terms in order, then its patterns (a price)."""
         return list(self.hits(f))
 
-    def hits(self, f: FieldScan) -> Iterator[Hit]:
-        """``field_hits`` one class's patterns at a time: a reader that needs only the first few stops early."""
-        told = self.told.sentences(f) if self.told is not None else None
+    def hits(self, f: FieldScan, story: bool = False) -> Iterator[Hit]:
+        """``field_hits`` one class's patterns at a time: a reader that needs only the first few stops early;
+        ``story``: the listing is the writer's own story, whose ``story_over`` terms are told wherever they stand."""
+        told = self.told.sentences(f, story) if self.told is not None else None
         yield from _offered(sorted(self.preparer.whole_hits(f, self.index), key=lambda h: h.start), told)
         for cls_name in self.classes:
             yield from _offered(pattern_hits(f, self.table.classes[cls_name], whole=True), told)
 
-    def first(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> Hit | None:
+    def first(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan], story: bool = False) -> Hit | None:
         """The first term found (None: none anywhere)."""
-        found = self.distinct(texts, 1, keyed)
+        found = self.distinct(texts, 1, keyed, story)
         return found[0] if found else None
 
-    def distinct(self, texts: Mapping[str, str], enough: int, keyed: Callable[[str], FieldScan]) -> list[Hit]:
+    def distinct(self, texts: Mapping[str, str], enough: int, keyed: Callable[[str], FieldScan],
+                 story: bool = False) -> list[Hit]:
         """Hits of up to ``enough`` different terms (as keyed), field by field; ``keyed``: a field's keyed scan by
         name (the scan's, or the document reader's: each field is keyed once per listing)."""
         seen: dict[str, Hit] = {}
         for name, text in texts.items():
             if not text:
                 continue
-            for hit in self.hits(keyed(name)):
+            for hit in self.hits(keyed(name), story):
                 seen.setdefault(hit.term, hit)
                 if len(seen) >= enough:
                     return list(seen.values())
@@ -96,18 +100,21 @@ class _Told:
     """One field's told sentences (those with a term of the frame's classes) and its onlooker's questions (an
     ``asked`` term in a sentence that ends in a question mark), found on the first question."""
 
-    __slots__ = ("frame", "f", "_sentences", "_questions")
+    __slots__ = ("frame", "f", "story", "_sentences", "_questions")
 
-    def __init__(self, frame: _Frame, f: FieldScan) -> None:
+    def __init__(self, frame: _Frame, f: FieldScan, story: bool = False) -> None:
         self.frame = frame
         self.f = f
+        self.story = story
         self._sentences: set[int] | None = None
         self._questions: set[int] | None = None
 
     def told(self, hit: Hit) -> bool:
         """Is ``hit`` a term of a ``told_over`` class in a told sentence, or of an ``asked_over`` class in an
-        onlooker's question?"""
+        onlooker's question? Or of a ``story_over`` class in the writer's own story (anywhere in it)?"""
         f, frame = self.f, self.frame
+        if self.story and hit.cls in frame.story_over:
+            return True
         if hit.cls in frame.over:
             if self._sentences is None:
                 self._sentences = {f.sentence(h.start) for h in frame.finder.field_hits(f)}
@@ -129,14 +136,15 @@ class _Frame:
 
     def __init__(self, told: tuple[str, ...], over: frozenset[str], table: ClassTable,
                  preparer: FieldPreparer, asked: _Finder | None = None,
-                 asked_over: frozenset[str] = frozenset()) -> None:
+                 asked_over: frozenset[str] = frozenset(), story_over: frozenset[str] = frozenset()) -> None:
         self.finder = _Finder(told, table, preparer)
         self.over = over
+        self.story_over = story_over
         self.asked = asked
         self.asked_over = asked_over if asked is not None else frozenset()
 
-    def sentences(self, f: FieldScan) -> _Told:
-        return _Told(self, f)
+    def sentences(self, f: FieldScan, story: bool = False) -> _Told:
+        return _Told(self, f, story)
 
     def questions(self, f: FieldScan, answer: str = "") -> list[Hit]:
         """The ``asked`` terms of one field that stand in an onlooker's question (none: the ruleset has no
@@ -199,8 +207,18 @@ class TransactionCheck:
         self.rule = rule
         asked = _Finder(tuple(rule.asked), table, preparer) if rule.asked else None
         #: The reporter's frame (None: the ruleset has none): what a told sentence holds is no deal
-        self.frame = (_Frame(tuple(rule.told), rule.told_over, table, preparer, asked, rule.asked_over)
-                      if rule.told else None)
+        self.frame = (_Frame(tuple(rule.told), rule.told_over, table, preparer, asked, rule.asked_over,
+                             rule.story_over) if rule.told else None)
+        #: w3a: the writer's own past deal, and what came of it (None: the ruleset reads no stories)
+        self.story = (_Finder(tuple(rule.story), table, preparer), _Finder(tuple(rule.outcome), table, preparer)) \
+            if rule.story and self.frame is not None else None
+        #: ... and the voice that unmakes it: a supplier's or a buyer's words (the ``told_over`` classes that are no
+        #: deal alone and that a story does not tell: "we can", "your listing") outside a told sentence; the writer's
+        #: own shop ("my listing"), a term of a ``story_over`` class too, is the story's
+        voiced = tuple(sorted(rule.told_over - set(rule.classes) - rule.story_over))
+        owned = frozenset(t for n in rule.story_over for t in table.classes[n].terms)
+        self.voiced = (_Finder(voiced, table, preparer, self.frame, owned)
+                       if self.story is not None and voiced else None)
         self.deal = _Finder(tuple(rule.classes), table, preparer, self.frame)
         #: r15e: what else a page that cites a figure may not hold untold: the ``told_over`` classes that are no deal
         #: alone (a chat app, a supplier's voice: "write to us on WhatsApp", "our clients")
@@ -253,6 +271,8 @@ class TransactionCheck:
             cap = min(cap, rule.asked_cap)  # r14a: an onlooker's question, and no deal anywhere
         if rule.framed_cap is not None and rule.told_points and self._points(talk) >= rule.told_points:
             cap = min(cap, rule.framed_cap)  # r14a: a page told from end to end by a reporter, no deal anywhere
+        if rule.framed_cap is not None and any(h.cls in rule.outcome for h in talk):
+            cap = min(cap, rule.framed_cap)  # w3a: the writer's own story, and no deal left in it
         return Reason("no-transaction", name, "", 0, 0, "negative", round(cap - score, 3), explanation)
 
     def _keyer(self, texts: Mapping[str, str]) -> Callable[[str], FieldScan]:
@@ -268,12 +288,23 @@ class TransactionCheck:
 
     def _talk(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit] | None:
         """The words that talk about the trade in a long page, or the onlooker's or reporter's voice of a short
-        text, with no deal anywhere (None: a transaction, or too little talk)."""
+        text, with no deal anywhere (None: a transaction, or too little talk). w3a: the writer's own story (a
+        victim's or an onlooker's post) is such talk where it told the post's deal words (its price, its shop), or
+        where the post says too little else to be held; a page held for its talk is held as before."""
         long = self.long(texts)
         if not long and self.voice is None:
             return None
-        if self._dealt(texts, keyed):
+        story = self._story(texts, keyed)
+        if self._dealt(texts, keyed, bool(story)):
             return None
+        if story and self._dealt(texts, keyed):
+            return story
+        talk = self._said(texts, keyed, long)
+        return story if talk is None and story else talk
+
+    def _said(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan], long: bool) -> list[Hit] | None:
+        """The talk of a listing with no deal in it: a page's words about the trade, a short text's voice (None:
+        too little)."""
         if not long:
             return self._voice(texts, keyed)
         if self.talk is None:
@@ -285,18 +316,49 @@ class TransactionCheck:
         points = self._points(talk)
         return talk if points >= need else None
 
-    def _dealt(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> bool:
+    def _story(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit]:
+        """The writer's own story, told across the post (w3a): a term of the ``story`` classes (the writer paid,
+        bought or was offered: "I paid", "charged me", "ich habe ... bezahlt") and one of the ``outcome`` classes
+        (what came of it: "all removed", "account suspended", "never again"), anywhere in it; [] when either is
+        missing, or when a supplier's or buyer's voice stands outside a told sentence. A victim's or an onlooker's
+        post tells its price so; a seller's success story ("it worked, now I sell them: DM me", "we can do it right")
+        and a buyer still asking ("who is reliable? will pay") hold a deal, or a voice, that stays one."""
+        if self.story is None:
+            return []
+        told, outcome = self.story
+        said = told.first(texts, keyed)
+        end = outcome.first(texts, keyed) if said is not None else None
+        if said is None or end is None:
+            return []
+        if self.voiced is not None and self.voiced.first(texts, keyed) is not None:
+            return []  # a supplier's or a buyer's own words beside it: a story that sells, or asks
+        return [said, end] if not self._price_list(texts, keyed) else []
+
+    def _price_list(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> bool:
+        """More than two different figures of the ``cited`` classes: a price list, which a seller's story leads to
+        ("I lost my money elsewhere: 10 reviews $30, 50 for $120, 100 for $220"); a victim names what was paid and
+        what it was for, two at most."""
+        figures: set[str] = set()
+        for name, text in texts.items():
+            for hit in self.deal.hits(keyed(name)) if text else ():
+                if hit.cls in self.rule.cited:
+                    figures.add(" ".join(hit.text.lower().split()))
+                    if len(figures) > 2:
+                        return True
+        return False
+
+    def _dealt(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan], story: bool = False) -> bool:
         """Is there a deal anywhere? r15e: not when the only one is a single figure of a ``cited`` class (one
         price, however often written) on a page with ``cited_told`` different reporter's frames and no untold
         chat app or supplier's voice (the other ``told_over`` classes): "the court fined the agency, which charged
         9,90 Euro per review, the judge said" cites a figure; a vendor's price list, or a price with a call to
-        order or "write to us on WhatsApp", is a deal."""
+        order or "write to us on WhatsApp", is a deal. ``story``: the writer's own story tells its price (w3a)."""
         rule = self.rule
         if not rule.cited or self.frame is None:
-            return self.found(texts, keyed) is not None
+            return self.deal.first(texts, keyed, story) is not None
         figures: set[str] = set()
         for name, text in texts.items():
-            for hit in self.deal.hits(keyed(name)) if text else ():
+            for hit in self.deal.hits(keyed(name), story) if text else ():
                 if hit.cls not in rule.cited:
                     return True
                 figures.add(" ".join(hit.text.lower().split()))
@@ -304,7 +366,7 @@ class TransactionCheck:
                     return True
         if not figures:
             return False
-        if self.pitch is not None and self.pitch.first(texts, keyed) is not None:
+        if self.pitch is not None and self.pitch.first(texts, keyed, story) is not None:
             return True  # a price with a chat app or a supplier's voice beside it: an offer
         return len(self.frame.finder.distinct(texts, rule.cited_told, keyed)) < rule.cited_told
 

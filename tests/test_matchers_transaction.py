@@ -413,3 +413,44 @@ def test_a_figure_cited_on_a_told_page_is_no_deal(tmp_path: Path) -> None:
     path.write_text(CITED_RULESET.replace("cited_told = 2", "cited_told = 0"), encoding="utf-8")
     with pytest.raises(RulesetError, match="'cited' needs"):
         load_ruleset(path)
+
+
+STORY_RULESET = VOICE_RULESET.replace(
+    "cap = 0.4\n", 'cap = 0.4\nframed_cap = 0.2\ntold_over = ["price", "pitch"]\nstory = ["mine"]\n'
+    'outcome = ["came"]\nstory_over = ["price"]\ncited = ["price"]\n') + """
+[classes.mine]
+label = "the writer's own past deal"
+terms = ["i paid"]
+negatable = true
+[classes.came]
+label = "what came of it"
+terms = ["removed"]
+negatable = true
+[classes.pitch]
+label = "a supplier's voice"
+terms = ["we can"]
+[negation]
+words = ["never"]
+scope = 4
+"""
+
+
+def test_the_writers_own_story_tells_its_price(tmp_path: Path) -> None:
+    """w3a ``story``: the writer's own past deal ("I paid") and what came of it ("removed") anywhere in a post tell
+    its price wherever it stands: no deal, cleared (``framed_cap``); a deal word ("order now"), a supplier's voice
+    outside a told sentence ("we can"), a negated outcome ("never removed"), no outcome or a price list leaves it an
+    offer."""
+    path = tmp_path / "rules.toml"
+    path.write_text(STORY_RULESET, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    story = scanner.scan({"title": "I paid a guy once.", "description": "Buy reviews for $5? All got removed."})
+    assert story.grade == "clear" and story.score == 0.2
+    assert scanner.scan({"title": "I paid a guy once.", "description": "Buy reviews for $5? Order now."}).flagged
+    assert scanner.scan({"title": "I paid a guy once.", "description": "Buy reviews for $5, never removed."}).flagged
+    assert scanner.scan({"title": "I paid a guy, all removed.", "description": "Buy reviews for $5, we can."}).flagged
+    assert scanner.scan({"title": "I paid, all removed.", "description": "Buy reviews for $5, order now"}).flagged
+    price_list = {"title": "I paid, all removed.", "description": "Buy reviews: 5 for $5, 9 for $9, 20 for $20."}
+    assert scanner.scan(price_list).flagged  # three figures: a seller's list, whatever story leads to it
+    path.write_text(STORY_RULESET.replace('story = ["mine"]\n', ""), encoding="utf-8")
+    with pytest.raises(RulesetError, match="'story', 'outcome' and 'story_over' go together"):
+        load_ruleset(path)
