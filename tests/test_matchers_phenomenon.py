@@ -140,13 +140,14 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-7.jsonl", (0.88, 0.85, 0.92)),
     ("blind-holdout-8.jsonl", (0.93, 0.92, 0.94)),
     ("blind-holdout-9.jsonl", (0.92, 0.85, 0.91)),
-    ("blind-holdout-10.jsonl", (0.82, 0.68, 0.75)),
-    ("blind-holdout-11.jsonl", (0.85, 0.62, 0.70)),
+    ("blind-holdout-10.jsonl", (0.84, 0.72, 0.78)),
+    ("blind-holdout-11.jsonl", (0.86, 0.63, 0.71)),
+    ("blind-holdout-12.jsonl", (0.83, 0.61, 0.73)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-9
-    were held out in their own rounds and became tuning data in the next; set 11 is held out (written, as set 10
-    was, to weigh what a filter misses: understated offers, euphemisms, buyers phrased innocently, short forum
+    were held out in their own rounds and became tuning data in the next, 10 and 11 validation; set 12 is held out
+    (written, as sets 10 and 11 were, to weigh what a filter misses: understated offers, euphemisms, buyers phrased innocently, short forum
     questions on both sides). Floors a little under
     the figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that
     loses ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
@@ -194,8 +195,19 @@ def test_real_honest_neighbours_of_round_11_are_rarely_held(scanner: Scanner) ->
     rows = _rows("real-holdout-11w.jsonl")
     assert len(rows) >= 130 and sum(1 for r in rows if r["label"] == 0) >= 130
     result = evaluate(rows, scanner)
-    assert result.fp / result.negatives <= 0.19, result.fp
-    assert result.suspect_negative_share <= 0.07, result.suspect_negatives
+    assert result.fp / result.negatives <= 0.18, result.fp
+    assert result.suspect_negative_share <= 0.06, result.suspect_negatives
+
+
+def test_real_texts_of_round_12_outside_english(scanner: Scanner) -> None:
+    """real-holdout-12w, held out in round 12: 28 real texts from 25 new sources in ru, vi, tr, fr, es and de (15
+    articles), 4 positives from one seller's review-for-a-free-product funnel. Too small for rates: at most 2 of its
+    24 honest texts flagged (1 measured) and half its positives found at flagged or suspect (2 of 4)."""
+    rows = _rows("real-holdout-12w.jsonl")
+    assert len(rows) >= 28 and sum(r["label"] for r in rows) == 4
+    result = evaluate(rows, scanner)
+    assert result.fp <= 2, result.fp
+    assert result.wide.recall >= 0.5
 
 
 @pytest.mark.parametrize(("name", "hard_negatives"), [("real-holdout-7m.jsonl", 100), ("real-holdout-8m.jsonl", 20)])
