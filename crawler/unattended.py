@@ -252,9 +252,12 @@ def _url_problem(url: str, scheme: str) -> str | None:
     """A webhook URL's problem: a scheme other than http(s), no host, a port that is not a number, a space."""
     if scheme not in _URL_SCHEMES:
         return f"--notify {url!r}: unsupported scheme {scheme!r} (http:// or https:// URLs, or a command)"
-    parts = urlsplit(url)
     if any(c.isspace() for c in url):
         return f"--notify {url!r}: a URL holds no spaces"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[::1/x": Invalid IPv6 URL
+        return f"--notify {url!r}: {exc}"
     if not parts.hostname:
         return f"--notify {url!r}: no host in the URL"
     try:
@@ -271,9 +274,10 @@ def notify(target: str, reports: list[RunReport]) -> str | None:
     try:
         if not shlex.split(target):
             return f"notification to {target!r} failed: no URL or command"
-        if target.startswith(("http://", "https://")):
+        scheme = _SCHEME.match(target.strip())
+        if scheme and scheme[1].lower() in _URL_SCHEMES:  # as notify_problem reads it: "HTTP://h/" is a URL too
             headers = {"Content-Type": "application/json"}
-            request = urllib.request.Request(target, data=payload, method="POST", headers=headers)  # noqa: S310
+            request = urllib.request.Request(target.strip(), data=payload, method="POST", headers=headers)  # noqa: S310
             with urllib.request.urlopen(request, timeout=NOTIFY_TIMEOUT_S) as response:  # noqa: S310 (http(s) only)
                 response.read()
             return None

@@ -4,7 +4,10 @@ their testbed flavour (rendered in-process, no server), and the ``gigscan profil
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -303,6 +306,19 @@ def test_an_xpath_that_costs_the_square_of_a_page_is_refused_at_load(tmp_path: P
     assert problems[1].startswith(f"{path}:17: ") and quadratic in problems[1] and "too slow" in problems[1]
     sane = PROFILE.replace("//span[@class='count']/text()", "//div[@id='x']//span[contains(@class, 'count')][1]")
     assert parse_profile(sane).fields["review_count"].source == "xpath"
+
+
+def test_a_selector_that_costs_the_cube_of_a_page_is_refused_not_run_for_minutes(tmp_path: Path) -> None:
+    """A cubic selector ran on the 1500-element probe page three times over (minutes): the profile's load hung
+    instead of refusing it. lxml holds the GIL: the test loads it in a process a time limit can stop."""
+    cubic = "//a[. = //a[. = //a]]"
+    path = tmp_path / "cubic.toml"
+    path.write_text(PROFILE.replace("//span[@class='count']/text()", cubic))
+    code = ("import sys\nfrom crawler.pages.profile import ProfileError, load_profile\n"
+            "try:\n    load_profile(sys.argv[1])\nexcept ProfileError as exc:\n    print(exc.problems[0])\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert cubic in done.stdout and "too slow" in done.stdout, done.stdout + done.stderr
 
 
 def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:

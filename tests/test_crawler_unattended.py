@@ -248,6 +248,16 @@ def test_notify_posts_json_to_a_webhook(webhook: tuple[str, list[Any]]) -> None:
     assert payload["runs"][0]["run_id"] == 7 and payload["runs"][0]["failures"][0]["monitor"] == "blocked_share"
 
 
+def test_notify_posts_to_a_url_the_start_check_took_as_one(webhook: tuple[str, list[Any]]) -> None:
+    """notify_problem reads the scheme case-blind and the target stripped: "HTTP://..." passed the check, then
+    was run as a command named "HTTP://..." when a run went wrong."""
+    url, received = webhook
+    for target in (url.replace("http://", "HTTP://", 1), f" {url} "):
+        assert notify_problem(target) is None
+        assert notify(target, [REPORT]) is None, target
+    assert len(received) == 2
+
+
 def test_notify_runs_a_command_with_the_summary_on_stdin(tmp_path: Path) -> None:
     out = tmp_path / "summary.json"
     command = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write(sys.stdin.read())\" {out}"
@@ -303,6 +313,7 @@ def test_a_crawl_that_cannot_start_says_so_in_one_line_whatever_its_hook_answers
     ("ops@example.org", "e-mail address"),
     ("no-such-notifier-program --x", "not found"),
     ("'unbalanced", "does not parse"),
+    ("http://[::1/hook", "Invalid IPv6 URL"),
 ])
 def test_a_notify_target_that_cannot_work_is_refused_before_crawling(tmp_path: Path, target: str,
                                                                      message: str) -> None:

@@ -150,3 +150,18 @@ def test_schedule_adds_at_once_keep_every_entry(crontab: Path, tmp_path: Path) -
     cron = CronTab(tab=crontab.read_text())
     assert sorted(job.comment for job in cron if job.comment.startswith("gigscan:")) == [f"gigscan:{n}" for n in names]
     assert "/usr/bin/backup" in crontab.read_text()  # the user's own line is still there
+
+
+def test_a_lock_that_cannot_be_made_is_one_line_at_once(crontab: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """filelock retries a lock file it cannot create as if another process held it: 30 s of waiting, then
+    "another gigscan schedule command has been editing the crontab", with no other command running."""
+    import gigscan.commands.schedule as schedule
+
+    monkeypatch.setattr(schedule, "crontab_lock_path", lambda path: Path("/proc/gigscan-crontab.lock"))
+    monkeypatch.setattr(schedule, "LOCK_WAIT_S", 2.0)
+    result = CliRunner().invoke(app, ["schedule", "add", "n", "--every", "1d", "--crontab-file", str(crontab),
+                                      "--", "crawl", "fiverr"])
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert "cannot lock the crontab" in flat and "another gigscan" not in flat, result.output

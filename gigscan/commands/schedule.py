@@ -88,6 +88,9 @@ def crontab_locked(path: Path | None) -> Iterator[None]:
     (up to ``LOCK_WAIT_S``); ``crontab -e`` by hand does not take it."""
     lock = FileLock(str(crontab_lock_path(path)), timeout=LOCK_WAIT_S)
     try:
+        # made first: filelock retries a lock file it cannot create as if another process held it, so a folder
+        # it cannot be made in was 30 s of waiting and "another gigscan schedule command" holding it
+        crontab_lock_path(path).open("a").close()
         lock.acquire()
     except Timeout:
         fail(f"another gigscan schedule command has been editing the crontab for {LOCK_WAIT_S:.0f} s "
