@@ -200,6 +200,11 @@ def _offered(hits: list[Hit], told: _Told | None) -> list[Hit]:
     return hits if told is None else [h for h in hits if not told.told(h)]
 
 
+def _figure(hit: Hit) -> str:
+    """A figure as written, compared case- and space-blind ("$ 40" twice is one price)."""
+    return " ".join(hit.text.lower().split())
+
+
 class TransactionCheck:
     """Is there a deal anywhere in a long listing that talks about the trade?"""
 
@@ -339,13 +344,19 @@ class TransactionCheck:
         ("I lost my money elsewhere: 10 reviews $30, 50 for $120, 100 for $220"); a victim names what was paid and
         what it was for, two at most."""
         figures: set[str] = set()
-        for name, text in texts.items():
-            for hit in self.deal.hits(keyed(name)) if text else ():
-                if hit.cls in self.rule.cited:
-                    figures.add(" ".join(hit.text.lower().split()))
-                    if len(figures) > 2:
-                        return True
+        for hit in self._deal_hits(texts, keyed):
+            if hit.cls in self.rule.cited:
+                figures.add(_figure(hit))
+                if len(figures) > 2:
+                    return True
         return False
+
+    def _deal_hits(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan],
+                   story: bool = False) -> Iterator[Hit]:
+        """The deal's hits, field by field and lazily (a reader stops at what it needs)."""
+        for name, text in texts.items():
+            if text:
+                yield from self.deal.hits(keyed(name), story)
 
     def _dealt(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan], story: bool = False) -> bool:
         """Is there a deal anywhere? r15e: not when the only one is a single figure of a ``cited`` class (one
@@ -357,13 +368,12 @@ class TransactionCheck:
         if not rule.cited or self.frame is None:
             return self.deal.first(texts, keyed, story) is not None
         figures: set[str] = set()
-        for name, text in texts.items():
-            for hit in self.deal.hits(keyed(name), story) if text else ():
-                if hit.cls not in rule.cited:
-                    return True
-                figures.add(" ".join(hit.text.lower().split()))
-                if len(figures) > 1:
-                    return True
+        for hit in self._deal_hits(texts, keyed, story):
+            if hit.cls not in rule.cited:
+                return True
+            figures.add(_figure(hit))
+            if len(figures) > 1:
+                return True
         if not figures:
             return False
         if self.pitch is not None and self.pitch.first(texts, keyed, story) is not None:
