@@ -87,6 +87,8 @@ def _ascii_fold(char: str) -> str:
 def _native_fold(char: str) -> str:
     if char.isspace():
         return " "
+    if _vowel_marked(char) and unicodedata.category(char) in _KEPT_AS_WRITTEN:
+        return char  # (its vowel signs kept: see _vowel_marked)
     if unicodedata.category(char) in _DROP:
         return ""
     if unicodedata.category(char)[0] in "SP":
@@ -96,6 +98,19 @@ def _native_fold(char: str) -> str:
     # cut "রিভিউ" into three words and every window in Indic text ran short
     return "".join(c if c.isalnum() or unicodedata.category(c) == "Mc" else " " for c in folded
                    if unicodedata.category(c) != "Mn")
+
+
+#: What a letter of those scripts is kept as written for: letters, vowel signs, digits (not their punctuation).
+_KEPT_AS_WRITTEN = frozenset(("Lo", "Mn", "Mc", "Nd"))
+
+
+def _vowel_marked(char: str) -> bool:
+    """A letter or sign of Thai, Lao, Khmer or Burmese: scripts written without spaces whose vowels are mostly
+    non-spacing marks. The native key keeps them as written: without them "รีวิว" (review) keyed as its consonants
+    "รวว", and a term was found inside any word of the same consonants in a run of letters (Burmese "အတု", fake,
+    inside "အတွက်", for; Khmer "មតិ", opinion, inside "សមត្ថភាព", capability)."""
+    code = ord(char)
+    return 0x0E01 <= code <= 0x0EFF or 0x1000 <= code <= 0x109F or 0x1780 <= code <= 0x17FF
 
 
 def _non_latin_letter(char: str) -> str | None:
@@ -311,8 +326,9 @@ def normalise_folded(text: str, folded: Folded, vocabulary: Collection[str] = ()
 
 
 def unspaced_letter(char: str) -> bool:
-    """A character of a script written without spaces between words (Han, kana, Thai) or with particles glued to
-    words (Hangul): a term in it may start or end inside a run of letters ("口コミを書きます", "리뷰를")."""
+    """A character of a script written without spaces between words (Han, kana, Thai, Lao, Khmer, Burmese) or with
+    particles glued to words (Hangul): a term in it may start or end inside a run of letters ("口コミを書きます",
+    "리뷰를", Khmer "លក់ការវាយតម្លៃ": sell reviews, Burmese "ရီဗျူးရောင်းသည်": sells reviews)."""
     code = ord(char)
     return (
         0x3040 <= code <= 0x30FF  # hiragana, katakana
@@ -324,6 +340,9 @@ def unspaced_letter(char: str) -> bool:
         or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
         or 0x31F0 <= code <= 0x31FF  # katakana phonetic extensions
         or 0x0E01 <= code <= 0x0E5B  # Thai (written without spaces between words: "รับรีวิว")
+        or 0x0E80 <= code <= 0x0EFF  # Lao
+        or 0x1780 <= code <= 0x17FF  # Khmer (spaces part phrases, not words)
+        or 0x1000 <= code <= 0x109F  # Myanmar (Burmese)
     )
 
 

@@ -58,3 +58,44 @@ def test_own_wordings_in_eleven_languages_hold(scanner: Scanner) -> None:
         assert languages <= {r["language"] for r in rows if r["label"] == label}
     result = evaluate(rows, scanner)
     assert result.precision >= 0.97 and result.recall >= 0.9, result.misses
+
+
+def test_khmer_and_burmese_terms_match_inside_a_run_of_letters(scanner: Scanner) -> None:
+    """Khmer and Burmese are written without spaces between words (r16c): "ទិញរីវីវ" is "buy" glued to "review",
+    and "ရီဗျូးရောင်းသည်" is "review" glued to "sells"; read as words of a spaced script, no term was found."""
+    assert "buy-reviews" in scanner.fired("ទិញរីវីវផេកហ្វេសប៊ុក ៥ផ្កាយ")
+    assert "buy-reviews" in scanner.fired("Facebook Page ရီဗျူးရောင်းသည်")
+
+
+def test_vowel_signs_of_thai_khmer_burmese_stay_in_the_key() -> None:
+    """Their vowels are non-spacing marks: dropped, "รีวิว" keyed as its consonants "รวว" and "အတု" (fake) as
+    "အတ", found inside "အတွက်" (for) in an unspaced run (r16c)."""
+    from matchers.normalise import fold_native
+
+    assert fold_native("รีวิว") == "รีวิว"
+    assert fold_native("អតិថិជន។") == "អតិថិជន "  # (the sentence mark is a space, as punctuation is)
+    assert fold_native("அமேசான்") == "அமேசான"  # (other scripts as before)
+
+
+def test_a_burmese_term_is_not_found_inside_another_word(scanner: Scanner) -> None:
+    """"အတု" (fake, a warning word) is no word inside "အတွက်" (for): the seller's "for your business" was read as
+    a warning and explained the whole offer away."""
+    found = _hits(scanner, "သင့်လုပ်ငန်းအတွက် Google ရီဗျူး ကြယ်ငါးပွင့် ရေးပေးပါတယ်")
+    assert not any(cls == "warning" for cls, _ in found), found
+    assert ("warning", "အတု") in _hits(scanner, "ရီဗျူးအတုဝယ်ခြင်းသည် လိမ်လည်မှုဖြစ်သည်")
+
+
+def test_own_wordings_in_asian_and_african_languages_hold(scanner: Scanner) -> None:
+    """The r16c wordings: sellers, buyers (task groups, refunds after a rating) and honest look-alikes (replies,
+    warnings, policies) in te, ne, si, yo, mr, km, my, kk, uz, az, hi, ur and a few others; floors under the
+    figures measured when they were written."""
+    from conftest import LABELS
+    from matchers import evaluate
+
+    with open(LABELS / "wordings.jsonl", encoding="utf-8") as handle:
+        rows = [r for r in map(json.loads, handle) if r["id"].startswith("r16c-")]
+    languages = {"te", "ne", "si", "yo", "mr", "km", "my", "kk", "uz", "az"}
+    for label in (0, 1):
+        assert languages <= {r["language"] for r in rows if r["label"] == label}
+    result = evaluate(rows, scanner)
+    assert result.precision >= 0.97 and result.recall >= 0.95, result.misses
