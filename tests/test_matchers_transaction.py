@@ -374,6 +374,20 @@ def test_the_voice_of_a_short_text_in_a_small_ruleset(tmp_path: Path) -> None:
         load_ruleset(path)
 
 
+def test_a_long_post_that_asks_in_the_writers_voice_is_an_onlookers(tmp_path: Path) -> None:
+    """r16d: past ``min_words``, a post in the writer's own voice that asks an onlooker's question, with no deal
+    anywhere, is held as a short one is; a vendor's article that asks in the second person stays flagged, and so
+    does a post with a deal in it."""
+    path = tmp_path / "rules.toml"
+    path.write_text(VOICE_RULESET, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    post = "My competitor has many and I have few, so I thought to buy reviews for the shop. Is it legal?"
+    held = scanner.scan({"title": post})
+    assert held.grade == "suspect" and held.score == 0.4
+    assert scanner.scan({"title": post.replace("My", "The").replace("I ", "they ")}).flagged  # no writer
+    assert scanner.scan({"title": post + " We sell them, order now"}).flagged  # a deal
+
+
 def test_a_page_told_all_through_is_cleared(tmp_path: Path) -> None:
     """``told_points``: a would-be flagged page whose talk weighs that much is held at ``framed_cap``."""
     ruleset = RULESET.replace("cap = 0.4\n", "cap = 0.4\nframed_cap = 0.2\ntold_points = 3.0\n")
