@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-__all__ = ["CHECK_SECONDS", "LIMIT_SECONDS", "PatternError", "SafePattern", "compile_pattern"]
+__all__ = ["CHECK_SECONDS", "LIMIT_SECONDS", "PatternError", "SafePattern", "WordGate", "compile_pattern"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,26 @@ class SafePattern:
     def _warn(self, text: str) -> None:
         log.warning("pattern %r ran over its %.1f s limit on a %d-character text: no further match taken",
                     self.pattern, self.limit, len(text))
+
+
+@dataclass(frozen=True)
+class WordGate:
+    """A class's gate given as plain strings (``gate = ["account", "konto", ...]``): a stretch of text holds one of
+    them, whatever its case. Why not one regular expression: ``regex`` searches an alternation of many words, or a
+    case-blind one, position by position (an alternation of 30 account words, case-blind: 1.75 s on the 20,000
+    listings of ``bench/bench_scan.py``), where a substring search per word runs in C (0.18 s)."""
+
+    words: tuple[str, ...]
+
+    @property
+    def pattern(self) -> str:
+        """The words as one line, for messages."""
+        return " | ".join(self.words)
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> str | None:
+        """The first of the words found in ``text[pos:endpos]`` (ignoring case), or None."""
+        stretch = text[pos:endpos].lower()
+        return next((word for word in self.words if word in stretch), None)
 
 
 def compile_pattern(source: str, ignorecase: bool = False, limit: float = LIMIT_SECONDS) -> SafePattern:

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .patterns import PatternError, SafePattern, compile_pattern
+from .patterns import PatternError, SafePattern, WordGate, compile_pattern
 from .terms import expand
 from .toml_lines import TomlLines, TomlSyntaxError
 from .toml_lines import parse as parse_toml
@@ -61,7 +61,7 @@ class TermClass:
     #: What every match of the class's patterns (both kinds) holds, declared in the ruleset ("\d": a price holds
     #: a digit), matched as written (case and all; the key is lower case): a zone of the text without a match of
     #: it is not searched by them (``gigscan rules check`` holds the patterns to it on every example).
-    gate: SafePattern | None = None
+    gate: SafePattern | WordGate | None = None
     #: The patterns read the whole field, not only the stretches around its rating terms (``field.ZONE``): what
     #: they find is a shape of the whole text ("10 reviews - $25 / 25 reviews - $50": a price list, whose tiers
     #: sit lines away from the page's first "reviews"), rare enough in honest text to be looked for everywhere.
@@ -455,14 +455,21 @@ class _Loader:
         return classes
 
     @staticmethod
-    def _gate(reader: _Reader, patterned: bool) -> SafePattern | None:
-        """A class's ``gate``: an expression every match of its patterns holds (a literal or a character class),
-        matched case and all: a case-blind search costs several times more, on every zone of every field."""
-        source = reader.get("gate", str, None)
+    def _gate(reader: _Reader, patterned: bool) -> SafePattern | WordGate | None:
+        """A class's ``gate``: what every match of its patterns holds, matched case and all (a literal or a character
+        class: a case-blind search costs several times more, on every zone of every field); or a list of words
+        (``WordGate``), any of them in any case, where one expression would be an alternation of many words."""
+        source = reader.get("gate", (str, list), None)
         if source is None:
             return None
         if not patterned:
             reader.problem("gate", "'gate' needs 'patterns' or 'original_patterns' (it says what their matches hold)")
+        if isinstance(source, list):
+            words = reader.strings("gate")
+            if words and all(words):
+                return WordGate(tuple(dict.fromkeys(word.lower() for word in words)))
+            reader.problem("gate", "'gate' as a list needs at least one word, and no empty one")
+            return None
         try:
             return compile_pattern(source)
         except PatternError as exc:

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from conftest import LABELS
-from matchers import Scanner, compile_pattern, load_ruleset
+from matchers import RulesetError, Scanner, compile_pattern, load_ruleset
 from matchers.classes import gate_misses
+from matchers.patterns import WordGate
 from matchers.ruleset import Ruleset
 
 
@@ -62,3 +66,56 @@ def test_gates_change_no_verdict_on_the_labeled_texts() -> None:
     gated, plain = Scanner(load_ruleset()), Scanner(_without_gates(load_ruleset()))
     for doc in docs:
         assert gated.scan(doc).to_dict() == plain.scan(doc).to_dict(), doc
+
+
+def test_a_word_gate_finds_any_of_its_words_in_any_case_inside_the_stretch_only() -> None:
+    gate = WordGate(("account", "телефон"))
+    text = "Fresh ACCOUNTS here; new Телефоны there"
+    assert gate.search(text, 0, 16) == "account"
+    assert gate.search(text, 6, 12) is None, "a word cut by the stretch's end is not in it"
+    assert gate.search(text, 20) == "телефон"
+    assert gate.search("nothing to see", 0, None) is None
+
+
+GATED = '''version = "t1"
+threshold = 0.5
+
+[classes.rating]
+label = "rating term"
+anchor = true
+terms = ["review(s)"]
+
+[classes.sourcing]
+label = "accounts"
+patterns = ['\\b\\d+ accounts?\\b']
+gate = GATE
+
+[[rules]]
+id = "reviews-from-accounts"
+kind = "proximity"
+classes = ["sourcing", "rating"]
+window = 4
+weight = 0.6
+explain = "Reviews from many accounts"
+must_match = ["reviews from 40 accounts"]
+must_not_match = ["reviews from our accountant"]
+'''
+
+
+def test_a_gate_given_as_words_loads_and_gates_the_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(GATED.replace("GATE", '["Account", "konto"]'), encoding="utf-8")
+    ruleset = load_ruleset(path)
+    assert ruleset.classes["sourcing"].gate == WordGate(("account", "konto"))
+    assert Scanner(ruleset).scan({"title": "reviews from 40 accounts"}).flagged
+    path.write_text(GATED.replace("GATE", '["konto"]'), encoding="utf-8")
+    problems = list(Scanner(load_ruleset(path)).check_gates(["reviews from 40 accounts"]))
+    assert problems and "gate 'konto'" in problems[0].message, "a word gate its patterns break is reported"
+
+
+@pytest.mark.parametrize("gate", ["[]", '["account", ""]', "[1, 2]"])
+def test_a_gate_of_no_words_is_refused(tmp_path: Path, gate: str) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(GATED.replace("GATE", gate), encoding="utf-8")
+    with pytest.raises(RulesetError, match="gate"):
+        load_ruleset(path)
