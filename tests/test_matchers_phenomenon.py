@@ -140,14 +140,15 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-7.jsonl", (0.88, 0.85, 0.92)),
     ("blind-holdout-8.jsonl", (0.93, 0.92, 0.94)),
     ("blind-holdout-9.jsonl", (0.92, 0.85, 0.91)),
-    ("blind-holdout-10.jsonl", (0.84, 0.72, 0.78)),
-    ("blind-holdout-11.jsonl", (0.86, 0.63, 0.71)),
-    ("blind-holdout-12.jsonl", (0.83, 0.61, 0.73)),
+    ("blind-holdout-10.jsonl", (0.87, 0.78, 0.83)),
+    ("blind-holdout-11.jsonl", (0.91, 0.70, 0.77)),
+    ("blind-holdout-12.jsonl", (0.85, 0.67, 0.78)),
+    ("blind-holdout-13.jsonl", (0.87, 0.66, 0.76)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-9
-    were held out in their own rounds and became tuning data in the next, 10 and 11 validation; set 12 is held out
-    (written, as sets 10 and 11 were, to weigh what a filter misses: understated offers, euphemisms, buyers
+    were held out in their own rounds and became tuning data in the next, 10 and 11 validation in round 12, 12 in
+    round 13; set 13 is held out (written, as sets 10 to 12 were, to weigh what a filter misses: understated offers, euphemisms, buyers
     phrased innocently, short forum questions on both sides). Floors a little under the figures last measured
     (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses ground on them fails
     here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
@@ -165,9 +166,9 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
     ("real-holdout-5.jsonl", (0.50, 0.80, 0.83)),
     ("real-holdout-5b.jsonl", (0.55, 0.72, 0.72)),
     ("real-holdout-6m.jsonl", (0.78, 0.62, 0.67)),
-    ("real-holdout-6w.jsonl", (0.33, 0.44, 0.60)),
+    ("real-holdout-6w.jsonl", (0.40, 0.52, 0.69)),
     ("real-holdout-7w.jsonl", (0.52, 0.42, 0.63)),
-    ("real-holdout-8w.jsonl", (0.15, 0.19, 0.30)),
+    ("real-holdout-8w.jsonl", (0.19, 0.24, 0.36)),
     ("real-holdout-9w.jsonl", (0.27, 0.45, 0.45)),
     ("real-holdout-10w.jsonl", (0.47, 0.65, 0.77)),
 ])
@@ -202,12 +203,13 @@ def test_real_honest_neighbours_of_round_11_are_rarely_held(scanner: Scanner) ->
 def test_real_texts_of_round_12_outside_english(scanner: Scanner) -> None:
     """real-holdout-12w, held out in round 12: 28 real texts from 25 new sources in ru, vi, tr, fr, es and de (15
     articles), 4 positives from one seller's review-for-a-free-product funnel. Too small for rates: at most 2 of its
-    24 honest texts flagged (1 measured) and half its positives found at flagged or suspect (2 of 4)."""
+    24 honest texts flagged (1 measured) and, since round 13, three of its positives found at flagged or suspect
+    (3 of 4; 2 in round 12)."""
     rows = _rows("real-holdout-12w.jsonl")
     assert len(rows) >= 28 and sum(r["label"] for r in rows) == 4
     result = evaluate(rows, scanner)
     assert result.fp <= 2, result.fp
-    assert result.wide.recall >= 0.5
+    assert result.wide.recall >= 0.75
 
 
 @pytest.mark.parametrize(("name", "hard_negatives"), [("real-holdout-7m.jsonl", 100), ("real-holdout-8m.jsonl", 20)])
