@@ -148,11 +148,11 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-9
     were held out in their own rounds and became tuning data in the next, 10 and 11 validation in round 12, 12 in
-    round 13; set 13 is held out (written, as sets 10 to 12 were, to weigh what a filter misses: understated offers, euphemisms, buyers
-    phrased innocently, short forum questions on both sides). Floors a little under the figures last measured
-    (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses ground on them fails
-    here. Set 7's negatives are harder (help pages, forum questions, invitation tools):
-    its suspect negatives are 10.4% of them, the others' under 5%."""
+    round 13; set 13 is held out (written, as sets 10 to 12 were, to weigh what a filter misses: understated
+    offers, euphemisms, buyers phrased innocently, short forum questions on both sides). Floors a little under the
+    figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses
+    ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools): its
+    suspect negatives are 10.4% of them, the others' under 5%."""
     rows = _rows(name)
     assert len(rows) >= 300 and len({r.get("lang") or r.get("language") for r in rows}) >= 8
     result = evaluate(rows, scanner)
