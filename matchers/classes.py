@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .field import FieldScan
+from .patterns import SafePattern
 from .ruleset import Ruleset, TermClass
 from .terms import Hit, TermIndex
 
@@ -33,8 +34,9 @@ class ClassTable:
             {name: list(c.terms) for name, c in ruleset.classes.items() if name not in page_only and not c.sides},
             watched,
         )
-        #: Classes with patterns, matched on first use.
-        self.lazy = frozenset(name for name, c in ruleset.classes.items() if c.patterns or c.original_patterns)
+        #: Classes with patterns (or words matched as written), matched on first use.
+        self.lazy = frozenset(name for name, c in ruleset.classes.items()
+                              if c.patterns or c.original_patterns or c.written is not None)
         #: Classes whose hits may be skipped by the word next to them or a negation.
         self.skipping = frozenset(
             name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable
@@ -107,13 +109,15 @@ def _transaction_classes(ruleset: Ruleset) -> set[str]:
     rule = ruleset.transaction
     if rule is None:
         return set()
-    return set(rule.classes) | set(rule.when_any) | set(rule.told) | set(rule.voice) | set(rule.asked)
+    return (set(rule.classes) | set(rule.when_any) | set(rule.told) | set(rule.voice) | set(rule.asked)
+            | set(rule.writer))
 
 
 def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:
     """A pattern class's matches in the zones around the field's anchors (``whole``: anywhere in the field), on
     the key or on the original; its ``original_patterns`` always on the original, and only in a field with
-    letters outside the Latin script. Zones without a match of the class's ``gate`` hold none: skipped."""
+    letters outside the Latin script. Zones without a match of the class's ``gate`` hold none: skipped. A
+    ``written`` class's words are matched here too, on the original, whatever its gate (which speaks of patterns)."""
 
     def zones(original: bool) -> list[tuple[int, int]]:
         text = f.original if original else f.key.text
@@ -140,7 +144,17 @@ def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]
             for start, end in areas:
                 for m in pattern.finditer(f.original, start, end):
                     found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
+    if cls.written is not None:
+        found += written_hits(f, cls, cls.written, whole)
     return found
+
+
+def written_hits(f: FieldScan, cls: TermClass, written: SafePattern, whole: bool) -> list[Hit]:
+    """A ``written`` class's words in the field as written (around its anchors, or ``whole``), each hit named by
+    its word as the ruleset spells it (casefolded), so readers that count different terms count words."""
+    areas = [(0, len(f.original))] if whole else f.zones(original=True)
+    return [Hit(cls.name, m.group().casefold(), m.start(), m.end(), m.group(), -1)
+            for start, end in areas for m in written.finditer(f.original, start, end)]
 
 
 def gate_misses(f: FieldScan, cls: TermClass) -> list[str]:

@@ -12,6 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import regex
+
+from .normalise import unspaced_letter
 from .patterns import PatternError, SafePattern, WordGate, compile_pattern
 from .terms import expand
 from .toml_lines import TomlLines, TomlSyntaxError
@@ -79,6 +82,14 @@ class TermClass:
     #: A supplier's own act on reviews ("we write", "I post"): evidence resting on one, in a sentence with a deal
     #: word (the ``[transaction]`` classes), is the trade itself, which an honest title does not explain.
     trade: bool = False
+    #: ``written = true`` (r17f): the class's words, matched on the text as written (``written``: one case-blind
+    #: expression of them, each a whole word at ``\b``, a word of a script written without spaces anywhere in its
+    #: run: "我", "저"), never on the key: short function words nobody disguises ("I", "my", "ja", "ko"), which the
+    #: key would find inside repaired disguises, at case changes ("iOS") and with their accents folded away ("én"
+    #: as "en"). Such a class has no ``terms`` (``words`` keeps them): they join no automaton, so no repair or
+    #: misspelling vocabulary either.
+    words: tuple[str, ...] = ()
+    written: SafePattern | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +215,10 @@ class Transaction:
     story: tuple[str, ...] = ()
     outcome: tuple[str, ...] = ()
     story_over: frozenset[str] = frozenset()
+    #: r16d, r17f: the writer in the first person singular ("I", "my", "ich", "je", "我"), as a forum post speaks
+    #: (a vendor's article says "we" and "you"): a post of ``min_words`` or more in this voice that asks an onlooker's
+    #: question, with no deal anywhere, is held as a short text that asks is. Empty: no long post is held so
+    writer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -266,7 +281,7 @@ class _Reader:
 
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable", "original_patterns", "sides", "trade", "gate", "whole_field",
+    "negatable", "original_patterns", "sides", "trade", "gate", "whole_field", "written",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -342,7 +357,7 @@ class _Loader:
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
                         "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
                         "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points",
-                        "cited", "cited_told", "story", "outcome", "story_over"})
+                        "cited", "cited_told", "story", "outcome", "story_over", "writer"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
@@ -350,10 +365,11 @@ class _Loader:
         voice, asked, asked_over = reader.strings("voice"), reader.strings("asked"), reader.strings("asked_over")
         cited = reader.strings("cited")
         story, outcome, story_over = reader.strings("story"), reader.strings("outcome"), reader.strings("story_over")
+        writer = reader.strings("writer")
         if bool(story) != bool(outcome) or bool(story) != bool(story_over):
             reader.problem("story", "'story', 'outcome' and 'story_over' go together")
         for name in (names + when_any + talk_strong + told + told_over + voice + asked + asked_over + cited + story
-                     + outcome + story_over):
+                     + outcome + story_over + writer):
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -389,7 +405,7 @@ class _Loader:
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
-                           cited_told, story, outcome, frozenset(story_over))
+                           cited_told, story, outcome, frozenset(story_over), writer)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)
@@ -421,10 +437,14 @@ class _Loader:
                         found.append(compile_pattern(source, ignorecase=True))
                     except PatternError as exc:
                         reader.problem(key, str(exc))
+            words, written = (), None
+            if reader.get("written", bool, False):
+                words, terms = terms, ()
+                written = _written(reader, words)
             sides = frozenset(side.strip().casefold() for side in reader.strings("sides"))
-            if sides and (terms or patterns or original_patterns):
+            if sides and (terms or words or patterns or original_patterns):
                 reader.problem("sides", "a side class ('sides') has no 'terms' or 'patterns': it is the listing's side")
-            elif not sides and not terms and not patterns and not original_patterns:
+            elif not sides and not terms and not words and not patterns and not original_patterns:
                 reader.problem(None, "needs 'terms' or 'patterns' (or 'sides')")
             if "" in sides:
                 reader.problem("sides", "'sides' must name sides (seller, buyer, none...), not empty strings")
@@ -449,9 +469,13 @@ class _Loader:
                 negatable=reader.get("negatable", bool, False),
                 sides=sides,
                 trade=reader.get("trade", bool, False),
+                words=words,
+                written=written,
             )
             if sides and (classes[name].anchor or classes[name].watch):
                 reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")
+            if written is not None and (classes[name].anchor or classes[name].watch):
+                reader.problem("written", "a written class is no anchor, nor watched: no automaton holds its words")
         return classes
 
     @staticmethod
@@ -559,6 +583,27 @@ class _Loader:
             reader.problem("context_window", "'context' needs 'context_window' >= 1")
         if rule.window < 0 or rule.context_window < 0:
             reader.problem("window", "windows must not be negative")
+
+
+def _written(reader: _Reader, words: tuple[str, ...]) -> SafePattern | None:
+    """A ``written`` class's words as one case-blind expression on the text as written: a word bounded by ``\\b``
+    where it starts or ends in a letter of a spaced script, unbounded where in one written without spaces (the
+    engine reads a term of Han, kana or Hangul inside its run of letters: "我" in "我买了", "저" in "저는");
+    longest first, so a hit quotes the whole word ("myself", not "my")."""
+    if not words:
+        return None
+
+    def bounded(word: str) -> str:
+        left = "" if unspaced_letter(word[0]) else r"\b"
+        right = "" if unspaced_letter(word[-1]) else r"\b"
+        return f"{left}{regex.escape(word)}{right}"
+
+    source = "|".join(bounded(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+    try:
+        return compile_pattern(source, ignorecase=True)
+    except PatternError as exc:
+        reader.problem("written", str(exc))
+        return None
 
 
 def _split_sides(reader: _Reader, rule: Rule, classes: dict[str, TermClass]) -> Rule:

@@ -195,12 +195,6 @@ def asks(text: str, hit: Hit, answer: str = "") -> bool:
     return _ANSWER.match(rest) is None
 
 
-#: r16d: the writer in the first person singular, as a forum post speaks (a vendor's article says "we" and "you")
-_SELF = re.compile(r"(?i)\b(?:i|my|me|mine|myself|ich|mein|meine|meinen|mir|mich|je|j|moi|mon|ma|mes|yo|mi|mis|"
-                   r"eu|meu|minha|ik|mijn|mij|ja|mój|moj|moja|mnie|mi|я|мой|моя|мне|меня|ben|benim|bana|saya|aku|"
-                   r"jag|min|mitt|mig|jeg|minä|én|εγώ|μου|tôi|mình|ako|ko)\b|[我私僕저제나]")
-
-
 def _offered(hits: list[Hit], told: _Told | None) -> list[Hit]:
     """``hits`` less those told in a reporter's sentence (``told`` None: every one)."""
     return hits if told is None else [h for h in hits if not told.told(h)]
@@ -238,6 +232,9 @@ class TransactionCheck:
         self.talk = _Finder(tuple(rule.when_any), table, preparer) if rule.when_any else None
         #: An onlooker's or a reporter's words, read in a short text (None: short texts are never held)
         self.voice = _Finder(tuple(rule.voice), table, preparer) if rule.voice else None
+        #: r16d: the writer in the first person singular, as a forum post speaks (None: no long post is held for
+        #: the questions it asks)
+        self.writer = _Finder(tuple(rule.writer), table, preparer) if rule.writer else None
 
     def long(self, texts: Mapping[str, str]) -> bool:
         """At least ``min_words`` words in the listing."""
@@ -331,13 +328,14 @@ class TransactionCheck:
         """r16d: a long post in the writer's own voice ("I", "my", "me") that asks onlookers ("Some agency quoted
         Rs 50 per review. Is this allowed or will Google ban me?"), with no deal anywhere, is an onlooker's post
         however long the story before its question (None: too few questions, or no writer in it). A vendor's
-        article asks its customers' questions in the second person and answers them as "we"."""
-        if self.voice is None or self.frame is None:
+        article asks its customers' questions in the second person and answers them as "we". The writer's words are
+        the ``writer`` classes' (r17f: data, read as written)."""
+        if self.voice is None or self.frame is None or self.writer is None:
             return None
         asked = self._asked(texts, keyed)
         if not asked or self.rule.asked_points * len(asked) < self.rule.voice_points:
             return None
-        return asked if any(_SELF.search(text) for text in texts.values() if text) else None
+        return asked if self.writer.first(texts, keyed) is not None else None
 
     def _story(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit]:
         """The writer's own story, told across the post (w3a): a term of the ``story`` classes (the writer paid,

@@ -379,13 +379,75 @@ def test_a_long_post_that_asks_in_the_writers_voice_is_an_onlookers(tmp_path: Pa
     anywhere, is held as a short one is; a vendor's article that asks in the second person stays flagged, and so
     does a post with a deal in it."""
     path = tmp_path / "rules.toml"
-    path.write_text(VOICE_RULESET, encoding="utf-8")
+    path.write_text(WRITER_RULESET, encoding="utf-8")
     scanner = Scanner(load_ruleset(path))
     post = "My competitor has many and I have few, so I thought to buy reviews for the shop. Is it legal?"
     held = scanner.scan({"title": post})
     assert held.grade == "suspect" and held.score == 0.4
     assert scanner.scan({"title": post.replace("My", "The").replace("I ", "they ")}).flagged  # no writer
     assert scanner.scan({"title": post + " We sell them, order now"}).flagged  # a deal
+    # r17f: the writer's words are the ruleset's: without `writer`, or with other words in its class, no post is his
+    path.write_text(WRITER_RULESET.replace('writer = ["me"]\n', ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": post}).flagged
+    path.write_text(WRITER_RULESET.replace('"i", "my"', '"nous"'), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": post}).flagged
+    path.write_text(WRITER_RULESET.replace('writer = ["me"]', 'writer = ["nobody"]'), encoding="utf-8")
+    with pytest.raises(RulesetError, match="unknown class 'nobody'"):
+        load_ruleset(path)
+
+
+WRITER_RULESET = VOICE_RULESET.replace("asked = [", 'writer = ["me"]\nasked = [') + """
+[classes.me]
+label = "the writer"
+written = true
+terms = ["i", "my", "我", "én"]
+"""
+
+
+def test_a_written_class_reads_its_words_as_written(tmp_path: Path) -> None:
+    """r17f: a ``written`` class's words are whole words of the text as written, any case: not inside a repaired
+    disguise nor at a case change ("iOS"), accents kept ("én" is no "en"); a word of a script written without
+    spaces anywhere in its run ("我买了"). They are no terms: no automaton, no repair vocabulary holds them."""
+    from matchers.classes import ClassTable, pattern_hits
+    from matchers.prepare import FieldPreparer
+
+    path = tmp_path / "rules.toml"
+    path.write_text(WRITER_RULESET, encoding="utf-8")
+    ruleset = load_ruleset(path)
+    me = ruleset.classes["me"]
+    assert me.terms == () and me.words == ("i", "my", "我", "én")
+    table = ClassTable(ruleset)
+    preparer = FieldPreparer(table, ruleset.negation)
+
+    def found(text: str) -> list[str]:
+        return [h.text for h in pattern_hits(preparer.keyed("title", text), me, whole=True)]
+
+    assert found("MY shop, I think; iOS apps, myShop, i5, en ligne, R3v13w5") == ["MY", "I"]
+    assert found("Én is írtam, 我买了, j'ai") == ["Én", "我"]
+    assert "my" not in table.index.vocabulary and "i" not in table.index.vocabulary
+    path.write_text(WRITER_RULESET.replace('terms = ["i", "my", "我", "én"]', "terms = []"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="needs 'terms'"):
+        load_ruleset(path)
+    path.write_text(WRITER_RULESET.replace("written = true", "written = true\nwatch = true"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="a written class is no anchor"):
+        load_ruleset(path)
+
+
+def test_the_bundled_writer_is_a_class_of_the_ruleset() -> None:
+    """r17f: the bundled ruleset names its first-person words as the ``writer`` class, read as written; none of
+    them joins the vocabulary that repairs glued words and misspellings."""
+    ruleset = load_ruleset(None)
+    assert ruleset.transaction is not None and ruleset.transaction.writer == ("first_person",)
+    words = ruleset.classes["first_person"]
+    assert words.written is not None and not words.terms
+    assert {"i", "my", "ich", "je", "ja", "я", "我", "저"} <= set(words.words)
+    from dataclasses import replace
+
+    from matchers.classes import ClassTable
+
+    without = replace(ruleset, classes={n: c for n, c in ruleset.classes.items() if n != "first_person"},
+                      transaction=replace(ruleset.transaction, writer=()))
+    assert ClassTable(ruleset).index.vocabulary == ClassTable(without).index.vocabulary
 
 
 def test_a_page_told_all_through_is_cleared(tmp_path: Path) -> None:
@@ -468,3 +530,26 @@ def test_the_writers_own_story_tells_its_price(tmp_path: Path) -> None:
     path.write_text(STORY_RULESET.replace('story = ["mine"]\n', ""), encoding="utf-8")
     with pytest.raises(RulesetError, match="'story', 'outcome' and 'story_over' go together"):
         load_ruleset(path)
+
+
+def test_the_bundled_writer_is_what_holds_a_long_post_that_asks(tmp_path: Path) -> None:
+    """r17f: with the bundled ruleset, a French post in the writer's voice that asks whether it is legal is cleared;
+    the same ruleset without its ``writer`` key, or with other words in its class, flags it (wordings
+    r16d-fr-neg-11)."""
+    from matchers.ruleset import _bundled_source
+
+    post = {"title": "Acheter des avis Google pour mon restaurant ?",
+            "description": "Mon restaurant a 40 avis et le concurrent en face en a 600, sortis de nulle part. Un "
+                           "démarcheur m'a proposé un pack de 50 avis, je n'ai pas encore répondu et je me méfie "
+                           "beaucoup. Est-ce légal en France ?"}
+    assert not Scanner(load_ruleset(None)).scan(post).flagged
+    source = _bundled_source()
+    path = tmp_path / "rules.toml"
+    path.write_text(source.replace('writer = ["first_person"]\n', ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan(post).flagged
+    start = source.index("[classes.first_person]")
+    terms = source.index("terms = [", start)
+    path.write_text(source[:terms] + 'terms = ["nous"]\n' + source[source.index("\n]\n", terms) + 3:],
+                    encoding="utf-8")
+    assert load_ruleset(path).classes["first_person"].words == ("nous",)
+    assert Scanner(load_ruleset(path)).scan(post).flagged
