@@ -331,6 +331,9 @@ def test_asks_reads_the_question_mark_and_the_writers_answer() -> None:
     assert not asks("Is it safe?", hit("Is it safe?", "Is it safe"), answer="Ja: unsere Bewertungen bleiben")
     assert asks("Is a 4.9 rating real?", hit("Is a 4.9 rating real?", "Is a"))
     assert asks("口コミ代行は大丈夫ですか", hit("口コミ代行は大丈夫ですか", "大丈夫ですか"))
+    # r17d: a Thai question particle, a polite particle after it and no question mark
+    assert asks("ซื้อรีวิวปลอดภัยไหมครับ", hit("ซื้อรีวิวปลอดภัยไหมครับ", "ปลอดภัยไหม"))
+    assert not asks("ซื้อรีวิวปลอดภัย 100%", hit("ซื้อรีวิวปลอดภัย 100%", "ปลอดภัย"))
     assert asks("Είναι νόμιμο αυτό; Δεν ξέρω", hit("Είναι νόμιμο αυτό; Δεν ξέρω", "Είναι νόμιμο"))
     assert not asks("is it legal; we say yes", hit("is it legal; we say yes", "is it legal"))
 
