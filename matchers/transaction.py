@@ -330,7 +330,10 @@ class TransactionCheck:
         need = self.rule.talk_terms
         talk = self.talk.distinct(texts, max(need, int(self.rule.told_points)), keyed)
         points = self._points(talk)
-        return talk if points >= need else self._questioned(texts, keyed)
+        if points < need:
+            return self._questioned(texts, keyed)
+        asked = self._questioned(texts, keyed)  # r17d: one that talks and asks is an onlooker's
+        return talk + asked if asked else talk
 
     def _questioned(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit] | None:
         """r16d: a long post in the writer's own voice ("I", "my", "me") that asks onlookers ("Some agency quoted
@@ -388,17 +391,24 @@ class TransactionCheck:
         9,90 Euro per review, the judge said" cites a figure; a vendor's price list, or a price with a call to
         order or "write to us on WhatsApp", is a deal. ``story``: the writer's own story tells its price (w3a).
         r17d: an onlooker's question counts as a frame ("An agency wants 200 € for 40. Will Google notice? Will my
-        profile be banned?"): the one price a forum question names is asked about; a seller's FAQ answers its own."""
+        profile be banned?"): the one price a forum question names is asked about; a seller's FAQ answers its own;
+        and so is the writer's own business (``asked_owned``: "My shop sells candles. Is it okay to ask buyers?")."""
         rule = self.rule
         if not rule.cited or self.frame is None:
             return self.deal.first(texts, keyed, story) is not None
         figures: set[str] = set()
+        owned = False
         for hit in self._deal_hits(texts, keyed, story):
+            if hit.cls in rule.asked_owned:
+                owned = True  # r17d: the writer's own business: a deal unless the post asks an onlooker's question
+                continue
             if hit.cls not in rule.cited:
                 return True
             figures.add(_figure(hit))
             if len(figures) > 1:
                 return True
+        if owned and not self._asked(texts, keyed):
+            return True
         if not figures:
             return False
         if self.pitch is not None and self.pitch.first(texts, keyed, story) is not None:
