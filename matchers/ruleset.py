@@ -219,6 +219,10 @@ class Transaction:
     #: (a vendor's article says "we" and "you"): a post of ``min_words`` or more in this voice that asks an onlooker's
     #: question, with no deal anywhere, is held as a short text that asks is. Empty: no long post is held so
     writer: tuple[str, ...] = ()
+    #: r17d: the writer's own business ("my shop", "our listing"), no deal anywhere in a post that asks an onlooker's
+    #: question ("My shop sells candles. Is it okay to message buyers to ask?"): the case the onlooker asks about;
+    #: a buyer's post holds a request beside it ("need", "will pay"), which stays a deal
+    asked_owned: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -357,7 +361,8 @@ class _Loader:
         reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
                         "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
                         "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points",
-                        "cited", "cited_told", "story", "outcome", "story_over", "writer"})
+                        "cited", "cited_told", "story", "outcome", "story_over", "writer",
+                        "asked_owned"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
@@ -366,10 +371,13 @@ class _Loader:
         cited = reader.strings("cited")
         story, outcome, story_over = reader.strings("story"), reader.strings("outcome"), reader.strings("story_over")
         writer = reader.strings("writer")
+        asked_owned = reader.strings("asked_owned")
+        if asked_owned and not asked:
+            reader.problem("asked_owned", "'asked_owned' needs 'asked' (the questions that make a post an onlooker's)")
         if bool(story) != bool(outcome) or bool(story) != bool(story_over):
             reader.problem("story", "'story', 'outcome' and 'story_over' go together")
         for name in (names + when_any + talk_strong + told + told_over + voice + asked + asked_over + cited + story
-                     + outcome + story_over + writer):
+                     + outcome + story_over + writer + asked_owned):
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -405,7 +413,7 @@ class _Loader:
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
-                           cited_told, story, outcome, frozenset(story_over), writer)
+                           cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned))
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -170,8 +170,10 @@ _GREEK_END = re.compile(f"[;{_END_MARKS}]" + r"|\.(?=\s|$)")
 _GREEK = re.compile("[" + GREEK_LETTERS + "]")
 #: "?", Arabic "؟", the full-width "？", Greek ";" (and its own code point), Ethiopic "፧"
 _QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;\u1367")
-#: A question asked with a particle and no mark ("大丈夫ですか", "괜찮을까", "靠谱吗"): the term ends the question
-_QUESTION_PARTICLES = ("か", "吗", "嗎", "까", "까요", "나요")
+#: A question asked with a particle and no mark ("大丈夫ですか", "괜찮을까", "靠谱吗"): the term ends the question.
+#: r17d: Thai asks with "ไหม", "มั้ย", "หรือเปล่า", "หรือไม่" ("ปลอดภัยไหมครับ": a polite particle may follow, and
+#: Thai writers rarely put a "?")
+_QUESTION_PARTICLES = ("か", "吗", "嗎", "까", "까요", "나요", "ไหม", "มั้ย", "มัย", "หรือเปล่า", "หรือไม่", "รึเปล่า")
 #: The writer's own answer right after the question: a seller's FAQ asks "Is it safe?" and answers "Yes, ..."
 _ANSWER = re.compile(r"[\s\W]*(?:yes|yep|yeah|absolutely|of course|sure|ja|jawohl|oui|bien sûr|sí|sì|sim|claro|"
                      r"certo|evet|tak|да|ya|iya|tentu|はい|네|예|是的|当然|نعم|हाँ|हां)(?![^\W\d_])", re.IGNORECASE)
@@ -322,7 +324,10 @@ class TransactionCheck:
         need = self.rule.talk_terms
         talk = self.talk.distinct(texts, max(need, int(self.rule.told_points)), keyed)
         points = self._points(talk)
-        return talk if points >= need else self._questioned(texts, keyed)
+        if points < need:
+            return self._questioned(texts, keyed)
+        asked = self._questioned(texts, keyed)  # r17d: one that talks and asks is an onlooker's
+        return talk + asked if asked else talk
 
     def _questioned(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> list[Hit] | None:
         """r16d: a long post in the writer's own voice ("I", "my", "me") that asks onlookers ("Some agency quoted
@@ -379,22 +384,34 @@ class TransactionCheck:
         price, however often written) on a page with ``cited_told`` different reporter's frames and no untold
         chat app or supplier's voice (the other ``told_over`` classes): "the court fined the agency, which charged
         9,90 Euro per review, the judge said" cites a figure; a vendor's price list, or a price with a call to
-        order or "write to us on WhatsApp", is a deal. ``story``: the writer's own story tells its price (w3a)."""
+        order or "write to us on WhatsApp", is a deal. ``story``: the writer's own story tells its price (w3a).
+        r17d: an onlooker's question counts as a frame ("An agency wants 200 € for 40. Will Google notice? Will my
+        profile be banned?"): the one price a forum question names is asked about; a seller's FAQ answers its own;
+        and so is the writer's own business (``asked_owned``: "My shop sells candles. Is it okay to ask buyers?")."""
         rule = self.rule
         if not rule.cited or self.frame is None:
             return self.deal.first(texts, keyed, story) is not None
         figures: set[str] = set()
+        owned = False
         for hit in self._deal_hits(texts, keyed, story):
+            if hit.cls in rule.asked_owned:
+                owned = True  # r17d: the writer's own business: a deal unless the post asks an onlooker's question
+                continue
             if hit.cls not in rule.cited:
                 return True
             figures.add(_figure(hit))
             if len(figures) > 1:
                 return True
+        if owned and not self._asked(texts, keyed):
+            return True
         if not figures:
             return False
         if self.pitch is not None and self.pitch.first(texts, keyed, story) is not None:
             return True  # a price with a chat app or a supplier's voice beside it: an offer
-        return len(self.frame.finder.distinct(texts, rule.cited_told, keyed)) < rule.cited_told
+        frames = len(self.frame.finder.distinct(texts, rule.cited_told, keyed))
+        if frames < rule.cited_told:  # r17d: an onlooker's question is a frame too ("they want 200 €. Is it legal?")
+            frames += len(self._asked(texts, keyed))
+        return frames < rule.cited_told
 
     def _points(self, talk: list[Hit]) -> float:
         """What words that talk about the trade weigh: a reporter's words proper more than the others."""

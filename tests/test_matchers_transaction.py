@@ -331,6 +331,9 @@ def test_asks_reads_the_question_mark_and_the_writers_answer() -> None:
     assert not asks("Is it safe?", hit("Is it safe?", "Is it safe"), answer="Ja: unsere Bewertungen bleiben")
     assert asks("Is a 4.9 rating real?", hit("Is a 4.9 rating real?", "Is a"))
     assert asks("口コミ代行は大丈夫ですか", hit("口コミ代行は大丈夫ですか", "大丈夫ですか"))
+    # r17d: a Thai question particle, a polite particle after it and no question mark
+    assert asks("ซื้อรีวิวปลอดภัยไหมครับ", hit("ซื้อรีวิวปลอดภัยไหมครับ", "ปลอดภัยไหม"))
+    assert not asks("ซื้อรีวิวปลอดภัย 100%", hit("ซื้อรีวิวปลอดภัย 100%", "ปลอดภัย"))
     assert asks("Είναι νόμιμο αυτό; Δεν ξέρω", hit("Είναι νόμιμο αυτό; Δεν ξέρω", "Είναι νόμιμο"))
     assert not asks("is it legal; we say yes", hit("is it legal; we say yes", "is it legal"))
 
@@ -489,6 +492,51 @@ def test_a_figure_cited_on_a_told_page_is_no_deal(tmp_path: Path) -> None:
     path.write_text(CITED_RULESET.replace("cited_told = 2", "cited_told = 0"), encoding="utf-8")
     with pytest.raises(RulesetError, match="'cited' needs"):
         load_ruleset(path)
+
+
+def test_an_onlookers_question_frames_the_posts_one_price_and_own_business(tmp_path: Path) -> None:
+    """r17d: an onlooker's question counts as a reporter's frame, so a post's one price, named in a sentence of its
+    own, is asked about ("He wants $5 for it. Is it legal? Anyone tried?"); two figures stay a price list. The
+    writer's own business (``asked_owned``) is the case asked about in a post that asks, a deal in one that does
+    not. A post that talks about the trade and asks in the writer's voice is held at ``asked_cap``."""
+    ruleset = CITED_RULESET.replace('classes = ["deal", "price"]', 'classes = ["deal", "price", "owned"]').replace(
+        "cited_told = 2\n", 'cited_told = 2\nasked_owned = ["owned"]\n') + """
+[classes.owned]
+label = "the writer's own business"
+terms = ["my shop"]
+"""
+    path = tmp_path / "rules.toml"
+    path.write_text(ruleset, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    asked = scanner.scan({"title": "He wants $5 to buy reviews. Is it legal? Anyone tried?"})
+    assert asked.grade == "suspect" and asked.score == 0.4
+    assert scanner.scan({"title": "He wants $5 to buy reviews. Is it legal?"}).flagged  # one frame
+    assert scanner.scan({"title": "He wants $5 or $9 to buy reviews. Is it legal? Anyone tried?"}).flagged
+    owned = scanner.scan({"title": "My shop could buy reviews. Is it legal?"})
+    assert owned.grade == "suspect" and owned.score == 0.4
+    assert scanner.scan({"title": "My shop could buy reviews now, today"}).flagged  # no question: a buyer's
+    path.write_text(ruleset.replace('asked_owned = ["owned"]\n', ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": "My shop could buy reviews. Is it legal?"}).flagged
+    talked = RULESET.replace("min_words = 5", "min_words = 12").replace(
+        'classes = ["deal"]', VOICE_KEYS).replace("cap = 0.4\n", "cap = 0.4\nasked_cap = 0.1\nwriter = [\"me\"]\n") + """
+[classes.me]
+label = "the writer"
+written = true
+terms = ["i"]
+[classes.price]
+label = "price"
+patterns = ['\\$\\d+']
+[classes.told]
+label = "told"
+terms = ["said"]
+[classes.asked]
+label = "asked"
+terms = ["is it legal"]
+"""
+    path.write_text(talked, encoding="utf-8")
+    post = "I saw companies buying fake reviews for their shops, so I wonder about mine. Is it legal?"
+    held = Scanner(load_ruleset(path)).scan({"title": post})
+    assert held.grade == "clear" and held.score == 0.1
 
 
 STORY_RULESET = VOICE_RULESET.replace(
