@@ -223,6 +223,10 @@ class Transaction:
     #: question ("My shop sells candles. Is it okay to message buyers to ask?"): the case the onlooker asks about;
     #: a buyer's post holds a request beside it ("need", "will pay"), which stays a deal
     asked_owned: frozenset[str] = frozenset()
+    #: r17g: the writer's own answers ("yes", "ja", "oui", "はい", "نعم"), ``written`` classes: a question followed by
+    #: one of their words (after spaces and punctuation, the word not running on into letters) is a seller's FAQ
+    #: ("Is it safe? Yes, 100%"), no onlooker's. Empty: every question is unanswered
+    answer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,7 @@ class _Loader:
                         "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
                         "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points",
                         "cited", "cited_told", "story", "outcome", "story_over", "writer",
-                        "asked_owned"})
+                        "asked_owned", "answer"})
         names = reader.strings("classes", required=True)
         when_any = reader.strings("when_any")
         talk_strong = reader.strings("talk_strong")
@@ -372,12 +376,16 @@ class _Loader:
         story, outcome, story_over = reader.strings("story"), reader.strings("outcome"), reader.strings("story_over")
         writer = reader.strings("writer")
         asked_owned = reader.strings("asked_owned")
+        answer = reader.strings("answer")
+        for name in answer:
+            if name in classes and classes[name].written is None:
+                reader.problem("answer", f"class {name!r} must be 'written': answers are words as written")
         if asked_owned and not asked:
             reader.problem("asked_owned", "'asked_owned' needs 'asked' (the questions that make a post an onlooker's)")
         if bool(story) != bool(outcome) or bool(story) != bool(story_over):
             reader.problem("story", "'story', 'outcome' and 'story_over' go together")
         for name in (names + when_any + talk_strong + told + told_over + voice + asked + asked_over + cited + story
-                     + outcome + story_over + writer + asked_owned):
+                     + outcome + story_over + writer + asked_owned + answer):
             if name not in classes:
                 reader.problem("classes", f"unknown class {name!r}")
         min_words = reader.get("min_words", int, 0)
@@ -413,7 +421,7 @@ class _Loader:
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
-                           cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned))
+                           cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned), answer)
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)

@@ -25,7 +25,7 @@ rating terms) is read for transaction terms at little cost.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
@@ -136,8 +136,11 @@ class _Frame:
 
     def __init__(self, told: tuple[str, ...], over: frozenset[str], table: ClassTable,
                  preparer: FieldPreparer, asked: _Finder | None = None,
-                 asked_over: frozenset[str] = frozenset(), story_over: frozenset[str] = frozenset()) -> None:
+                 asked_over: frozenset[str] = frozenset(), story_over: frozenset[str] = frozenset(),
+                 answered: re.Pattern[str] | None = None) -> None:
         self.finder = _Finder(told, table, preparer)
+        #: the writer's own answers after a question (``answers``; None: none read)
+        self.answered = answered
         self.over = over
         self.story_over = story_over
         self.asked = asked
@@ -151,7 +154,7 @@ class _Frame:
         ``asked``); ``answer``: the text of the next field, where a seller answers the question its title asks."""
         if self.asked is None:
             return []
-        return [h for h in self.asked.field_hits(f) if asks(f.original, h, answer)]
+        return [h for h in self.asked.field_hits(f) if asks(f.original, h, answer, self.answered)]
 
     def untold(self, f: FieldScan, hits: list[Hit]) -> list[Hit]:
         """``hits`` of one field less the told ones (what the field offers, not what it reports)."""
@@ -174,16 +177,26 @@ _QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;\u1367")
 #: r17d: Thai asks with "ไหม", "มั้ย", "หรือเปล่า", "หรือไม่" ("ปลอดภัยไหมครับ": a polite particle may follow, and
 #: Thai writers rarely put a "?")
 _QUESTION_PARTICLES = ("か", "吗", "嗎", "까", "까요", "나요", "ไหม", "มั้ย", "มัย", "หรือเปล่า", "หรือไม่", "รึเปล่า")
-#: The writer's own answer right after the question: a seller's FAQ asks "Is it safe?" and answers "Yes, ..."
-_ANSWER = re.compile(r"[\s\W]*(?:yes|yep|yeah|absolutely|of course|sure|ja|jawohl|oui|bien sûr|sí|sì|sim|claro|"
-                     r"certo|evet|tak|да|ya|iya|tentu|はい|네|예|是的|当然|نعم|हाँ|हां)(?![^\W\d_])", re.IGNORECASE)
 
 
-def asks(text: str, hit: Hit, answer: str = "") -> bool:
+def answers(words: Iterable[str]) -> re.Pattern[str] | None:
+    """The writer's own answer right after a question, from the words of the ``answer`` classes (r17g: data, read
+    as written): a seller's FAQ asks "Is it safe?" and answers "Yes, ...". Matched at the start of what follows
+    the question, after spaces and punctuation, in any case; a word does not run on into letters of any script
+    ("ja" is no "jamais", "네" glued to more Hangul no "yes"), unlike a ``written`` class's words elsewhere (``\\b``
+    only in spaced scripts). None: no words, no answer read."""
+    spelled = sorted(set(words), key=lambda w: (-len(w), w))
+    if not spelled:
+        return None
+    return re.compile(r"[\s\W]*(?:" + "|".join(re.escape(w) for w in spelled) + r")(?![^\W\d_])", re.IGNORECASE)
+
+
+def asks(text: str, hit: Hit, answer: str = "", answered: re.Pattern[str] | None = None) -> bool:
     """Is ``hit`` (an onlooker's question word) in an onlooker's question: does its sentence end in a question
     mark (or the term in a question particle), with no answer of the writer's own after it ("Is it safe? Yes,
-    100% safe": a seller's FAQ)? ``answer``: the text that follows the field (a title's question answered in the
-    description). "is it safe" in a seller's "It is safe." asks nothing."""
+    100% safe": a seller's FAQ; ``answered``, from ``answers``: None reads none)? ``answer``: the text that
+    follows the field (a title's question answered in the description). "is it safe" in a seller's "It is safe."
+    asks nothing."""
     if hit.text.endswith(_QUESTION_PARTICLES):
         after = hit.end
     else:
@@ -194,7 +207,7 @@ def asks(text: str, hit: Hit, answer: str = "") -> bool:
     rest = text[after:]
     if not rest.strip():
         rest = answer
-    return _ANSWER.match(rest) is None
+    return answered is None or answered.match(rest) is None
 
 
 def _offered(hits: list[Hit], told: _Told | None) -> list[Hit]:
@@ -214,8 +227,9 @@ class TransactionCheck:
         self.rule = rule
         asked = _Finder(tuple(rule.asked), table, preparer) if rule.asked else None
         #: The reporter's frame (None: the ruleset has none): what a told sentence holds is no deal
+        answered = answers(w for n in rule.answer for w in table.classes[n].words)
         self.frame = (_Frame(tuple(rule.told), rule.told_over, table, preparer, asked, rule.asked_over,
-                             rule.story_over) if rule.told else None)
+                             rule.story_over, answered) if rule.told else None)
         #: w3a: the writer's own past deal, and what came of it (None: the ruleset reads no stories)
         self.story = (_Finder(tuple(rule.story), table, preparer), _Finder(tuple(rule.outcome), table, preparer)) \
             if rule.story and self.frame is not None else None

@@ -9,7 +9,8 @@ import pytest
 
 from matchers import Scanner, load_ruleset
 from matchers.ruleset import RulesetError
-from matchers.transaction import asks, words
+from matchers.transaction import answers, words
+from matchers.transaction import asks as asked
 
 # Texts about the trade: a reporter's, a judge's or an adviser's voice, no deal in them.
 TALK = [
@@ -321,9 +322,14 @@ def test_an_offer_or_a_buyers_ask_put_as_a_question_stays_flagged(scanner: Scann
 def test_asks_reads_the_question_mark_and_the_writers_answer() -> None:
     from matchers.terms import Hit
 
+    said = answers(load_ruleset(None).classes["writer_answer"].words)
+
     def hit(text: str, term: str) -> Hit:
         start = text.index(term)
         return Hit("q", term, start, start + len(term), term, start)
+
+    def asks(text: str, hit: Hit, answer: str = "") -> bool:
+        return asked(text, hit, answer, said)
 
     assert asks("Is it safe to buy? I doubt it", hit("Is it safe to buy? I doubt it", "Is it safe"))
     assert not asks("It is safe. Is it safe to say", hit("It is safe. Is it safe to say", "It is safe"))
@@ -336,6 +342,35 @@ def test_asks_reads_the_question_mark_and_the_writers_answer() -> None:
     assert not asks("ซื้อรีวิวปลอดภัย 100%", hit("ซื้อรีวิวปลอดภัย 100%", "ปลอดภัย"))
     assert asks("Είναι νόμιμο αυτό; Δεν ξέρω", hit("Είναι νόμιμο αυτό; Δεν ξέρω", "Είναι νόμιμο"))
     assert not asks("is it legal; we say yes", hit("is it legal; we say yes", "is it legal"))
+
+
+def test_the_writers_answers_are_the_rulesets_written_class(tmp_path: Path) -> None:
+    """r17g: the answers that make a question a seller's FAQ are the words of the bundled ``writer_answer`` class
+    (``written``), read at the start of what follows the question and not running on into letters; emptied of
+    them (another word in their place), or without the ``answer`` key, a short text that asks and answers is an
+    onlooker's and is cleared."""
+    from matchers.ruleset import _bundled_source
+
+    faq = {"title": "Buy Google reviews: is it safe?", "description": "Yes, 100% safe and permanent."}
+    assert Scanner(load_ruleset(None)).scan(faq).flagged
+    said = answers(load_ruleset(None).classes["writer_answer"].words)
+    assert said is not None and said.match(" — ¡Sí! claro") and said.match("\n네, 안전합니다")
+    assert not said.match("jamais") and not said.match("네이버") and not said.match("I say yes")
+    assert answers(()) is None
+    source = _bundled_source()
+    path = tmp_path / "rules.toml"
+    start = source.index("[classes.writer_answer]")
+    terms = source.index("terms = [", start)
+    path.write_text(source[:terms] + 'terms = ["perhaps"]\n' + source[source.index("\n]\n", terms) + 3:],
+                    encoding="utf-8")
+    assert load_ruleset(path).classes["writer_answer"].words == ("perhaps",)
+    assert not Scanner(load_ruleset(path)).scan(faq).flagged
+    path.write_text(source.replace('answer = ["writer_answer"]\n', ""), encoding="utf-8")
+    assert not Scanner(load_ruleset(path)).scan(faq).flagged
+    path.write_text(source.replace('answer = ["writer_answer"]', 'answer = ["first_person", "onlooker_question"]'),
+                    encoding="utf-8")
+    with pytest.raises(RulesetError, match="'onlooker_question' must be 'written'"):
+        load_ruleset(path)
 
 
 VOICE_KEYS = 'classes = ["deal", "price"]\ntold = ["told"]\nvoice = ["told"]\nasked = ["asked"]\nasked_over = ["price"]'
@@ -518,7 +553,7 @@ terms = ["my shop"]
     path.write_text(ruleset.replace('asked_owned = ["owned"]\n', ""), encoding="utf-8")
     assert Scanner(load_ruleset(path)).scan({"title": "My shop could buy reviews. Is it legal?"}).flagged
     talked = RULESET.replace("min_words = 5", "min_words = 12").replace(
-        'classes = ["deal"]', VOICE_KEYS).replace("cap = 0.4\n", "cap = 0.4\nasked_cap = 0.1\nwriter = [\"me\"]\n") + """
+        'classes = ["deal"]', VOICE_KEYS).replace("cap = 0.4\n", 'cap = 0.4\nasked_cap = 0.1\nwriter = ["me"]\n') + """
 [classes.me]
 label = "the writer"
 written = true
