@@ -287,6 +287,9 @@ class _Reader:
                 self.problem(key, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
 
 
+#: The ``[transaction]`` keys that name classes, in the order ``Transaction`` takes them
+_TRANSACTION_LISTS = ("classes", "when_any", "talk_strong", "told", "told_over", "voice", "asked", "asked_over",
+                      "cited", "story", "outcome", "story_over", "writer", "asked_owned", "answer")
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
     "negatable", "original_patterns", "sides", "trade", "gate", "whole_field", "written",
@@ -362,32 +365,12 @@ class _Loader:
         if "transaction" not in top.table:
             return None
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
-        reader.unknown({"classes", "min_words", "cap", "explain", "description", "when_any", "talk_terms",
-                        "talk_strong", "strong_points", "framed_cap", "framed_weight", "told", "told_over",
-                        "voice", "voice_points", "asked", "asked_points", "asked_over", "asked_cap", "told_points",
-                        "cited", "cited_told", "story", "outcome", "story_over", "writer",
-                        "asked_owned", "answer"})
-        names = reader.strings("classes", required=True)
-        when_any = reader.strings("when_any")
-        talk_strong = reader.strings("talk_strong")
-        told, told_over = reader.strings("told"), reader.strings("told_over")
-        voice, asked, asked_over = reader.strings("voice"), reader.strings("asked"), reader.strings("asked_over")
-        cited = reader.strings("cited")
-        story, outcome, story_over = reader.strings("story"), reader.strings("outcome"), reader.strings("story_over")
-        writer = reader.strings("writer")
-        asked_owned = reader.strings("asked_owned")
-        answer = reader.strings("answer")
-        for name in answer:
-            if name in classes and classes[name].written is None:
-                reader.problem("answer", f"class {name!r} must be 'written': answers are words as written")
-        if asked_owned and not asked:
-            reader.problem("asked_owned", "'asked_owned' needs 'asked' (the questions that make a post an onlooker's)")
-        if bool(story) != bool(outcome) or bool(story) != bool(story_over):
-            reader.problem("story", "'story', 'outcome' and 'story_over' go together")
-        for name in (names + when_any + talk_strong + told + told_over + voice + asked + asked_over + cited + story
-                     + outcome + story_over + writer + asked_owned + answer):
-            if name not in classes:
-                reader.problem("classes", f"unknown class {name!r}")
+        reader.unknown(set(_TRANSACTION_LISTS) | {"min_words", "cap", "explain", "description", "talk_terms",
+                                                  "strong_points", "framed_cap", "framed_weight", "voice_points",
+                                                  "asked_points", "asked_cap", "told_points", "cited_told"})
+        lists = self._transaction_lists(reader, classes)
+        names, when_any, talk_strong, told, told_over, voice, asked, asked_over, cited, story, outcome, story_over, \
+            writer, asked_owned, answer = (lists[key] for key in _TRANSACTION_LISTS)
         min_words = reader.get("min_words", int, 0)
         if min_words < 0:
             reader.problem("min_words", "'min_words' must be >= 0")
@@ -405,8 +388,6 @@ class _Loader:
         if framed_cap is not None and not 0 <= framed_cap <= cap:
             reader.problem("framed_cap", "'framed_cap' must be in [0, cap]")
         framed_weight = reader.get("framed_weight", float, 0.45)
-        if told_over and not told:
-            reader.problem("told_over", "'told_over' needs 'told' (the classes that make a sentence a told one)")
         voice_points = reader.get("voice_points", float, 2.0)
         asked_points = reader.get("asked_points", float, 2.0)
         if voice_points <= 0 or asked_points <= 0:
@@ -422,6 +403,25 @@ class _Loader:
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
                            cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned), answer)
+
+    @staticmethod
+    def _transaction_lists(reader: _Reader, classes: dict[str, TermClass]) -> dict[str, Any]:
+        """The ``[transaction]`` keys that name classes (``_TRANSACTION_LISTS``), each name known, the keys that go
+        together given together."""
+        lists = {key: reader.strings(key, required=key == "classes") for key in _TRANSACTION_LISTS}
+        for name in lists["answer"]:
+            if name in classes and classes[name].written is None:
+                reader.problem("answer", f"class {name!r} must be 'written': answers are words as written")
+        if lists["asked_owned"] and not lists["asked"]:
+            reader.problem("asked_owned", "'asked_owned' needs 'asked' (the questions that make a post an onlooker's)")
+        if bool(lists["story"]) != bool(lists["outcome"]) or bool(lists["story"]) != bool(lists["story_over"]):
+            reader.problem("story", "'story', 'outcome' and 'story_over' go together")
+        if lists["told_over"] and not lists["told"]:
+            reader.problem("told_over", "'told_over' needs 'told' (the classes that make a sentence a told one)")
+        for name in (name for names in lists.values() for name in names):
+            if name not in classes:
+                reader.problem("classes", f"unknown class {name!r}")
+        return lists
 
     def _negation(self, raw: dict[str, Any]) -> Negation:
         reader = _Reader(raw, self.locator.table("negation"), "[negation]", self)
