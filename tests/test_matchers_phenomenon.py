@@ -141,7 +141,7 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-8.jsonl", (0.93, 0.92, 0.94)),
     ("blind-holdout-9.jsonl", (0.92, 0.85, 0.91)),
     ("blind-holdout-10.jsonl", (0.88, 0.80, 0.86)),
-    ("blind-holdout-11.jsonl", (0.94, 0.81, 0.87)),
+    ("blind-holdout-11.jsonl", (0.94, 0.79, 0.85)),
     ("blind-holdout-12.jsonl", (0.91, 0.71, 0.83)),
     ("blind-holdout-13.jsonl", (0.90, 0.68, 0.78)),
     ("blind-holdout-14.jsonl", (0.84, 0.72, 0.82)),
