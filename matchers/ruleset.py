@@ -227,6 +227,9 @@ class Transaction:
     #: one of their words (after spaces and punctuation, the word not running on into letters) is a seller's FAQ
     #: ("Is it safe? Yes, 100%"), no onlooker's. Empty: every question is unanswered
     answer: tuple[str, ...] = ()
+    #: the particles that end a question asked with no question mark ("か", "吗", "까요", "ไหม"): an ``asked`` term
+    #: that ends in one asks, wherever its sentence ends; strings, compared with the term as written
+    particles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -367,7 +370,8 @@ class _Loader:
         reader = _Reader(top.get("transaction", dict, {}), self.locator.table("transaction"), "[transaction]", self)
         reader.unknown(set(_TRANSACTION_LISTS) | {"min_words", "cap", "explain", "description", "talk_terms",
                                                   "strong_points", "framed_cap", "framed_weight", "voice_points",
-                                                  "asked_points", "asked_cap", "told_points", "cited_told"})
+                                                  "asked_points", "asked_cap", "told_points", "cited_told",
+                                                  "particles"})
         lists = self._transaction_lists(reader, classes)
         names, when_any, talk_strong, told, told_over, voice, asked, asked_over, cited, story, outcome, story_over, \
             writer, asked_owned, answer = (lists[key] for key in _TRANSACTION_LISTS)
@@ -402,7 +406,8 @@ class _Loader:
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
-                           cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned), answer)
+                           cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned), answer,
+                           tuple(reader.strings("particles")))
 
     @staticmethod
     def _transaction_lists(reader: _Reader, classes: dict[str, TermClass]) -> dict[str, Any]:

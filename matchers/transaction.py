@@ -137,10 +137,12 @@ class _Frame:
     def __init__(self, told: tuple[str, ...], over: frozenset[str], table: ClassTable,
                  preparer: FieldPreparer, asked: _Finder | None = None,
                  asked_over: frozenset[str] = frozenset(), story_over: frozenset[str] = frozenset(),
-                 answered: re.Pattern[str] | None = None) -> None:
+                 answered: re.Pattern[str] | None = None, particles: tuple[str, ...] = ()) -> None:
         self.finder = _Finder(told, table, preparer)
-        #: the writer's own answers after a question (``answers``; None: none read)
+        #: the writer's own answers after a question (``answers``; None: none read), and the particles that end a
+        #: question asked with no mark
         self.answered = answered
+        self.particles = particles
         self.over = over
         self.story_over = story_over
         self.asked = asked
@@ -154,7 +156,7 @@ class _Frame:
         ``asked``); ``answer``: the text of the next field, where a seller answers the question its title asks."""
         if self.asked is None:
             return []
-        return [h for h in self.asked.field_hits(f) if asks(f.original, h, answer, self.answered)]
+        return [h for h in self.asked.field_hits(f) if asks(f.original, h, answer, self.answered, self.particles)]
 
     def untold(self, f: FieldScan, hits: list[Hit]) -> list[Hit]:
         """``hits`` of one field less the told ones (what the field offers, not what it reports)."""
@@ -173,12 +175,6 @@ _GREEK_END = re.compile(f"[;{_END_MARKS}]" + r"|\.(?=\s|$)")
 _GREEK = re.compile("[" + GREEK_LETTERS + "]")
 #: "?", Arabic "؟", the full-width "？", Greek ";" (and its own code point), Ethiopic "፧"
 _QUESTION_MARKS = frozenset("?\u061f\uff1f\u037e;\u1367")
-#: A question asked with a particle and no mark ("大丈夫ですか", "괜찮을까", "靠谱吗"): the term ends the question.
-#: r17d: Thai asks with "ไหม", "มั้ย", "หรือเปล่า", "หรือไม่" ("ปลอดภัยไหมครับ": a polite particle may follow, and
-#: Thai writers rarely put a "?")
-_QUESTION_PARTICLES = ("か", "吗", "嗎", "까", "까요", "나요", "ไหม", "มั้ย", "มัย", "หรือเปล่า", "หรือไม่", "รึเปล่า")
-
-
 def answers(words: Iterable[str]) -> re.Pattern[str] | None:
     """The writer's own answer right after a question, from the words of the ``answer`` classes (r17g: data, read
     as written): a seller's FAQ asks "Is it safe?" and answers "Yes, ...". Matched at the start of what follows
@@ -191,13 +187,14 @@ def answers(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"[\s\W]*(?:" + "|".join(re.escape(w) for w in spelled) + r")(?![^\W\d_])", re.IGNORECASE)
 
 
-def asks(text: str, hit: Hit, answer: str = "", answered: re.Pattern[str] | None = None) -> bool:
+def asks(text: str, hit: Hit, answer: str = "", answered: re.Pattern[str] | None = None,
+         particles: tuple[str, ...] = ()) -> bool:
     """Is ``hit`` (an onlooker's question word) in an onlooker's question: does its sentence end in a question
-    mark (or the term in a question particle), with no answer of the writer's own after it ("Is it safe? Yes,
-    100% safe": a seller's FAQ; ``answered``, from ``answers``: None reads none)? ``answer``: the text that
-    follows the field (a title's question answered in the description). "is it safe" in a seller's "It is safe."
-    asks nothing."""
-    if hit.text.endswith(_QUESTION_PARTICLES):
+    mark (or the term in one of the ruleset's question ``particles``: "大丈夫ですか", "靠谱吗", "ปลอดภัยไหม", asked
+    with no mark), with no answer of the writer's own after it ("Is it safe? Yes, 100% safe": a seller's FAQ;
+    ``answered``, from ``answers``: None reads none)? ``answer``: the text that follows the field (a title's
+    question answered in the description). "is it safe" in a seller's "It is safe." asks nothing."""
+    if particles and hit.text.endswith(particles):
         after = hit.end
     else:
         end = (_GREEK_END if _GREEK.search(text) else _SENTENCE_END).search(text, hit.end)
@@ -229,7 +226,7 @@ class TransactionCheck:
         #: The reporter's frame (None: the ruleset has none): what a told sentence holds is no deal
         answered = answers(w for n in rule.answer for w in table.classes[n].words)
         self.frame = (_Frame(tuple(rule.told), rule.told_over, table, preparer, asked, rule.asked_over,
-                             rule.story_over, answered) if rule.told else None)
+                             rule.story_over, answered, rule.particles) if rule.told else None)
         #: w3a: the writer's own past deal, and what came of it (None: the ruleset reads no stories)
         self.story = (_Finder(tuple(rule.story), table, preparer), _Finder(tuple(rule.outcome), table, preparer)) \
             if rule.story and self.frame is not None else None

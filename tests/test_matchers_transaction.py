@@ -322,14 +322,17 @@ def test_an_offer_or_a_buyers_ask_put_as_a_question_stays_flagged(scanner: Scann
 def test_asks_reads_the_question_mark_and_the_writers_answer() -> None:
     from matchers.terms import Hit
 
-    said = answers(load_ruleset(None).classes["writer_answer"].words)
+    ruleset = load_ruleset(None)
+    said = answers(ruleset.classes["writer_answer"].words)
+    assert ruleset.transaction is not None
+    particles = ruleset.transaction.particles
 
     def hit(text: str, term: str) -> Hit:
         start = text.index(term)
         return Hit("q", term, start, start + len(term), term, start)
 
     def asks(text: str, hit: Hit, answer: str = "") -> bool:
-        return asked(text, hit, answer, said)
+        return asked(text, hit, answer, said, particles)
 
     assert asks("Is it safe to buy? I doubt it", hit("Is it safe to buy? I doubt it", "Is it safe"))
     assert not asks("It is safe. Is it safe to say", hit("It is safe. Is it safe to say", "It is safe"))
@@ -342,6 +345,10 @@ def test_asks_reads_the_question_mark_and_the_writers_answer() -> None:
     assert not asks("ซื้อรีวิวปลอดภัย 100%", hit("ซื้อรีวิวปลอดภัย 100%", "ปลอดภัย"))
     assert asks("Είναι νόμιμο αυτό; Δεν ξέρω", hit("Είναι νόμιμο αυτό; Δεν ξέρω", "Είναι νόμιμο"))
     assert not asks("is it legal; we say yes", hit("is it legal; we say yes", "is it legal"))
+    # r18: the question particles are the ruleset's ([transaction] particles): without them a question asked with
+    # no mark asks nothing
+    assert not asked("口コミ代行は大丈夫ですか", hit("口コミ代行は大丈夫ですか", "大丈夫ですか"), "", said)
+    assert not asked("ซื้อรีวิวปลอดภัยไหมครับ", hit("ซื้อรีวิวปลอดภัยไหมครับ", "ปลอดภัยไหม"), "", said, ("か",))
 
 
 def test_the_writers_answers_are_the_rulesets_written_class(tmp_path: Path) -> None:
