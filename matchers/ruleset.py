@@ -400,6 +400,9 @@ class _Loader:
         asked_cap = reader.get("asked_cap", float, None)
         if asked_cap is not None and not 0 <= asked_cap <= cap:
             reader.problem("asked_cap", "'asked_cap' must be in [0, cap]")
+        particles = reader.strings("particles")
+        if not all(particles):
+            reader.problem("particles", "'particles' must not hold an empty string (every term would end in it)")
         cited_told = reader.get("cited_told", int, 2)
         if cited and (not told or cited_told < 1):
             reader.problem("cited", "'cited' needs 'told' and a 'cited_told' >= 1")
@@ -407,7 +410,7 @@ class _Loader:
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
                            cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned), answer,
-                           tuple(reader.strings("particles")))
+                           particles)
 
     @staticmethod
     def _transaction_lists(reader: _Reader, classes: dict[str, TermClass]) -> dict[str, Any]:

@@ -281,6 +281,9 @@ explain = "News"
     path.write_text(framed.replace('told = ["told"]\n', ""), encoding="utf-8")
     with pytest.raises(RulesetError, match="'told_over' needs 'told'"):
         load_ruleset(path)
+    path.write_text(framed.replace('told = ["told"]\n', 'told = ["told"]\nparticles = ["か", ""]\n'), encoding="utf-8")
+    with pytest.raises(RulesetError, match="'particles' must not hold an empty string"):
+        load_ruleset(path)
 
 
 # r14a: who speaks in a short text. An onlooker's or a reporter's voice, no deal: held (cleared when it asks an
