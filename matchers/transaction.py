@@ -248,6 +248,9 @@ class TransactionCheck:
         #: r16d: the writer in the first person singular, as a forum post speaks (None: no long post is held for
         #: the questions it asks)
         self.writer = _Finder(tuple(rule.writer), table, preparer) if rule.writer else None
+        #: r18d: a word that speaks to a buyer ("your", "Ihr"): a post holding one is a vendor's, whose questions are
+        #: its customers' (None: the ruleset names none; a question lends one frame)
+        self.addressed = _Finder(tuple(rule.addressed), table, preparer) if rule.addressed else None
 
     def long(self, texts: Mapping[str, str]) -> bool:
         """At least ``min_words`` words in the listing."""
@@ -421,8 +424,18 @@ class TransactionCheck:
             return True  # a price with a chat app or a supplier's voice beside it: an offer
         frames = len(self.frame.finder.distinct(texts, rule.cited_told, keyed))
         if frames < rule.cited_told:  # r17d: an onlooker's question is a frame too ("they want 200 €. Is it legal?")
-            frames += len(self._asked(texts, keyed))
+            frames += self._asked_frames(texts, keyed)
         return frames < rule.cited_told
+
+    def _asked_frames(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> int:
+        """The frames an onlooker's questions lend a post's one price (r17d: one each). r18d: ``asked_cites`` each
+        in a post that addresses no buyer ("They offer 30 reviews for 1500. Who has tried?": the writer asks peers
+        about a pitch); one each where a term of an ``addressed`` class speaks to a customer ("your shop", "Ihr
+        Profil"): a vendor's page or cold e-mail asks its customers' questions ("Is it safe? Our accounts ...")."""
+        asked = len(self._asked(texts, keyed))
+        if not asked or self.addressed is None or self.addressed.first(texts, keyed) is not None:
+            return asked
+        return self.rule.asked_cites * asked
 
     def _points(self, talk: list[Hit]) -> float:
         """What words that talk about the trade weigh: a reporter's words proper more than the others."""

@@ -584,6 +584,29 @@ terms = ["is it legal"]
     assert held.grade == "clear" and held.score == 0.1
 
 
+
+def test_an_onlookers_question_cites_the_one_price_of_a_post_that_addresses_no_buyer(tmp_path: Path) -> None:
+    """r18d ``asked_cites``: one onlooker's question lends that many frames to a post's one price when no word of an
+    ``addressed`` class speaks to a buyer ("He wants $5 for it. Is it legal?" cites it); a vendor's page asks its
+    customers' questions and says "your": there, one frame still, and the price stays a deal."""
+    ruleset = CITED_RULESET.replace("cited_told = 2\n", 'cited_told = 2\nasked_cites = 2\naddressed = ["you"]\n') + """
+[classes.you]
+label = "a word speaking to a buyer"
+terms = ["your"]
+"""
+    path = tmp_path / "rules.toml"
+    path.write_text(ruleset, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    asked = scanner.scan({"title": "He wants $5 to buy reviews. Is it legal?"})
+    assert asked.grade == "suspect" and asked.score == 0.4
+    assert scanner.scan({"title": "He wants $5 to buy reviews for your shop. Is it legal?"}).flagged
+    assert scanner.scan({"title": "He wants $5 or $9 to buy reviews. Is it legal?"}).flagged  # a price list
+    path.write_text(ruleset.replace("asked_cites = 2\n", ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": "He wants $5 to buy reviews. Is it legal?"}).flagged
+    path.write_text(ruleset.replace("asked_cites = 2", "asked_cites = -1"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="'asked_cites' must be"):
+        load_ruleset(path)
+
 STORY_RULESET = VOICE_RULESET.replace(
     "cap = 0.4\n", 'cap = 0.4\nframed_cap = 0.2\ntold_over = ["price", "pitch"]\nstory = ["mine"]\n'
     'outcome = ["came"]\nstory_over = ["price"]\ncited = ["price"]\n') + """
