@@ -236,6 +236,9 @@ class Transaction:
     #: accounts are real") and speaks to them
     asked_cites: int = 1
     addressed: tuple[str, ...] = ()
+    #: r18d: a quotation a field reports (a ``told`` term or an onlooker's question outside its quotation marks)
+    #: tells the ``told_over`` terms inside it: a seller's offer quoted by the post that tells of it
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -377,7 +380,7 @@ class _Loader:
         reader.unknown(set(_TRANSACTION_LISTS) | {"min_words", "cap", "explain", "description", "talk_terms",
                                                   "strong_points", "framed_cap", "framed_weight", "voice_points",
                                                   "asked_points", "asked_cap", "told_points", "cited_told",
-                                                  "particles", "asked_cites"})
+                                                  "particles", "asked_cites", "quoted"})
         lists = self._transaction_lists(reader, classes)
         names, when_any, talk_strong, told, told_over, voice, asked, asked_over, cited, story, outcome, story_over, \
             writer, asked_owned, answer, addressed = (lists[key] for key in _TRANSACTION_LISTS)
@@ -412,6 +415,7 @@ class _Loader:
         cited_told = reader.get("cited_told", int, 2)
         if cited and (not told or cited_told < 1):
             reader.problem("cited", "'cited' needs 'told' and a 'cited_told' >= 1")
+        quoted = reader.get("quoted", bool, False)
         asked_cites = reader.get("asked_cites", int, 1)
         if asked_cites < 0:
             reader.problem("asked_cites", "'asked_cites' must be >= 0")
@@ -419,7 +423,7 @@ class _Loader:
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
                            cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned), answer,
-                           particles, asked_cites, addressed)
+                           particles, asked_cites, addressed, quoted)
 
     @staticmethod
     def _transaction_lists(reader: _Reader, classes: dict[str, TermClass]) -> dict[str, Any]:
