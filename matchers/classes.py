@@ -110,7 +110,7 @@ def _transaction_classes(ruleset: Ruleset) -> set[str]:
     if rule is None:
         return set()
     return (set(rule.classes) | set(rule.when_any) | set(rule.told) | set(rule.voice) | set(rule.asked)
-            | set(rule.writer))
+            | set(rule.writer) | set(rule.addressed))
 
 
 def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:

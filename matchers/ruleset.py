@@ -230,6 +230,15 @@ class Transaction:
     #: the particles that end a question asked with no question mark ("か", "吗", "까요", "ไหม"): an ``asked`` term
     #: that ends in one asks, wherever its sentence ends; strings, compared with the term as written
     particles: tuple[str, ...] = ()
+    #: r18d: how many of ``cited_told``'s frames an onlooker's question counts (r17d: one) in a post that addresses
+    #: no buyer (no term of an ``addressed`` class anywhere: "your", "Ihr", "您的"): "They offer 30 reviews for
+    #: 1500. Is it safe?" cites its one price; a vendor's page asks its customers' questions ("Is it safe? Our
+    #: accounts are real") and speaks to them
+    asked_cites: int = 1
+    addressed: tuple[str, ...] = ()
+    #: r18d: a quotation a field reports (a ``told`` term or an onlooker's question outside its quotation marks)
+    #: tells the ``told_over`` terms inside it: a seller's offer quoted by the post that tells of it
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,7 +301,7 @@ class _Reader:
 
 #: The ``[transaction]`` keys that name classes, in the order ``Transaction`` takes them
 _TRANSACTION_LISTS = ("classes", "when_any", "talk_strong", "told", "told_over", "voice", "asked", "asked_over",
-                      "cited", "story", "outcome", "story_over", "writer", "asked_owned", "answer")
+                      "cited", "story", "outcome", "story_over", "writer", "asked_owned", "answer", "addressed")
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
     "negatable", "original_patterns", "sides", "trade", "gate", "whole_field", "written",
@@ -371,10 +380,10 @@ class _Loader:
         reader.unknown(set(_TRANSACTION_LISTS) | {"min_words", "cap", "explain", "description", "talk_terms",
                                                   "strong_points", "framed_cap", "framed_weight", "voice_points",
                                                   "asked_points", "asked_cap", "told_points", "cited_told",
-                                                  "particles"})
+                                                  "particles", "asked_cites", "quoted"})
         lists = self._transaction_lists(reader, classes)
         names, when_any, talk_strong, told, told_over, voice, asked, asked_over, cited, story, outcome, story_over, \
-            writer, asked_owned, answer = (lists[key] for key in _TRANSACTION_LISTS)
+            writer, asked_owned, answer, addressed = (lists[key] for key in _TRANSACTION_LISTS)
         min_words = reader.get("min_words", int, 0)
         if min_words < 0:
             reader.problem("min_words", "'min_words' must be >= 0")
@@ -406,11 +415,15 @@ class _Loader:
         cited_told = reader.get("cited_told", int, 2)
         if cited and (not told or cited_told < 1):
             reader.problem("cited", "'cited' needs 'told' and a 'cited_told' >= 1")
+        quoted = reader.get("quoted", bool, False)
+        asked_cites = reader.get("asked_cites", int, 1)
+        if asked_cites < 0:
+            reader.problem("asked_cites", "'asked_cites' must be >= 0")
         return Transaction(names, min_words, cap, explain, when_any, talk_terms, frozenset(talk_strong),
                            strong_points, framed_cap, framed_weight, told, frozenset(told_over), voice, voice_points,
                            asked, asked_points, frozenset(asked_over), asked_cap, told_points, frozenset(cited),
                            cited_told, story, outcome, frozenset(story_over), writer, frozenset(asked_owned), answer,
-                           particles)
+                           particles, asked_cites, addressed, quoted)
 
     @staticmethod
     def _transaction_lists(reader: _Reader, classes: dict[str, TermClass]) -> dict[str, Any]:

@@ -96,11 +96,23 @@ class _Finder:
         return list(seen.values())
 
 
+#: r18d: a quotation, as the writer marks one: straight or curly double quotes, guillemets, German and CJK corner
+#: quotes, on one line (an apostrophe is no quote mark)
+_QUOTED = re.compile('"[^"\n]{3,}?"|\u201c[^\u201d\n]{3,}?\u201d|\u201e[^\u201c\u201d\n]{3,}?[\u201c\u201d]'
+                     '|\u00ab[^\u00bb\n]{3,}?\u00bb|\u300c[^\u300d\n]{2,}?\u300d|\u300e[^\u300f\n]{2,}?\u300f')
+
+
+def quotations(text: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` inside quotation marks (start, end; the marks included)."""
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
 class _Told:
     """One field's told sentences (those with a term of the frame's classes) and its onlooker's questions (an
-    ``asked`` term in a sentence that ends in a question mark), found on the first question."""
+    ``asked`` term in a sentence that ends in a question mark), found on the first question; r18d: and the
+    quotations it reports (a told term or an onlooker's question outside them)."""
 
-    __slots__ = ("frame", "f", "story", "_sentences", "_questions")
+    __slots__ = ("frame", "f", "story", "_sentences", "_questions", "_quoted")
 
     def __init__(self, frame: _Frame, f: FieldScan, story: bool = False) -> None:
         self.frame = frame
@@ -108,6 +120,19 @@ class _Told:
         self.story = story
         self._sentences: set[int] | None = None
         self._questions: set[int] | None = None
+        self._quoted: list[tuple[int, int]] | None = None
+
+    def quoted(self, hit: Hit) -> bool:
+        """r18d: is ``hit`` inside a quotation that the field reports: a seller's offer quoted by a post that tells
+        or asks about it outside the quotation marks ("It says \"Leave 5 stars and get $20 on WhatsApp\". Is that
+        allowed?", "看到有人在賣「五星評論 一則100元」，會被抓嗎？")? A vendor's copy quotes its customers'
+        praise, not its own offer, and its offer stands outside any quotation."""
+        if self._quoted is None:
+            spans = quotations(self.f.original) if self.frame.quoted else []
+            outside = [h for h in self.frame.finder.field_hits(self.f) + self.frame.questions(self.f)
+                       if not any(s <= h.start < e for s, e in spans)] if spans else []
+            self._quoted = spans if outside else []
+        return any(s <= hit.start and hit.end <= e for s, e in self._quoted)
 
     def told(self, hit: Hit) -> bool:
         """Is ``hit`` a term of a ``told_over`` class in a told sentence, or of an ``asked_over`` class in an
@@ -116,6 +141,8 @@ class _Told:
         if self.story and hit.cls in frame.story_over:
             return True
         if hit.cls in frame.over:
+            if frame.quoted and self.quoted(hit):
+                return True
             if self._sentences is None:
                 self._sentences = {f.sentence(h.start) for h in frame.finder.field_hits(f)}
             if self._sentences and f.sentence(hit.start) in self._sentences:
@@ -137,8 +164,11 @@ class _Frame:
     def __init__(self, told: tuple[str, ...], over: frozenset[str], table: ClassTable,
                  preparer: FieldPreparer, asked: _Finder | None = None,
                  asked_over: frozenset[str] = frozenset(), story_over: frozenset[str] = frozenset(),
-                 answered: re.Pattern[str] | None = None, particles: tuple[str, ...] = ()) -> None:
+                 answered: re.Pattern[str] | None = None, particles: tuple[str, ...] = (),
+                 quoted: bool = False) -> None:
         self.finder = _Finder(told, table, preparer)
+        #: r18d: a quotation the field reports tells what it holds
+        self.quoted = quoted
         #: the writer's own answers after a question (``answers``; None: none read), and the particles that end a
         #: question asked with no mark
         self.answered = answered
@@ -226,7 +256,7 @@ class TransactionCheck:
         #: The reporter's frame (None: the ruleset has none): what a told sentence holds is no deal
         answered = answers(w for n in rule.answer for w in table.classes[n].words)
         self.frame = (_Frame(tuple(rule.told), rule.told_over, table, preparer, asked, rule.asked_over,
-                             rule.story_over, answered, rule.particles) if rule.told else None)
+                             rule.story_over, answered, rule.particles, rule.quoted) if rule.told else None)
         #: w3a: the writer's own past deal, and what came of it (None: the ruleset reads no stories)
         self.story = (_Finder(tuple(rule.story), table, preparer), _Finder(tuple(rule.outcome), table, preparer)) \
             if rule.story and self.frame is not None else None
@@ -248,6 +278,9 @@ class TransactionCheck:
         #: r16d: the writer in the first person singular, as a forum post speaks (None: no long post is held for
         #: the questions it asks)
         self.writer = _Finder(tuple(rule.writer), table, preparer) if rule.writer else None
+        #: r18d: a word that speaks to a buyer ("your", "Ihr"): a post holding one is a vendor's, whose questions are
+        #: its customers' (None: the ruleset names none; a question lends one frame)
+        self.addressed = _Finder(tuple(rule.addressed), table, preparer) if rule.addressed else None
 
     def long(self, texts: Mapping[str, str]) -> bool:
         """At least ``min_words`` words in the listing."""
@@ -421,8 +454,18 @@ class TransactionCheck:
             return True  # a price with a chat app or a supplier's voice beside it: an offer
         frames = len(self.frame.finder.distinct(texts, rule.cited_told, keyed))
         if frames < rule.cited_told:  # r17d: an onlooker's question is a frame too ("they want 200 €. Is it legal?")
-            frames += len(self._asked(texts, keyed))
+            frames += self._asked_frames(texts, keyed)
         return frames < rule.cited_told
+
+    def _asked_frames(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan]) -> int:
+        """The frames an onlooker's questions lend a post's one price (r17d: one each). r18d: ``asked_cites`` each
+        in a post that addresses no buyer ("They offer 30 reviews for 1500. Who has tried?": the writer asks peers
+        about a pitch); one each where a term of an ``addressed`` class speaks to a customer ("your shop", "Ihr
+        Profil"): a vendor's page or cold e-mail asks its customers' questions ("Is it safe? Our accounts ...")."""
+        asked = len(self._asked(texts, keyed))
+        if not asked or self.addressed is None or self.addressed.first(texts, keyed) is not None:
+            return asked
+        return self.rule.asked_cites * asked
 
     def _points(self, talk: list[Hit]) -> float:
         """What words that talk about the trade weigh: a reporter's words proper more than the others."""

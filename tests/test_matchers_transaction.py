@@ -485,7 +485,7 @@ def test_the_bundled_writer_is_a_class_of_the_ruleset() -> None:
     """r17f: the bundled ruleset names its first-person words as the ``writer`` class, read as written; none of
     them joins the vocabulary that repairs glued words and misspellings."""
     ruleset = load_ruleset(None)
-    assert ruleset.transaction is not None and ruleset.transaction.writer == ("first_person",)
+    assert ruleset.transaction is not None and ruleset.transaction.writer == ("first_person", "peer_voice")
     words = ruleset.classes["first_person"]
     assert words.written is not None and not words.terms
     assert {"i", "my", "ich", "je", "ja", "я", "我", "저"} <= set(words.words)
@@ -493,7 +493,8 @@ def test_the_bundled_writer_is_a_class_of_the_ruleset() -> None:
 
     from matchers.classes import ClassTable
 
-    without = replace(ruleset, classes={n: c for n, c in ruleset.classes.items() if n != "first_person"},
+    without = replace(ruleset, classes={n: c for n, c in ruleset.classes.items()
+                                        if n not in ("first_person", "peer_voice")},
                       transaction=replace(ruleset.transaction, writer=()))
     assert ClassTable(ruleset).index.vocabulary == ClassTable(without).index.vocabulary
 
@@ -584,6 +585,48 @@ terms = ["is it legal"]
     assert held.grade == "clear" and held.score == 0.1
 
 
+
+def test_an_onlookers_question_cites_the_one_price_of_a_post_that_addresses_no_buyer(tmp_path: Path) -> None:
+    """r18d ``asked_cites``: one onlooker's question lends that many frames to a post's one price when no word of an
+    ``addressed`` class speaks to a buyer ("He wants $5 for it. Is it legal?" cites it); a vendor's page asks its
+    customers' questions and says "your": there, one frame still, and the price stays a deal."""
+    ruleset = CITED_RULESET.replace("cited_told = 2\n", 'cited_told = 2\nasked_cites = 2\naddressed = ["you"]\n') + """
+[classes.you]
+label = "a word speaking to a buyer"
+terms = ["your"]
+"""
+    path = tmp_path / "rules.toml"
+    path.write_text(ruleset, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    asked = scanner.scan({"title": "He wants $5 to buy reviews. Is it legal?"})
+    assert asked.grade == "suspect" and asked.score == 0.4
+    assert scanner.scan({"title": "He wants $5 to buy reviews for your shop. Is it legal?"}).flagged
+    assert scanner.scan({"title": "He wants $5 or $9 to buy reviews. Is it legal?"}).flagged  # a price list
+    path.write_text(ruleset.replace("asked_cites = 2\n", ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": "He wants $5 to buy reviews. Is it legal?"}).flagged
+    path.write_text(ruleset.replace("asked_cites = 2", "asked_cites = -1"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="'asked_cites' must be"):
+        load_ruleset(path)
+
+
+def test_a_quoted_offer_reported_by_the_post_is_told(tmp_path: Path) -> None:
+    """r18d ``quoted``: a price inside quotation marks, in a field that holds a told term or an onlooker's question
+    outside them, is the offer the post reports ("A card: \"$5 or $9 for reviews\". Is it legal?"); a price outside
+    the quotation, or a quotation nothing reports, stays a deal."""
+    ruleset = CITED_RULESET.replace("cited_told = 2\n", "cited_told = 2\nquoted = true\n")
+    path = tmp_path / "rules.toml"
+    path.write_text(ruleset, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    for quoted in ('A card: "$5 or $9 to buy reviews". Is it legal?',
+                   "A card: \u201c$5 or $9 to buy reviews\u201d. Is it legal?",
+                   "A card: \u300c$5 or $9 to buy reviews\u300d. Is it legal?"):
+        verdict = scanner.scan({"title": quoted})
+        assert verdict.grade == "suspect" and verdict.score == 0.4, quoted
+    assert scanner.scan({"title": 'A card: "best ones", $5 or $9 to buy reviews. Is it legal?'}).flagged  # outside
+    assert scanner.scan({"title": 'A card: "$5 or $9 to buy reviews". Nothing more'}).flagged  # nothing reports it
+    path.write_text(ruleset.replace("quoted = true\n", ""), encoding="utf-8")
+    assert Scanner(load_ruleset(path)).scan({"title": 'A card: "$5 or $9 to buy reviews". Is it legal?'}).flagged
+
 STORY_RULESET = VOICE_RULESET.replace(
     "cap = 0.4\n", 'cap = 0.4\nframed_cap = 0.2\ntold_over = ["price", "pitch"]\nstory = ["mine"]\n'
     'outcome = ["came"]\nstory_over = ["price"]\ncited = ["price"]\n') + """
@@ -638,7 +681,7 @@ def test_the_bundled_writer_is_what_holds_a_long_post_that_asks(tmp_path: Path) 
     assert not Scanner(load_ruleset(None)).scan(post).flagged
     source = _bundled_source()
     path = tmp_path / "rules.toml"
-    path.write_text(source.replace('writer = ["first_person"]\n', ""), encoding="utf-8")
+    path.write_text(source.replace('writer = ["first_person", "peer_voice"]\n', ""), encoding="utf-8")
     assert Scanner(load_ruleset(path)).scan(post).flagged
     start = source.index("[classes.first_person]")
     terms = source.index("terms = [", start)
