@@ -25,7 +25,10 @@ class ClassTable:
         self.anchors = frozenset(name for name, c in ruleset.classes.items() if c.anchor)
         #: Anchors in name order (the order explanations and the title check walk them in).
         self.anchor_names = tuple(sorted(self.anchors))
-        watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
+        #: r18e: classes whose terms anchor a field only beside a term or pattern match of other classes (a review
+        #: site beside a supplier's terms), by name: looked for everywhere, as watched classes are.
+        self.beside = {name: c.anchor_beside for name, c in ruleset.classes.items() if c.anchor_beside}
+        watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch} | set(self.beside)
         # Classes only the whole-page transaction check reads (no rule names them) keep out of the automata run
         # on every field: that check builds its own, for the few listings it looks at.
         ruled = {name for rule in ruleset.rules for name in rule.class_names}
