@@ -57,6 +57,9 @@ def test_a_class_anchors_a_field_only_beside_its_companions(tmp_path: Path) -> N
     assert scanner.scan({"title": "Yelp £4, DM me"}).flagged  # a pattern class as the companion
     assert scanner.scan({"description": "Yelp £4, DM me", "title": "Hello"}).flagged
     assert scanner.scan({"title": "How we use Trustpilot to hear our customers"}).grade == "clear"
+    # its terms as written only: no disemvowelled alias ("trstplt") is one of them
+    assert scanner.scan({"title": "Trstplt, any quantity. DM"}).grade == "clear"
+    assert "trstplt" not in scanner.table.index.vocabulary and "trustpilot" in scanner.table.index.vocabulary
     far = "Trustpilot " + "and so on " * 20 + "any quantity"
     assert scanner.scan({"title": far}).grade == "clear"  # the companion beyond the zone (field.ZONE characters)
     # without `anchor_beside` the site is an ordinary context class: no anchor, nothing read
