@@ -25,14 +25,19 @@ class ClassTable:
         self.anchors = frozenset(name for name, c in ruleset.classes.items() if c.anchor)
         #: Anchors in name order (the order explanations and the title check walk them in).
         self.anchor_names = tuple(sorted(self.anchors))
+        #: r18e: classes whose terms anchor a field only beside a term or pattern match of other classes (a review
+        #: site beside a supplier's terms), by name: looked for everywhere, as watched classes are, but only as
+        #: written (their disemvowelled names are other words: "jmd" for "jameda" is a currency).
+        self.beside = {name: c.anchor_beside for name, c in ruleset.classes.items() if c.anchor_beside}
         watched = self.anchors | {name for name, c in ruleset.classes.items() if c.watch}
         # Classes only the whole-page transaction check reads (no rule names them) keep out of the automata run
         # on every field: that check builds its own, for the few listings it looks at.
         ruled = {name for rule in ruleset.rules for name in rule.class_names}
-        page_only = {n for n in _transaction_classes(ruleset) if n not in ruled and n not in watched}
+        everywhere = watched | set(self.beside)
+        page_only = {n for n in _transaction_classes(ruleset) if n not in ruled and n not in everywhere}
         self.index = TermIndex.build(
             {name: list(c.terms) for name, c in ruleset.classes.items() if name not in page_only and not c.sides},
-            watched,
+            watched, frozenset(self.beside),
         )
         #: Classes with patterns (or words matched as written), matched on first use.
         self.lazy = frozenset(name for name, c in ruleset.classes.items()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .classes import ClassTable
+from .classes import ClassTable, pattern_hits
 from .field import FieldScan
 from .normalise import Folded, MatchKey, fold, native_key, normalise_folded, unspaced_letter
 from .outline import WORD_WRITTEN, Boundaries
@@ -98,6 +98,29 @@ class FieldPreparer:
                    for h in find_hits(f.key, index.context, start, end, compounds=index.compounds)]
         context += find_hits(f.native, index.context_native)
         f.add_hits(self.kept(context, f.boundaries()))
+
+    def anchored_beside(self, f: FieldScan) -> bool:
+        """r18e: a field with no anchor term, anchored by the terms of an ``anchor_beside`` class when a term or
+        pattern match of one of its companions stands near one of them (a review site beside a supplier's terms:
+        "Trustpilot, any quantity. DM"). Such a field gets its context words around them, as an anchored field
+        does; a field without such a pair (the site named alone, as every honest text about reviews does) stays
+        out. Patterns are only tried here, not kept: rules match them again around the field's final anchors."""
+        beside = self.table.beside
+        hits = [h for name in beside for h in f.hits.get(name, ())] if beside else []
+        if not hits:
+            return False
+        f.add_anchors(hits)
+        self.add_context(f)
+        wanted = {n for h in hits for n in beside[h.cls]}
+        for name in wanted:
+            if f.hits.get(name):
+                return True
+        for name in wanted:
+            cls = self.table.classes[name]
+            if name in self.table.lazy and pattern_hits(f, cls, whole=cls.whole_field):
+                return True
+        f.anchor_hits = []
+        return False
 
     def whole_hits(self, f: FieldScan, index: TermIndex) -> list[Hit]:
         """The terms of ``index`` anywhere in a keyed field (not only near rating terms), skips applied: for the

@@ -74,6 +74,11 @@ class TermClass:
     skip_terms: frozenset[str] = frozenset()
     anchor: bool = False
     watch: bool = False
+    #: ``anchor_beside`` (r18e): the class's terms are looked for everywhere, as a watched class's are, and anchor a
+    #: field only when a term or pattern match of one of these classes stands near one of them (within
+    #: ``field.ZONE``): a review site named beside a supplier's terms ("Trustpilot, any quantity. DM", "Yandex Maps -
+    #: 150 rub"), where every honest text about reviews names the site alone.
+    anchor_beside: tuple[str, ...] = ()
     negatable: bool = False
     #: A side class: no terms; present on every listing whose ``listing_side`` (seller, buyer, none) is one of
     #: these (a buyer's job post), absent elsewhere. Rules name it as a whole-listing condition, never for a
@@ -304,7 +309,7 @@ _TRANSACTION_LISTS = ("classes", "when_any", "talk_strong", "told", "told_over",
                       "cited", "story", "outcome", "story_over", "writer", "asked_owned", "answer", "addressed")
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
-    "negatable", "original_patterns", "sides", "trade", "gate", "whole_field", "written",
+    "anchor_beside", "negatable", "original_patterns", "sides", "trade", "gate", "whole_field", "written",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -503,6 +508,7 @@ class _Loader:
                 skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),
                 anchor=reader.get("anchor", bool, False),
                 watch=reader.get("watch", bool, False),
+                anchor_beside=tuple(reader.strings("anchor_beside")),
                 negatable=reader.get("negatable", bool, False),
                 sides=sides,
                 trade=reader.get("trade", bool, False),
@@ -513,7 +519,23 @@ class _Loader:
                 reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")
             if written is not None and (classes[name].anchor or classes[name].watch):
                 reader.problem("written", "a written class is no anchor, nor watched: no automaton holds its words")
+            self._check_beside(reader, classes[name])
+        for name, cls in classes.items():
+            unknown = [n for n in cls.anchor_beside if n not in raw or n == name]
+            if unknown:
+                _Reader({}, self.locator.table(f"classes.{name}"), f"[classes.{name}]", self).problem(
+                    "anchor_beside", f"'anchor_beside' names no other class: {', '.join(unknown)}")
         return classes
+
+    @staticmethod
+    def _check_beside(reader: _Reader, cls: TermClass) -> None:
+        """A class that anchors beside others needs terms of its own (looked for everywhere), and is no anchor."""
+        if not cls.anchor_beside:
+            return
+        if not cls.terms:
+            reader.problem("anchor_beside", "'anchor_beside' needs 'terms' (they are looked for everywhere)")
+        if cls.anchor or cls.sides:
+            reader.problem("anchor_beside", "an anchor or a side class cannot anchor beside others")
 
     @staticmethod
     def _gate(reader: _Reader, patterned: bool) -> SafePattern | WordGate | None:

@@ -160,9 +160,14 @@ class Scanner:
             return []
         for fuzzy in self.fuzzy:  # misspelt anchors, where watched terms point at them
             fuzzy.run(fields)
-        fields = [f for f in fields if f.anchor_hits]
+        kept = []
         for f in fields:
-            self.preparer.add_context(f)
+            if f.anchor_hits:
+                self.preparer.add_context(f)
+                kept.append(f)
+            elif self.preparer.anchored_beside(f):  # (it adds the field's context itself)
+                kept.append(f)
+        fields = kept
         for fuzzy in self.fuzzy:  # and misspellings that only context words point at
             fuzzy.run(fields)
         return fields

@@ -292,7 +292,11 @@ class TermIndex:
     compounds: Compounds
 
     @classmethod
-    def build(cls, class_terms: dict[str, list[str]], anchors: set[str]) -> TermIndex:
+    def build(cls, class_terms: dict[str, list[str]], anchors: set[str],
+              plain: frozenset[str] = frozenset()) -> TermIndex:
+        """``anchors``: classes looked for everywhere, with their disguised spellings; ``plain`` (r18e): classes
+        looked for everywhere as written only (a review site that anchors a field beside a supplier's terms: its
+        disemvowelled names, "jmd" for "jameda", are other words)."""
         entries: dict[tuple[bool, bool], dict[str, list[tuple[str, str]]]] = {
             (a, n): {} for a in (True, False) for n in (True, False)
         }
@@ -308,8 +312,13 @@ class TermIndex:
                 key, native = term_key(term)
                 if not key:
                     continue
-                anchor = name in anchors
+                bare_only = name in plain and name not in anchors
+                anchor = name in anchors or bare_only
                 _own(entries[(anchor, native)], key, name, term)
+                if bare_only:
+                    if not native:
+                        vocabulary.update(w for w in key.split() if w.isalpha())
+                    continue
                 if native and anchor:  # "от-зывы", "отзы-вы": a Cyrillic or Greek rating word cut in two
                     aliases.extend((True, split, name, term) for split in native_splits(key))
                 if not native:
