@@ -95,7 +95,7 @@ class FieldPreparer:
         """The common context words, only around anchors (most fields have none, so most skip this)."""
         index = self.table.index
         context = [h for start, end in f.zones()
-                   for h in find_hits(f.key, index.context, start, end, compounds=index.compounds)]
+                   for h in find_hits(f.key, index.context, start, end, compounds=index.compounds, names=True)]
         context += find_hits(f.native, index.context_native)
         f.add_hits(self.kept(context, f.boundaries()))
 
@@ -125,7 +125,7 @@ class FieldPreparer:
     def whole_hits(self, f: FieldScan, index: TermIndex) -> list[Hit]:
         """The terms of ``index`` anywhere in a keyed field (not only near rating terms), skips applied: for the
         readers of the whole listing (the transaction check, the document rules)."""
-        hits = find_hits(f.key, index.context, compounds=index.compounds)
+        hits = find_hits(f.key, index.context, compounds=index.compounds, names=True)
         hits += find_hits(f.native, index.context_native)
         return self.kept(hits, f.boundaries())
 

@@ -183,11 +183,14 @@ def find_hits(
     stop: int | None = None,
     matches: list[tuple[int, int, int]] | None = None,
     compounds: Compounds | None = None,
+    names: bool = False,
 ) -> list[Hit]:
     """Word-bounded hits of every term in ``key`` (or in ``key.text[start:stop]``), with original offsets;
     ``matches`` are the automaton's matches over the whole key when the caller already has them. With
     ``compounds`` (known words), a term glued to others also counts when its whole word is made of known words
-    ("googlereviews", "#5starreviews")."""
+    ("googlereviews", "#5starreviews"); with ``names``, not when that word is a proper name ("Karachi" holds no
+    "kara"): the context words' hits, where a syllable of a name is no word; a platform or rating word glued in
+    one ("Amazonreviews") still counts."""
     if automaton is None or key is None:
         return []
     text = key.text
@@ -215,12 +218,14 @@ def find_hits(
         glued_left = begin and _wordish(text[begin - 1]) and text[begin - 1].isdigit() == text[begin].isdigit()
         # (in scripts without spaces, a native term may start or end inside a run of letters)
         glued_left = glued_left and not (native and (unspaced_letter(text[begin]) or unspaced_letter(text[begin - 1])))
-        if glued_left and not _soft_boundary(original, o_start) and not in_compound(text, begin, end, compounds):
+        if glued_left and not _soft_boundary(original, o_start) and not glued_pair(
+                text, begin, end, compounds, original, o_start, names):
             continue
         # (a vowel sign the native key keeps glues too: "বিনিময়" is no word inside "বিনিময়ে")
         glued_right = end < size and _wordish(text[end]) and text[end].isdigit() == text[end - 1].isdigit()
         glued_right = glued_right and not (native and (unspaced_letter(text[end - 1]) or unspaced_letter(text[end])))
-        if glued_right and not _soft_boundary(original, o_end) and not in_compound(text, begin, end, compounds):
+        if glued_right and not _soft_boundary(original, o_end) and not glued_pair(
+                text, begin, end, compounds, original, o_start, names):
             continue
         written = original[o_start:o_end]
         if short and index in short and not written.isascii() and not plain_latin(written) and (
@@ -260,6 +265,26 @@ class Compounds:
                 found = frozenset(i for part in parts for i in part)
             self._cuts[word] = found
         return found
+
+
+def glued_pair(text: str, begin: int, end: int, compounds: Compounds | None, original: str, o_start: int,
+               names: bool) -> bool:
+    """Is the hit one of the known words a glued word is made of, written as a glued word is ("googlereviews",
+    "#5starreviews", "GOOGLEREVIEWS")? A proper name of ordinary letters, one capital and the rest lower case
+    ("Karachi", "Chittagong"), is one word, whatever known words it spells: "kara" (Polish, a penalty) and "chi"
+    read in it cleared Pakistani sellers' ads as warnings."""
+    return in_compound(text, begin, end, compounds) and not (names and proper_name(original, o_start))
+
+
+def proper_name(original: str, position: int) -> bool:
+    """Is the word of the text as written around ``position`` a capital and lower-case ASCII letters only?"""
+    start = stop = position
+    while start > 0 and original[start - 1].isalpha():
+        start -= 1
+    while stop < len(original) and original[stop].isalpha():
+        stop += 1
+    word = original[start:stop]
+    return len(word) > 1 and word.isascii() and word[0].isupper() and word[1:].islower()
 
 
 def in_compound(text: str, begin: int, end: int, compounds: Compounds | None) -> bool:

@@ -172,6 +172,18 @@ def test_words_glued_into_one(scanner: Scanner, text: str) -> None:
     _flagged_quoting_as_written(scanner, {"title": text})
 
 
+def test_a_proper_name_is_no_glued_word(scanner: Scanner) -> None:
+    """"Karachi" is a city, not "kara" (Polish, a penalty: a warning word) glued to "chi": a word of a capital and
+    lower-case letters holds no context word glued in it, and the seller's ad stays flagged; a platform or rating
+    word glued in one still counts ("Amazonreviews"), and so do glued words in lower case ("buyreviews")."""
+    offer = "Buy Google reviews for your restaurant in {}, 5 star reviews from real accounts, WhatsApp us"
+    for city in ("Karachi", "Lahore"):
+        verdict = scanner.scan({"title": offer.format(city)})
+        assert verdict.flagged, (city, verdict.reasons)
+        assert not any(r.weight < 0 for r in verdict.reasons), verdict.reasons
+    _flagged_quoting_as_written(scanner, {"title": "Amazonreviews from verified buyers, any niche"})
+
+
 def test_a_glued_word_is_only_cut_into_known_words_of_three_letters_or_more(scanner: Scanner) -> None:
     for text in ["I will design your start page", "Corporate preview video", "Overview of the interview"]:
         assert not scanner.scan({"title": text}).flagged
