@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .field import FieldScan
+from .gates import GatePass
 from .patterns import SafePattern
 from .ruleset import Ruleset, TermClass
 from .terms import Hit, TermIndex
@@ -46,6 +47,8 @@ class ClassTable:
         self.trade = frozenset(name for name, c in ruleset.classes.items() if c.trade)
         self.bits = {name: 1 << i for i, name in enumerate(ruleset.classes)}
         self.lazy_mask = self.bits_of(self.lazy)
+        #: The gates of the pattern classes, answered once per zone for every class (``gates.GatePass``).
+        self.gates = GatePass(self.classes.values())
         #: Per listing side ("buyer"), the bits of the side classes present on listings of that side.
         self._sides: dict[str, int] = {}
         for name, c in ruleset.classes.items():
@@ -87,7 +90,7 @@ class ClassTable:
         is not added twice."""
         f.patterned.add(name)
         cls = self.classes[name]
-        found = pattern_hits(f, cls, whole=cls.whole_field)
+        found = pattern_hits(f, cls, whole=cls.whole_field, gates=self.gates)
         terms = f.hits.get(name)
         if terms:
             spans = {(h.start, h.end) for h in terms}
@@ -113,16 +116,21 @@ def _transaction_classes(ruleset: Ruleset) -> set[str]:
             | set(rule.writer))
 
 
-def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:
+def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False, gates: GatePass | None = None) -> list[Hit]:
     """A pattern class's matches in the zones around the field's anchors (``whole``: anywhere in the field), on
     the key or on the original; its ``original_patterns`` always on the original, and only in a field with
     letters outside the Latin script. Zones without a match of the class's ``gate`` hold none: skipped. A
-    ``written`` class's words are matched here too, on the original, whatever its gate (which speaks of patterns)."""
+    ``written`` class's words are matched here too, on the original, whatever its gate (which speaks of patterns).
+    ``gates``: the table's gates, answered per zone for every class (without: the class's gate searched here)."""
 
     def zones(original: bool) -> list[tuple[int, int]]:
         text = f.original if original else f.key.text
         found = [(0, len(text))] if whole else f.zones(original=original)
-        return found if cls.gate is None else [z for z in found if cls.gate.search(text, *z) is not None]
+        if cls.gate is None:
+            return found
+        if gates is None:
+            return [z for z in found if cls.gate.search(text, *z) is not None]
+        return [z for z in found if gates.passes(f.gate_memo, cls, text, original, z)]
 
     found: list[Hit] = []
     if cls.patterns:
