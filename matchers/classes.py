@@ -139,18 +139,18 @@ def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False, gates: GateP
         for pattern in cls.patterns if areas else ():
             if on_original:
                 for start, end in areas:
-                    for m in pattern.finditer(f.original, start, end):
+                    for m in pattern.matches(f.original, start, end):
                         found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
             else:
                 for start, end in areas:
-                    for m in pattern.finditer(f.key.text, start, end):
+                    for m in pattern.matches(f.key.text, start, end):
                         quoted, o_start, o_end = f.key.quote(m.start(), m.end())
                         found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
     if cls.original_patterns and f.key.non_latin:
         areas = zones(True)
         for pattern in cls.original_patterns if areas else ():
             for start, end in areas:
-                for m in pattern.finditer(f.original, start, end):
+                for m in pattern.matches(f.original, start, end):
                     found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
     if cls.written is not None:
         found += written_hits(f, cls, cls.written, whole)
@@ -162,7 +162,7 @@ def written_hits(f: FieldScan, cls: TermClass, written: SafePattern, whole: bool
     its word as the ruleset spells it (casefolded), so readers that count different terms count words."""
     areas = [(0, len(f.original))] if whole else f.zones(original=True)
     return [Hit(cls.name, m.group().casefold(), m.start(), m.end(), m.group(), -1)
-            for start, end in areas for m in written.finditer(f.original, start, end)]
+            for start, end in areas for m in written.matches(f.original, start, end)]
 
 
 def gate_misses(f: FieldScan, cls: TermClass) -> list[str]:
