@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .field import FieldScan
+from .gates import GatePass
 from .patterns import SafePattern
 from .ruleset import Ruleset, TermClass
 from .terms import Hit, TermIndex
@@ -51,6 +52,8 @@ class ClassTable:
         self.trade = frozenset(name for name, c in ruleset.classes.items() if c.trade)
         self.bits = {name: 1 << i for i, name in enumerate(ruleset.classes)}
         self.lazy_mask = self.bits_of(self.lazy)
+        #: The gates of the pattern classes, answered once per zone for every class (``gates.GatePass``).
+        self.gates = GatePass(self.classes.values())
         #: Per listing side ("buyer"), the bits of the side classes present on listings of that side.
         self._sides: dict[str, int] = {}
         for name, c in ruleset.classes.items():
@@ -92,7 +95,7 @@ class ClassTable:
         is not added twice."""
         f.patterned.add(name)
         cls = self.classes[name]
-        found = pattern_hits(f, cls, whole=cls.whole_field)
+        found = pattern_hits(f, cls, whole=cls.whole_field, gates=self.gates)
         terms = f.hits.get(name)
         if terms:
             spans = {(h.start, h.end) for h in terms}
@@ -118,16 +121,21 @@ def _transaction_classes(ruleset: Ruleset) -> set[str]:
             | set(rule.writer) | set(rule.addressed))
 
 
-def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]:
+def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False, gates: GatePass | None = None) -> list[Hit]:
     """A pattern class's matches in the zones around the field's anchors (``whole``: anywhere in the field), on
     the key or on the original; its ``original_patterns`` always on the original, and only in a field with
     letters outside the Latin script. Zones without a match of the class's ``gate`` hold none: skipped. A
-    ``written`` class's words are matched here too, on the original, whatever its gate (which speaks of patterns)."""
+    ``written`` class's words are matched here too, on the original, whatever its gate (which speaks of patterns).
+    ``gates``: the table's gates, answered per zone for every class (without: the class's gate searched here)."""
 
     def zones(original: bool) -> list[tuple[int, int]]:
         text = f.original if original else f.key.text
         found = [(0, len(text))] if whole else f.zones(original=original)
-        return found if cls.gate is None else [z for z in found if cls.gate.search(text, *z) is not None]
+        if cls.gate is None:
+            return found
+        if gates is None:
+            return [z for z in found if cls.gate.search(text, *z) is not None]
+        return [z for z in found if gates.passes(f.gate_memo, cls, text, original, z)]
 
     found: list[Hit] = []
     if cls.patterns:
@@ -136,18 +144,18 @@ def pattern_hits(f: FieldScan, cls: TermClass, whole: bool = False) -> list[Hit]
         for pattern in cls.patterns if areas else ():
             if on_original:
                 for start, end in areas:
-                    for m in pattern.finditer(f.original, start, end):
+                    for m in pattern.matches(f.original, start, end):
                         found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
             else:
                 for start, end in areas:
-                    for m in pattern.finditer(f.key.text, start, end):
+                    for m in pattern.matches(f.key.text, start, end):
                         quoted, o_start, o_end = f.key.quote(m.start(), m.end())
                         found.append(Hit(cls.name, pattern.pattern, o_start, o_end, quoted, m.start()))
     if cls.original_patterns and f.key.non_latin:
         areas = zones(True)
         for pattern in cls.original_patterns if areas else ():
             for start, end in areas:
-                for m in pattern.finditer(f.original, start, end):
+                for m in pattern.matches(f.original, start, end):
                     found.append(Hit(cls.name, pattern.pattern, m.start(), m.end(), m.group(), -1))
     if cls.written is not None:
         found += written_hits(f, cls, cls.written, whole)
@@ -159,7 +167,7 @@ def written_hits(f: FieldScan, cls: TermClass, written: SafePattern, whole: bool
     its word as the ruleset spells it (casefolded), so readers that count different terms count words."""
     areas = [(0, len(f.original))] if whole else f.zones(original=True)
     return [Hit(cls.name, m.group().casefold(), m.start(), m.end(), m.group(), -1)
-            for start, end in areas for m in written.finditer(f.original, start, end)]
+            for start, end in areas for m in written.matches(f.original, start, end)]
 
 
 def gate_misses(f: FieldScan, cls: TermClass) -> list[str]:

@@ -141,6 +141,6 @@ class Document:
                 found = self._patterns.get(key)
                 if found is None:
                     found = self._patterns[key] = pattern_hits(self.field(name), self.reader.table.classes[cls],
-                                                               whole=True)
+                                                               whole=True, gates=self.reader.table.gates)
                 out.extend(found)
         return out

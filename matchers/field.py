@@ -53,7 +53,7 @@ class FieldScan:
 
     __slots__ = (
         "name", "original", "key", "native", "hits", "patterned", "anchor_hits", "fuzzy_done", "hidden", "mask",
-        "by_names", "anchor_starts", "_distances", "_anchor_zones", "_boundaries", "_nearby", "_repaired",
+        "by_names", "anchor_starts", "gate_memo", "_distances", "_anchor_zones", "_boundaries", "_nearby", "_repaired",
     )
 
     def __init__(self, name: str, original: str, key: MatchKey, native: MatchKey | None,
@@ -76,6 +76,8 @@ class FieldScan:
         self.by_names: dict[tuple[str, ...], list[Hit]] = {}
         #: Starts of the hits of anchor classes (None: not known yet, or a pattern class was matched since).
         self.anchor_starts: set[int] | None = None
+        #: Gates' answers per zone (``gates.GatePass``), shared by the classes that read the same gate there.
+        self.gate_memo: dict = {}
         self._distances: dict[tuple[int, int, bool], int] = {}
         self._anchor_zones: dict[bool, list[tuple[int, int]]] = {}
         self._boundaries = boundaries

@@ -53,6 +53,16 @@ class SafePattern:
             self._warn(text)
             return None
 
+    def matches(self, text: str, pos: int = 0, endpos: int | None = None) -> list[regex.Match[str]]:
+        """``finditer``'s matches as a list, with no generator between the search and its caller: pattern classes
+        search every zone of every field with each of their patterns, most of them finding nothing."""
+        found: list[regex.Match[str]] = []
+        try:  # (a search cut short keeps the matches found before it: list.extend keeps what it took)
+            found.extend(self.compiled.finditer(text, pos, len(text) if endpos is None else endpos, timeout=self.limit))
+        except TimeoutError:
+            self._warn(text)
+        return found
+
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[regex.Match[str]]:
         """Every match in ``text[pos:endpos]``, up to the first search that runs over the time limit."""
         matches = self.compiled.finditer(text, pos, len(text) if endpos is None else endpos, timeout=self.limit)

@@ -74,7 +74,7 @@ class _Finder:
         told = self.told.sentences(f, story) if self.told is not None else None
         yield from _offered(sorted(self.preparer.whole_hits(f, self.index), key=lambda h: h.start), told)
         for cls_name in self.classes:
-            yield from _offered(pattern_hits(f, self.table.classes[cls_name], whole=True), told)
+            yield from _offered(pattern_hits(f, self.table.classes[cls_name], whole=True, gates=self.table.gates), told)
 
     def first(self, texts: Mapping[str, str], keyed: Callable[[str], FieldScan], story: bool = False) -> Hit | None:
         """The first term found (None: none anywhere)."""

@@ -13,6 +13,7 @@ import pytest
 from conftest import LABELS
 from matchers import RulesetError, Scanner, compile_pattern, load_ruleset
 from matchers.classes import gate_misses
+from matchers.gates import GatePass
 from matchers.patterns import WordGate
 from matchers.ruleset import Ruleset
 
@@ -119,3 +120,60 @@ def test_a_gate_of_no_words_is_refused(tmp_path: Path, gate: str) -> None:
     path.write_text(GATED.replace("GATE", gate), encoding="utf-8")
     with pytest.raises(RulesetError, match="gate"):
         load_ruleset(path)
+
+
+def test_the_gate_pass_answers_as_each_gate_searches() -> None:
+    """``gates.GatePass`` (one automaton pass per zone for every word or literal gate, one search per zone for a
+    gate several classes share) gives each class's own gate's answer on every stretch."""
+    ruleset = load_ruleset()
+    gates = GatePass(ruleset.classes.values())
+    gated = [c for c in ruleset.classes.values() if c.gate is not None]
+    assert {"sourcing", "invite_pool"} <= set(gates.worded), "word gates and literal alternations are in the pass"
+    texts = _labeled_texts()[::40] + ["Fresh ACCOUNTS, new Телефоны", "İNVİTE LİNK 5 ACCOUNT", "ΟΣ accountΣ"]
+    for text in texts:
+        memo: dict = {}
+        size = len(text)
+        zones = [(0, size), (0, size // 2), (size // 3, size + 5), (max(0, size - 60), size)]
+        for cls in gated:
+            for zone in zones:
+                assert gates.passes(memo, cls, text, False, zone) == (cls.gate.search(text, *zone) is not None), (
+                    cls.name, zone, text[:80])
+
+
+class _CountedGate:
+    """A regular expression gate that counts its searches."""
+
+    def __init__(self, source: str) -> None:
+        self.pattern = source
+        self.searches = 0
+        self._compiled = compile_pattern(source)
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> object:
+        self.searches += 1
+        return self._compiled.search(text, pos, endpos)
+
+
+def test_a_zone_is_searched_once_for_every_class_that_shares_its_gate() -> None:
+    price = load_ruleset().classes["price"]
+    digit = _CountedGate(r"\d")
+    counts = [replace(price, name=name, gate=digit) for name in ("a", "b", "c")]
+    words = [replace(price, name=name, gate=WordGate(words)) for name, words in
+             (("w1", ("account", "konto")), ("w2", ("konto", "profile")), ("w3", ("nowhere",)))]
+    gates = GatePass(counts + words)
+    passes: list[str] = []
+    automaton = gates._lowered
+    assert automaton is not None
+
+    class Counted:
+        def passing(self, stretch: str) -> frozenset[str]:
+            passes.append(stretch)
+            return automaton.passing(stretch)
+
+    gates._lowered = Counted()  # type: ignore[assignment]
+    memo: dict = {}
+    text = "reviews from 40 KONTO accounts"
+    assert [gates.passes(memo, c, text, False, (0, 30)) for c in counts] == [True] * 3
+    assert digit.searches == 1, "one search of the shared gate on the zone, for three classes"
+    assert [gates.passes(memo, c, text, False, (0, 30)) for c in words] == [True, True, False]
+    assert len(passes) == 1, "one automaton pass on the zone for every word gate"
+    assert not gates.passes(memo, counts[0], text, True, (0, 12)) and digit.searches == 2, "another zone: searched"
