@@ -470,62 +470,67 @@ class _Loader:
             if not isinstance(table, dict):
                 reader.problem(None, "must be a table")
                 continue
-            reader.unknown(_CLASS_KEYS)
-            terms = tuple(t for raw_term in reader.strings("terms") for t in expand(raw_term))
-            patterns, original_patterns = [], []
-            for key, found in (("patterns", patterns), ("original_patterns", original_patterns)):
-                for source in reader.strings(key):
-                    try:
-                        found.append(compile_pattern(source, ignorecase=True))
-                    except PatternError as exc:
-                        reader.problem(key, str(exc))
-            words, written = (), None
-            if reader.get("written", bool, False):
-                words, terms = terms, ()
-                written = _written(reader, words)
-            sides = frozenset(side.strip().casefold() for side in reader.strings("sides"))
-            if sides and (terms or words or patterns or original_patterns):
-                reader.problem("sides", "a side class ('sides') has no 'terms' or 'patterns': it is the listing's side")
-            elif not sides and not terms and not words and not patterns and not original_patterns:
-                reader.problem(None, "needs 'terms' or 'patterns' (or 'sides')")
-            if "" in sides:
-                reader.problem("sides", "'sides' must name sides (seller, buyer, none...), not empty strings")
-            gate = self._gate(reader, bool(patterns or original_patterns))
-            on = reader.get("on", str, "key")
-            if on not in ("key", "original"):
-                reader.problem("on", "'on' must be \"key\" or \"original\"")
-            classes[name] = TermClass(
-                name=name,
-                label=reader.get("label", str, name, required=True),
-                terms=terms,
-                patterns=tuple(patterns),
-                on_original=on == "original",
-                original_patterns=tuple(original_patterns),
-                gate=gate,
-                whole_field=reader.get("whole_field", bool, False),
-                skip_after=frozenset(reader.strings("skip_after")),
-                skip_before=frozenset(reader.strings("skip_before")),
-                skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),
-                anchor=reader.get("anchor", bool, False),
-                watch=reader.get("watch", bool, False),
-                anchor_beside=tuple(reader.strings("anchor_beside")),
-                negatable=reader.get("negatable", bool, False),
-                sides=sides,
-                trade=reader.get("trade", bool, False),
-                words=words,
-                written=written,
-            )
-            if sides and (classes[name].anchor or classes[name].watch):
-                reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")
-            if written is not None and (classes[name].anchor or classes[name].watch):
-                reader.problem("written", "a written class is no anchor, nor watched: no automaton holds its words")
-            self._check_beside(reader, classes[name])
+            classes[name] = self._class(name, reader)
         for name, cls in classes.items():
             unknown = [n for n in cls.anchor_beside if n not in raw or n == name]
             if unknown:
                 _Reader({}, self.locator.table(f"classes.{name}"), f"[classes.{name}]", self).problem(
                     "anchor_beside", f"'anchor_beside' names no other class: {', '.join(unknown)}")
         return classes
+
+    def _class(self, name: str, reader: _Reader) -> TermClass:
+        """One ``[classes.NAME]`` table, each key checked (problems are gathered on the reader)."""
+        reader.unknown(_CLASS_KEYS)
+        terms = tuple(t for raw_term in reader.strings("terms") for t in expand(raw_term))
+        patterns, original_patterns = [], []
+        for key, found in (("patterns", patterns), ("original_patterns", original_patterns)):
+            for source in reader.strings(key):
+                try:
+                    found.append(compile_pattern(source, ignorecase=True))
+                except PatternError as exc:
+                    reader.problem(key, str(exc))
+        words, written = (), None
+        if reader.get("written", bool, False):
+            words, terms = terms, ()
+            written = _written(reader, words)
+        sides = frozenset(side.strip().casefold() for side in reader.strings("sides"))
+        if sides and (terms or words or patterns or original_patterns):
+            reader.problem("sides", "a side class ('sides') has no 'terms' or 'patterns': it is the listing's side")
+        elif not sides and not terms and not words and not patterns and not original_patterns:
+            reader.problem(None, "needs 'terms' or 'patterns' (or 'sides')")
+        if "" in sides:
+            reader.problem("sides", "'sides' must name sides (seller, buyer, none...), not empty strings")
+        gate = self._gate(reader, bool(patterns or original_patterns))
+        on = reader.get("on", str, "key")
+        if on not in ("key", "original"):
+            reader.problem("on", "'on' must be \"key\" or \"original\"")
+        cls = TermClass(
+            name=name,
+            label=reader.get("label", str, name, required=True),
+            terms=terms,
+            patterns=tuple(patterns),
+            on_original=on == "original",
+            original_patterns=tuple(original_patterns),
+            gate=gate,
+            whole_field=reader.get("whole_field", bool, False),
+            skip_after=frozenset(reader.strings("skip_after")),
+            skip_before=frozenset(reader.strings("skip_before")),
+            skip_terms=frozenset(t for raw_term in reader.strings("skip_terms") for t in expand(raw_term)),
+            anchor=reader.get("anchor", bool, False),
+            watch=reader.get("watch", bool, False),
+            anchor_beside=tuple(reader.strings("anchor_beside")),
+            negatable=reader.get("negatable", bool, False),
+            sides=sides,
+            trade=reader.get("trade", bool, False),
+            words=words,
+            written=written,
+        )
+        if sides and (cls.anchor or cls.watch):
+            reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")
+        if written is not None and (cls.anchor or cls.watch):
+            reader.problem("written", "a written class is no anchor, nor watched: no automaton holds its words")
+        self._check_beside(reader, cls)
+        return cls
 
     @staticmethod
     def _check_beside(reader: _Reader, cls: TermClass) -> None:
