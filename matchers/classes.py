@@ -47,6 +47,12 @@ class ClassTable:
         self.skipping = frozenset(
             name for name, c in ruleset.classes.items() if c.skip_after or c.skip_before or c.negatable
         )
+        #: r19e: per negatable class, the classes of negated hits that take its negated terms (``TermClass.negated``),
+        #: each with the terms it leaves out: "never write or post reviews" is a disclaimer, not nothing.
+        self.negated_into: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for name, c in ruleset.classes.items():
+            for source in c.negated:
+                self.negated_into.setdefault(source, []).append((name, c.negated_except))
         #: Classes of a supplier's own act on reviews (``trade = true``: "we write", "I post"): evidence resting on
         #: one, told next to a deal word, is what an honest title does not explain in another field.
         self.trade = frozenset(name for name, c in ruleset.classes.items() if c.trade)

@@ -185,6 +185,8 @@ class RuleMatcher:
     def _whole_document(self, rule: Rule, names: list[str], document: Document) -> Found | None:
         """A document rule over every field of the listing (``document``), each class entry in the first field
         that has it."""
+        if rule.window and rule.kind == "negative":
+            return self._near(rule, [(document.field(name), name) for name in names], document.hits)
         found: list[tuple[FieldScan, Hit]] = []
         for entry in rule.classes:
             hit = next(((name, h) for name in names for h in document.hits(name, entry)), None)
@@ -194,6 +196,10 @@ class RuleMatcher:
         return self._document_found(rule, found)
 
     def _document(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
+        if rule.window and rule.kind == "negative":
+            by_name = {f.name: f for f in fields}
+            return self._near(rule, [(f, f.name) for f in fields if f.name in rule.fields],
+                              lambda name, entry: self.table.hits(by_name[name], entry))
         found: list[tuple[FieldScan, Hit]] = []
         for entry in rule.classes:
             hit = next(((f, h) for f in fields if f.name in rule.fields for h in self.table.hits(f, entry)), None)
@@ -201,6 +207,18 @@ class RuleMatcher:
                 return None
             found.append(hit)
         return self._document_found(rule, found)
+
+    def _near(self, rule: Rule, fields: list[tuple[FieldScan, str]],
+              hits: Callable[[str, tuple[str, ...]], list[Hit]]) -> Found | None:
+        """r19e: a negative document rule with a ``window``: its two class entries within it in one field, whichever
+        field (a frame that a phrase, not two words far apart, makes: "I never write or post reviews" explains the
+        listing, "never" and "reviews" a page apart do not)."""
+        for f, name in fields:
+            firsts, seconds = hits(name, rule.classes[0]), hits(name, rule.classes[1])
+            found = self._pair(rule, f, firsts, seconds) if firsts and seconds else None
+            if found is not None:
+                return found
+        return None
 
     def _document_found(self, rule: Rule, found: list[tuple[FieldScan, Hit]]) -> Found:
         f, first = found[0]

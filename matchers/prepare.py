@@ -8,6 +8,7 @@ runs for them.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .classes import ClassTable, pattern_hits
 from .field import FieldScan
@@ -26,6 +27,12 @@ _NEXT_WORD_CHARS = 30
 #: "판매하지 않습니다").
 _GLUED_BEFORE = 6
 _GLUED_AFTER = 12
+
+
+def _short_latin(word: str) -> bool:
+    """A word of at most two ASCII letters ("no", "ni"): a negation after a verb in one language, a preposition
+    in another."""
+    return len(word) <= 2 and word.isascii()
 
 
 def _unspaced_word(word: str) -> bool:
@@ -131,7 +138,23 @@ class FieldPreparer:
 
     def kept(self, hits: list[Hit], bounds: Boundaries) -> list[Hit]:
         skipping = self.table.skipping
-        return [h for h in hits if h.cls not in skipping or not self.skipped(h, bounds)]
+        kept = [h for h in hits if h.cls not in skipping or not self.skipped(h, bounds)]
+        into = self.table.negated_into
+        if into and len(kept) < len(hits):
+            kept += self.disclaimed([h for h in hits if h.cls in into], kept, bounds)
+        return kept
+
+    def disclaimed(self, hits: list[Hit], kept: list[Hit], bounds: Boundaries) -> list[Hit]:
+        """r19e: the negated hits of ``hits`` as hits of the classes that take them (``TermClass.negated``): "I never
+        write or post reviews" sells nothing, and says so; a frame reads that, where the negation only dropped the
+        verb. A hit skipped for the word next to it ("will review") is no disclaimer; the negation is read strictly."""
+        taken = {id(h) for h in kept}
+        out: list[Hit] = []
+        for h in hits:
+            if id(h) in taken or not self.negated(h.start, h.end, bounds, strict=True):
+                continue
+            out += [replace(h, cls=name) for name, unless in self.table.negated_into[h.cls] if h.term not in unless]
+        return out
 
     def skipped(self, hit: Hit, bounds: Boundaries) -> bool:
         """A hit right after a word such as "will" ("I will review your CV") is a verb, not the noun; a negated
@@ -151,11 +174,13 @@ class FieldPreparer:
                 return True
         return False
 
-    def negated(self, start: int, end: int, bounds: Boundaries) -> bool:
-        """Is there a negation up to ``scope`` words before ``start`` in the same clause, or right after ``end``?"""
+    def negated(self, start: int, end: int, bounds: Boundaries, strict: bool = False) -> bool:
+        """Is there a negation up to ``scope`` words before ``start`` in the same clause, or right after ``end``?
+        ``strict`` (r19e, for a disclaimer): not a one-letter word before it (the "n" of a dotted word), nor a Latin
+        one of two letters after it ("Compra no Mercado Livre": Portuguese "in the")."""
         negation = self.negation
-        after = bounds.word_after(end, _NEXT_WORD_CHARS)
-        if after is not None and after.casefold() in negation.after:
+        word = bounds.word_after(end, _NEXT_WORD_CHARS)
+        if word is not None and word.casefold() in negation.after and not (strict and _short_latin(word)):
             return True
         glued = (self.glued_before or self.glued_after) and not bounds.text.isascii()  # (those scripts are not ASCII)
         if glued and self._glued_negation(start, end, bounds.text):
@@ -165,7 +190,8 @@ class FieldPreparer:
         clause = bounds.clause_start(max(0, start - _NEGATION_CHARS), start)
         words = _WORD.findall(bounds.text[clause:start].casefold())[-negation.scope :]
         for i, word in enumerate(words):
-            negates = word in negation.words or (word == "t" and i > 0 and words[i - 1].endswith("n"))
+            negates = (word in negation.words and not (strict and len(word) == 1)) or (
+                word == "t" and i > 0 and words[i - 1].endswith("n"))
             if negates and (i + 1 >= len(words) or words[i + 1] not in negation.unless):
                 return True
         return False

@@ -95,6 +95,12 @@ class TermClass:
     #: misspelling vocabulary either.
     words: tuple[str, ...] = ()
     written: SafePattern | None = None
+    #: ``negated`` (r19e): no terms of its own; its hits are the negated hits of these ``negatable`` classes (their
+    #: terms but ``negated_except``): a supplier's or a buyer's act disclaimed ("I never write or post reviews", "no
+    #: publico reseñas", "口コミ投稿の代行は行いません"), which a negation otherwise only drops. The negation words
+    #: of every language read for the verbs of every language, where a list of phrases holds a few.
+    negated: tuple[str, ...] = ()
+    negated_except: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -310,6 +316,7 @@ _TRANSACTION_LISTS = ("classes", "when_any", "talk_strong", "told", "told_over",
 _CLASS_KEYS = {
     "label", "description", "terms", "patterns", "on", "skip_after", "skip_before", "skip_terms", "anchor", "watch",
     "anchor_beside", "negatable", "original_patterns", "sides", "trade", "gate", "whole_field", "written",
+    "negated", "negated_except",
 }
 _RULE_KEYS = {
     "id", "kind", "explain", "weight", "classes", "window", "ordered", "context", "context_window", "scope",
@@ -476,6 +483,10 @@ class _Loader:
             if unknown:
                 _Reader({}, self.locator.table(f"classes.{name}"), f"[classes.{name}]", self).problem(
                     "anchor_beside", f"'anchor_beside' names no other class: {', '.join(unknown)}")
+            wrong = [n for n in cls.negated if n not in classes or not classes[n].negatable]
+            if wrong:
+                _Reader({}, self.locator.table(f"classes.{name}"), f"[classes.{name}]", self).problem(
+                    "negated", f"'negated' names no negatable class: {', '.join(wrong)}")
         return classes
 
     def _class(self, name: str, reader: _Reader) -> TermClass:
@@ -494,10 +505,13 @@ class _Loader:
             words, terms = terms, ()
             written = _written(reader, words)
         sides = frozenset(side.strip().casefold() for side in reader.strings("sides"))
+        negated = tuple(reader.strings("negated"))
         if sides and (terms or words or patterns or original_patterns):
             reader.problem("sides", "a side class ('sides') has no 'terms' or 'patterns': it is the listing's side")
-        elif not sides and not terms and not words and not patterns and not original_patterns:
-            reader.problem(None, "needs 'terms' or 'patterns' (or 'sides')")
+        elif negated and (terms or words or patterns or original_patterns or sides):
+            reader.problem("negated", "a class of negated hits ('negated') has no 'terms', 'patterns' or 'sides'")
+        elif not sides and not negated and not terms and not words and not patterns and not original_patterns:
+            reader.problem(None, "needs 'terms' or 'patterns' (or 'sides', or 'negated')")
         if "" in sides:
             reader.problem("sides", "'sides' must name sides (seller, buyer, none...), not empty strings")
         gate = self._gate(reader, bool(patterns or original_patterns))
@@ -524,9 +538,13 @@ class _Loader:
             trade=reader.get("trade", bool, False),
             words=words,
             written=written,
+            negated=negated,
+            negated_except=frozenset(t for raw_term in reader.strings("negated_except") for t in expand(raw_term)),
         )
         if sides and (cls.anchor or cls.watch):
             reader.problem("anchor", "a side class cannot be an anchor or watched: it has no terms")
+        if negated and (cls.anchor or cls.watch or cls.negatable):
+            reader.problem("negated", "a class of negated hits is no anchor, watched or negatable: it has no terms")
         if written is not None and (cls.anchor or cls.watch):
             reader.problem("written", "a written class is no anchor, nor watched: no automaton holds its words")
         self._check_beside(reader, cls)
@@ -643,6 +661,8 @@ class _Loader:
             reader.problem("classes", "a proximity rule names at least two classes")
         if len(rule.classes) > 1 and rule.scope == "field" and rule.window < 1:
             reader.problem("window", "needs 'window' (words) >= 1 for classes to be near each other")
+        if rule.scope == "document" and rule.kind == "negative" and rule.window and len(rule.classes) != 2:
+            reader.problem("window", "a negative document rule with a 'window' pairs two class entries in one field")
         if rule.context and rule.context_window < 1:
             reader.problem("context_window", "'context' needs 'context_window' >= 1")
         if rule.window < 0 or rule.context_window < 0:
