@@ -97,9 +97,12 @@ class _Finder:
 
 
 #: r18d: a quotation, as the writer marks one: straight or curly double quotes, guillemets, German and CJK corner
-#: quotes, on one line (an apostrophe is no quote mark)
+#: quotes, on one line; r19b: and single quotes, straight or curly ("Saw gigs like 'I will add 5 stars on Google'"),
+#: one opening after no letter or digit and closing before none: an apostrophe inside a word ("don't", "it's") or
+#: after one ("sellers' accounts" before a letter) opens nothing
 _QUOTED = re.compile('"[^"\n]{3,}?"|\u201c[^\u201d\n]{3,}?\u201d|\u201e[^\u201c\u201d\n]{3,}?[\u201c\u201d]'
-                     '|\u00ab[^\u00bb\n]{3,}?\u00bb|\u300c[^\u300d\n]{2,}?\u300d|\u300e[^\u300f\n]{2,}?\u300f')
+                     '|\u00ab[^\u00bb\n]{3,}?\u00bb|\u300c[^\u300d\n]{2,}?\u300d|\u300e[^\u300f\n]{2,}?\u300f'
+                     "|(?<![^\\W_])['\u2018](?=\\S)[^'\u2018\u2019\n]{3,}?(?<=\\S)['\u2019](?![^\\W_])")
 
 
 def quotations(text: str) -> list[tuple[int, int]]:
@@ -242,9 +245,22 @@ def _offered(hits: list[Hit], told: _Told | None) -> list[Hit]:
     return hits if told is None else [h for h in hits if not told.told(h)]
 
 
+#: r19b: a figure's number: digits with their separators ("2 000", "1.500,00", "$0.80")
+_NUMBER = re.compile(r"\d+(?:[.,\s\u00a0\u202f']\d+)*")
+#: ... and the separators that group thousands in it (one before exactly three digits: "2 000", "1.500", "2,000")
+_THOUSANDS = re.compile(r"[.,\s\u00a0\u202f'](?=\d{3}(?!\d))")
+
+
 def _figure(hit: Hit) -> str:
-    """A figure as written, compared case- and space-blind ("$ 40" twice is one price)."""
-    return " ".join(hit.text.lower().split())
+    """A figure compared by its number (r19b): a post names one price as "250 €" and again as "250 euro", "2.000 TL"
+    and "2000 lira", "$150" and "150 dollars", which is one price cited twice, no price list; thousands grouped
+    any way ("2 000", "2.000", "2,000") are one number, a decimal comma a decimal point. A figure with no digit
+    ("per review") compares as written, case- and space-blind."""
+    text = " ".join(hit.text.lower().split())
+    number = _NUMBER.search(text)
+    if number is None:
+        return text
+    return _THOUSANDS.sub("", number.group()).replace(",", ".")
 
 
 class TransactionCheck:

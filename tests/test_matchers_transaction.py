@@ -627,6 +627,34 @@ def test_a_quoted_offer_reported_by_the_post_is_told(tmp_path: Path) -> None:
     path.write_text(ruleset.replace("quoted = true\n", ""), encoding="utf-8")
     assert Scanner(load_ruleset(path)).scan({"title": 'A card: "$5 or $9 to buy reviews". Is it legal?'}).flagged
 
+
+def test_one_price_written_two_ways_is_one_figure(tmp_path: Path) -> None:
+    """r19b: a figure is compared by its number: "$250" and "250 dollars", "2 000" and "2.000", are one price a post
+    cites twice ("offered 40 reviews for $200 ... 200 dollars, they said"), no price list; two numbers stay two."""
+    ruleset = CITED_RULESET.replace("patterns = ['\\$\\d+']", "patterns = ['\\$\\d+', '\\d+(?:[ .]\\d+)? dollars']")
+    path = tmp_path / "rules.toml"
+    path.write_text(ruleset, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    told = " The agency said so in a report, and they charged nobody for reading it."
+    for twice in ("paid $200 each, 200 dollars.", "paid $2000 each, 2 000 dollars.", "paid $2000 each, 2.000 dollars."):
+        verdict = scanner.scan({"title": "Companies buying fake reviews " + twice + told})
+        assert verdict.grade == "suspect" and verdict.score == 0.4, twice
+    assert scanner.scan({"title": "Companies buying fake reviews paid $200 each, 300 dollars." + told}).flagged
+
+
+def test_a_single_quoted_offer_reported_by_the_post_is_told(tmp_path: Path) -> None:
+    """r19b: single quotes, straight or curly, mark a quotation too ("Saw a gig: 'I add reviews for $5'. Is it
+    legal?"); an apostrophe inside or after a word ("don't", "sellers' $5 or $9") opens none."""
+    ruleset = CITED_RULESET.replace("cited_told = 2\n", "cited_told = 2\nquoted = true\n")
+    path = tmp_path / "rules.toml"
+    path.write_text(ruleset, encoding="utf-8")
+    scanner = Scanner(load_ruleset(path))
+    for quoted in ("A card: '$5 or $9 to buy reviews'. Is it legal?",
+                   "A card: \u2018$5 or $9 to buy reviews\u2019. Is it legal?"):
+        verdict = scanner.scan({"title": quoted})
+        assert verdict.grade == "suspect" and verdict.score == 0.4, quoted
+    assert scanner.scan({"title": "The sellers' cards: $5 or $9 to buy reviews, don't they? Is it legal?"}).flagged
+
 STORY_RULESET = VOICE_RULESET.replace(
     "cap = 0.4\n", 'cap = 0.4\nframed_cap = 0.2\ntold_over = ["price", "pitch"]\nstory = ["mine"]\n'
     'outcome = ["came"]\nstory_over = ["price"]\ncited = ["price"]\n') + """
