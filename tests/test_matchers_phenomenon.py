@@ -155,8 +155,8 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
     weigh what a filter misses: understated offers, euphemisms, buyers phrased innocently, short forum questions on
     both sides; set 14 also vendors' price pages, cold messages and texts disguised to pass filters; set 15 spread
     over the whole review economy and 69 languages, a quarter of it forum threads; set 16 task sites, classifieds
-    and verticals earlier sets had little of, offers that avoid the obvious noun). Floors a little under the figures last
-    measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses
+    and verticals earlier sets had little of, offers that avoid the obvious noun). Floors a little under the
+    figures last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses
     ground on them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools): its
     suspect negatives are 10.4% of them, the others' under 5%."""
     rows = _rows(name)
