@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from matchers import Scanner, Verdict
+from matchers import Scanner, Verdict, load_ruleset
 
 
 def run_gigscan(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -71,3 +71,10 @@ def scan_listing(scanner: Scanner, text: str) -> Verdict:
     """A test's "Title. Description" text scanned as a listing's two fields (the matcher tests' one shape)."""
     title, _, description = text.partition(". ")
     return scanner.scan({"title": title, "description": description})
+
+
+def scanner_of(tmp_path: Path, text: str) -> Scanner:
+    """A scanner of the ruleset ``text``, written to a file under ``tmp_path`` (a unit test's own small ruleset)."""
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return Scanner(load_ruleset(path))

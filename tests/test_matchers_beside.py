@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from matchers import RulesetError, Scanner, load_ruleset
+from helpers import scanner_of
+from matchers import RulesetError, load_ruleset
 
 BESIDE_RULESET = """
 version = "t"
@@ -43,16 +44,10 @@ explain = "A review site on a supplier's terms"
 """
 
 
-def _scanner(tmp_path: Path, text: str = BESIDE_RULESET) -> Scanner:
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    return Scanner(load_ruleset(path))
-
-
 def test_a_class_anchors_a_field_only_beside_its_companions(tmp_path: Path) -> None:
     """The site with a companion term or pattern near it anchors the field (its rules run); the site alone, or with
     the companion beyond the zone around it, leaves the field unread, as a field without an anchor is."""
-    scanner = _scanner(tmp_path)
+    scanner = scanner_of(tmp_path, BESIDE_RULESET)
     assert scanner.scan({"title": "Trustpilot, any quantity. DM"}).flagged
     assert scanner.scan({"title": "Yelp £4, DM me"}).flagged  # a pattern class as the companion
     assert scanner.scan({"description": "Yelp £4, DM me", "title": "Hello"}).flagged
@@ -64,7 +59,7 @@ def test_a_class_anchors_a_field_only_beside_its_companions(tmp_path: Path) -> N
     assert scanner.scan({"title": far}).grade == "clear"  # the companion beyond the zone (field.ZONE characters)
     # without `anchor_beside` the site is an ordinary context class: no anchor, nothing read
     plain = BESIDE_RULESET.replace('anchor_beside = ["terms", "price"]\n', "")
-    assert _scanner(tmp_path, plain).scan({"title": "Trustpilot, any quantity. DM"}).grade == "clear"
+    assert scanner_of(tmp_path, plain).scan({"title": "Trustpilot, any quantity. DM"}).grade == "clear"
 
 
 def test_anchor_beside_names_other_classes_and_needs_terms(tmp_path: Path) -> None:

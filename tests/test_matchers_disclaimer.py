@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from matchers import Scanner, load_ruleset
+from helpers import scanner_of
+from matchers import Scanner
 from matchers.ruleset import RulesetError
 
 RULES = """
@@ -56,18 +57,12 @@ explain = "The listing disclaims the trade"
 """
 
 
-def scanner_of(tmp_path: Path, text: str = RULES) -> Scanner:
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    return Scanner(load_ruleset(path))
-
-
 def fired(scanner: Scanner, doc: dict[str, str]) -> set[str]:
     return {r.rule_id for r in scanner.scan(doc).reasons}
 
 
 def test_a_negated_act_is_a_disclaimer_that_frames_the_listing(tmp_path: Path) -> None:
-    scanner = scanner_of(tmp_path)
+    scanner = scanner_of(tmp_path, RULES)
     doc = {"title": "I reply to your Google reviews", "description": "Replies only. I never write or post reviews."}
     verdict = scanner.scan(doc)
     assert "disclaimed" in {r.rule_id for r in verdict.reasons}
@@ -77,20 +72,20 @@ def test_a_negated_act_is_a_disclaimer_that_frames_the_listing(tmp_path: Path) -
 
 
 def test_a_disclaimer_needs_its_rating_term_within_the_window(tmp_path: Path) -> None:
-    scanner = scanner_of(tmp_path)
+    scanner = scanner_of(tmp_path, RULES)
     far = {"title": "Google reviews", "description": "I never post on weekends, holidays or late evenings, reviews"}
     assert "disclaimed" not in fired(scanner, far)
     assert scanner.scan(far).flagged
 
 
 def test_a_disclaimer_is_ruled_out_by_a_sign_of_an_offer(tmp_path: Path) -> None:
-    scanner = scanner_of(tmp_path)
+    scanner = scanner_of(tmp_path, RULES)
     doc = {"title": "Google reviews", "description": "We never post reviews from bots. 10 for $30."}
     assert scanner.scan(doc).flagged
 
 
 def test_excepted_terms_and_loose_negations_disclaim_nothing(tmp_path: Path) -> None:
-    scanner = scanner_of(tmp_path)
+    scanner = scanner_of(tmp_path, RULES)
     # "non-drop" is a seller's promise; a one-letter word before the verb ("n" of a dotted word) and a short Latin
     # word after it ("Compra no Mercado": Portuguese "in the") are no negation of a disclaimer
     for title in ("Google reviews, no drop reviews", "Google B.e.w.e.r.t.u.n.g.e.n kaufen",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import scanner_of
 from matchers import Scanner, evaluate, load_ruleset
 from matchers.ruleset import RulesetError
 
@@ -49,12 +50,6 @@ absent = ["buyer_post"]
 weight = 0.1
 explain = "Reviews, not on a buyer's post"
 """
-
-
-def scanner_of(tmp_path: Path, text: str) -> Scanner:
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    return Scanner(load_ruleset(path))
 
 
 def fired(verdict) -> set[str]:
