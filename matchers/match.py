@@ -186,7 +186,8 @@ class RuleMatcher:
         """A document rule over every field of the listing (``document``), each class entry in the first field
         that has it."""
         if rule.window and rule.kind == "negative":
-            return self._near(rule, [(document.field(name), name) for name in names], document.hits)
+            fields = [document.field(name) for name in names]
+            return self._near(rule, fields, lambda f, entry: document.hits(f.name, entry))
         found: list[tuple[FieldScan, Hit]] = []
         for entry in rule.classes:
             hit = next(((name, h) for name in names for h in document.hits(name, entry)), None)
@@ -197,9 +198,7 @@ class RuleMatcher:
 
     def _document(self, rule: Rule, fields: list[FieldScan]) -> Found | None:
         if rule.window and rule.kind == "negative":
-            by_name = {f.name: f for f in fields}
-            return self._near(rule, [(f, f.name) for f in fields if f.name in rule.fields],
-                              lambda name, entry: self.table.hits(by_name[name], entry))
+            return self._near(rule, [f for f in fields if f.name in rule.fields], self.table.hits)
         found: list[tuple[FieldScan, Hit]] = []
         for entry in rule.classes:
             hit = next(((f, h) for f in fields if f.name in rule.fields for h in self.table.hits(f, entry)), None)
@@ -208,13 +207,13 @@ class RuleMatcher:
             found.append(hit)
         return self._document_found(rule, found)
 
-    def _near(self, rule: Rule, fields: list[tuple[FieldScan, str]],
-              hits: Callable[[str, tuple[str, ...]], list[Hit]]) -> Found | None:
+    def _near(self, rule: Rule, fields: list[FieldScan],
+              hits: Callable[[FieldScan, tuple[str, ...]], list[Hit]]) -> Found | None:
         """r19e: a negative document rule with a ``window``: its two class entries within it in one field, whichever
         field (a frame that a phrase, not two words far apart, makes: "I never write or post reviews" explains the
         listing, "never" and "reviews" a page apart do not)."""
-        for f, name in fields:
-            firsts, seconds = hits(name, rule.classes[0]), hits(name, rule.classes[1])
+        for f in fields:
+            firsts, seconds = hits(f, rule.classes[0]), hits(f, rule.classes[1])
             found = self._pair(rule, f, firsts, seconds) if firsts and seconds else None
             if found is not None:
                 return found
