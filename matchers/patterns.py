@@ -27,6 +27,9 @@ LIMIT_SECONDS = 1.0
 CHECK_SECONDS = 0.025
 #: Length of the probe texts: long enough for a quadratic pattern to show, short for a sane one.
 PROBE_LENGTH = 5000
+#: How many times longer a probe may take than a quarter of it before the pattern counts as backtracking: linear
+#: is 4, quadratic 16.
+SUPERLINEAR = 8
 #: Characters every pattern is probed with, besides the literal characters of its own source.
 _PROBE_CHARS = "a1 .,-_/é\t"
 #: Characters of a pattern's source that are syntax, not text it looks for.
@@ -112,24 +115,56 @@ def compile_pattern(source: str, ignorecase: bool = False, limit: float = LIMIT_
     return SafePattern(source, compiled, limit)
 
 
+def _repeats(source: str) -> bool:
+    """Whether ``source`` may repeat anything (``*``, ``+``, ``?`` or braces, escapes aside). In doubt (a ``?``
+    or a brace in a character class, a fuzzy ``{e<=1}``), it counts as a repeat."""
+    bare = regex.sub(r"\\.", "x", source).replace("(?", "(")
+    return any(char in bare for char in "*+?{")
+
+
 def _probe_texts(source: str) -> Iterator[str]:
     """Long repetitive texts made of the pattern's own letters and digits and a few common characters: where
-    nested or overlapping repeats show their cost. Each ends in a character few patterns expect."""
+    nested or overlapping repeats show their cost. Each ends in a character few patterns expect.
+
+    A pattern without a repeat gets only the first: at each position of a text it tries at most the paths of its
+    own alternations, so the text's length cannot make it backtrack (the one probe left is a cheap guard against
+    the unforeseen). Probing the long word alternations of a ruleset with every character they hold was most of
+    its load time: 14 of 20 s on a slow machine."""
     own = "".join(dict.fromkeys(c for c in source if c.isprintable() and not c.isspace() and c not in _SYNTAX))
+    if own:
+        yield (own * (PROBE_LENGTH // len(own) + 1))[:PROBE_LENGTH] + "\x00"
+    if not _repeats(source):
+        return
     for char in dict.fromkeys(own + _PROBE_CHARS):
         yield char * PROBE_LENGTH + "\x00"
         yield (char + " ") * (PROBE_LENGTH // 2) + "\x00"
-    if own:
-        yield (own * (PROBE_LENGTH // len(own) + 1))[:PROBE_LENGTH] + "\x00"
 
 
 def _slow_probe(compiled: regex.Pattern[str]) -> str | None:
-    """The first probe text on which every search of ``compiled``, of three, takes over ``CHECK_SECONDS`` of CPU
-    (the best of three: a cold cache slows a sane pattern now and then, never three times by a hundredfold)."""
+    """The first probe text on which ``compiled`` is both slow and slower than linear, or None.
+
+    Slow alone is not enough: a long alternation of plain words is linear, yet on a slow or busy machine it can
+    take over ``CHECK_SECONDS`` on a probe, and refusing it would refuse the shipped ruleset. So a slow probe is
+    searched again at a quarter of its length: linear time falls about fourfold, quadratic sixteenfold, and an
+    exponential pattern is still slow. Each time is the best of three: a cold cache slows a sane pattern now and
+    then, never three times over."""
     for text in _probe_texts(compiled.pattern):
-        if all(_search_seconds(compiled, text) > CHECK_SECONDS for _ in range(3)):
+        full = _best_seconds(compiled, text)
+        if full <= CHECK_SECONDS:
+            continue
+        quarter = _best_seconds(compiled, text[: len(text) // 4] + text[-1])
+        if quarter > CHECK_SECONDS or full > SUPERLINEAR * quarter:
             return text
     return None
+
+
+def _best_seconds(compiled: regex.Pattern[str], text: str) -> float:
+    """``_search_seconds``, and if that is over ``CHECK_SECONDS`` the least of three: the time the search needs,
+    without the machine's hiccups. Most probes are far under, and are searched once."""
+    first = _search_seconds(compiled, text)
+    if first <= CHECK_SECONDS:
+        return first
+    return min(first, _search_seconds(compiled, text), _search_seconds(compiled, text))
 
 
 def _search_seconds(compiled: regex.Pattern[str], text: str) -> float:

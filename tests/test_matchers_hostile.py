@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import gigscan.commands.detect  # noqa: F401  (registers the commands)
 import gigscan.commands.profile  # noqa: F401
 from crawler.pages.profile import ProfileError, parse_profile
 from gigscan.app import app
-from matchers import PatternError, RulesetError, Scanner, compile_pattern, load_ruleset
+from matchers import PatternError, RulesetError, Scanner, compile_pattern, load_ruleset, patterns
 from matchers.patterns import SafePattern
 
 runner = CliRunner()
@@ -95,6 +96,34 @@ def test_the_shipped_patterns_and_ordinary_ones_are_accepted() -> None:
         assert compile_pattern(source).search("x /gig/abc 12 reviews") is not None or source.startswith("^@")
     with pytest.raises(PatternError, match="bad regular expression"):
         compile_pattern("(unclosed")
+
+
+def _timed_as(seconds_per: Callable[[int], float]) -> Callable[[object, str], float]:
+    """A stand-in for the probe's clock: a search of a text of ``n`` characters takes ``seconds_per(n)``."""
+    return lambda compiled, text: seconds_per(len(text))
+
+
+def test_a_slow_but_linear_pattern_is_accepted_and_a_quadratic_one_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a slow machine a long word alternation takes over ``CHECK_SECONDS`` on a probe; only growth faster than
+    the text's length refuses it (the shipped ruleset was once refused so)."""
+    words = "|".join(rf"\b{word}\b" for word in ["widget", "plugin", "setup", "fees", "a month", "per click"])
+    monkeypatch.setattr(patterns, "_search_seconds", _timed_as(lambda n: n * 1e-5))  # 50 ms a probe, 12.5 a quarter
+    assert compile_pattern(words).pattern == words
+    assert compile_pattern(r"(\d+)\s*reviews?").pattern
+    monkeypatch.setattr(patterns, "_search_seconds", _timed_as(lambda n: n * n * 2e-9))  # 50 ms, 3 ms a quarter
+    with pytest.raises(PatternError, match="backtracks catastrophically"):
+        compile_pattern(r"(\d+)\s*reviews?")
+    monkeypatch.setattr(patterns, "_search_seconds", _timed_as(lambda n: 0.2))  # slow at any length: exponential
+    with pytest.raises(PatternError, match="backtracks catastrophically"):
+        compile_pattern(words)
+
+
+def test_a_pattern_without_repeats_is_probed_once_and_one_with_repeats_with_each_of_its_characters() -> None:
+    words = r"\bwidget\b|\bper\ click\b|\bв\ месяц\b|广告"
+    assert len(list(patterns._probe_texts(words))) == 1
+    for source in [r"\bwidgets?\b", r"\d{1,4}", r"(?:ab)+", r"a*", r"[?]x", r"(?:word){e<=1}"]:
+        assert len(list(patterns._probe_texts(source))) > 10, source
+    assert not patterns._repeats(r"\(\?\+\*\{(?:x|y)(?<!z)")
 
 
 def test_a_search_that_slips_past_the_check_stops_at_its_time_limit(caplog: pytest.LogCaptureFixture) -> None:
