@@ -112,7 +112,9 @@ def test_review_reply_services_are_not_flagged(scanner: Scanner, title: str) -> 
     assert not verdict.flagged, verdict.reasons
     assert "replying-to-reviews" in fired(verdict)
     assert "buy-reviews" not in fired(verdict)
-    assert not [r for r in verdict.reasons if ", good" in r.text]
+    # no supplying reason reads "good" across the comma as a favourable review; the honest "good or bad" of a
+    # business asking for any opinion may explain it (round 18), and explains nothing toward a flag
+    assert not [r for r in verdict.reasons if ", good" in r.text and r.kind != "negative"]
 
 
 def test_honest_context_does_not_excuse_selling_elsewhere(scanner: Scanner) -> None:

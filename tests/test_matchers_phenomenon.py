@@ -141,24 +141,27 @@ def test_own_wordings_in_eleven_languages(scanner: Scanner) -> None:
     ("blind-holdout-8.jsonl", (0.93, 0.92, 0.94)),
     ("blind-holdout-9.jsonl", (0.92, 0.85, 0.91)),
     ("blind-holdout-10.jsonl", (0.90, 0.82, 0.88)),
-    ("blind-holdout-11.jsonl", (0.95, 0.83, 0.88)),
-    ("blind-holdout-12.jsonl", (0.93, 0.75, 0.85)),
-    ("blind-holdout-13.jsonl", (0.94, 0.74, 0.83)),
-    ("blind-holdout-14.jsonl", (0.87, 0.77, 0.86)),
-    ("blind-holdout-15.jsonl", (0.86, 0.76, 0.82)),
-    ("blind-holdout-16.jsonl", (0.85, 0.66, 0.75)),
-    ("blind-holdout-17.jsonl", (0.90, 0.74, 0.82)),
+    ("blind-holdout-11.jsonl", (0.95, 0.85, 0.89)),
+    ("blind-holdout-12.jsonl", (0.94, 0.76, 0.86)),
+    ("blind-holdout-13.jsonl", (0.95, 0.76, 0.85)),
+    ("blind-holdout-14.jsonl", (0.90, 0.80, 0.87)),
+    ("blind-holdout-15.jsonl", (0.90, 0.77, 0.83)),
+    ("blind-holdout-16.jsonl", (0.91, 0.69, 0.76)),
+    ("blind-holdout-17.jsonl", (0.91, 0.75, 0.83)),
+    ("blind-holdout-18.jsonl", (0.89, 0.80, 0.86)),
 ])
 def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[float, float, float]) -> None:
     """The blind sets, each written by a helper who never saw the rules (tests/data/labels/README.md). Sets 1-9 were
     held out in their own rounds and became tuning data in the next, 10 and 11 validation in round 12, 12 in round 13,
-    13 in round 14, 14 in round 15, 15 in round 16, 16 in round 17; set 17 is held out (written, as sets 10 to 16 were,
-    to weigh what a filter misses: understated offers, euphemisms, buyers phrased innocently, short forum questions on
-    both sides; set 14 also vendors' price pages, cold messages and texts disguised to pass filters; set 15 spread over
-    the whole review economy and 69 languages, a quarter of it forum threads; set 16 task sites, classifieds and
-    verticals earlier sets had little of, offers that avoid the obvious noun; set 17 marketplace listings with packages
-    and buyers' job posts, the issue's classes and their look-alikes). Floors a little under the figures last measured
-    (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses ground on them fails here.
+    13 in round 14, 14 in round 15, 15 in round 16, 16 in round 17, 17 in round 18; set 18 is held out (written, as sets
+    10 to 17 were, to weigh what a filter misses: understated offers, euphemisms, buyers phrased innocently, short forum
+    questions on both sides; set 14 also vendors' price pages, cold messages and texts disguised to pass filters; set 15
+    spread over the whole review economy and 69 languages, a quarter of it forum threads; set 16 task sites, classifieds
+    and verticals earlier sets had little of, offers that avoid the obvious noun; set 17 marketplace listings with
+    packages and buyers' job posts, the issue's classes and their look-alikes; set 18 social posts, chat channels,
+    vendor sites, cold messages and buyers' posts, where sellers word things freely). Floors a little under the figures
+    last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses ground on
+    them fails here.
     Set 7's negatives are harder (help pages, forum questions, invitation tools): its suspect negatives are 10.4% of
     them, the others' under 5%."""
     rows = _rows(name)
