@@ -146,8 +146,8 @@ def _slow_probe(compiled: regex.Pattern[str]) -> str | None:
     Slow alone is not enough: a long alternation of plain words is linear, yet on a slow or busy machine it can
     take over ``CHECK_SECONDS`` on a probe, and refusing it would refuse the shipped ruleset. So a slow probe is
     searched again at a quarter of its length: linear time falls about fourfold, quadratic sixteenfold, and an
-    exponential pattern is still slow. Each time is the best of three: a cold cache slows a sane pattern now and
-    then, never three times over."""
+    exponential pattern is still slow. A slow time is the best of three (``_best_seconds``): a cold cache slows a
+    sane pattern now and then, never three times over."""
     for text in _probe_texts(compiled.pattern):
         full = _best_seconds(compiled, text)
         if full <= CHECK_SECONDS:

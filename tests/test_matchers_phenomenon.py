@@ -161,9 +161,8 @@ def test_blind_sets_do_not_regress(scanner: Scanner, name: str, floors: tuple[fl
     packages and buyers' job posts, the issue's classes and their look-alikes; set 18 social posts, chat channels,
     vendor sites, cold messages and buyers' posts, where sellers word things freely). Floors a little under the figures
     last measured (flagged precision, flagged recall, flagged+suspect recall), so a rule change that loses ground on
-    them fails here.
-    Set 7's negatives are harder (help pages, forum questions, invitation tools): its suspect negatives are 10.4% of
-    them, the others' under 5%."""
+    them fails here. Set 7's negatives are harder (help pages, forum questions, invitation tools): its suspect
+    negatives are 10.4% of them, the others' under 5%."""
     rows = _rows(name)
     assert len(rows) >= 300 and len({r.get("lang") or r.get("language") for r in rows}) >= 8
     result = evaluate(rows, scanner)
